@@ -1,0 +1,67 @@
+package token
+
+import "github.com/yangtze-delta/settlement/chaincode/money"
+
+// Tier names.
+const (
+	TierClassII   = "class-II"
+	TierClassIV   = "class-IV"
+	TierUnlimited = "unlimited"
+)
+
+// Tier is a set of limits, modelled on e-CNY wallet classes. A zero limit
+// means "no limit".
+type Tier struct {
+	Name       string       `json:"name"`
+	BalanceCap money.Amount `json:"balanceCap"`
+	PerPayment money.Amount `json:"perPayment"`
+	Daily      money.Amount `json:"daily"`
+}
+
+// TierByName returns the tier with the given name.
+func TierByName(name string) (Tier, bool) {
+	switch name {
+	case TierClassIV:
+		return Tier{Name: TierClassIV, BalanceCap: money.Yuan(10_000), PerPayment: money.Yuan(2_000), Daily: money.Yuan(5_000)}, true
+	case TierClassII:
+		return Tier{Name: TierClassII, BalanceCap: money.Yuan(500_000), PerPayment: money.Yuan(50_000), Daily: money.Yuan(100_000)}, true
+	case TierUnlimited:
+		return Tier{Name: TierUnlimited}, true
+	}
+	return Tier{}, false
+}
+
+// HasDailyLimit reports whether outflow must be counted per day.
+func (t Tier) HasDailyLimit() bool { return t.Daily > 0 }
+
+// HasBalanceCap reports whether a credit must read the balance first.
+func (t Tier) HasBalanceCap() bool { return t.BalanceCap > 0 }
+
+// CheckOutflow checks one payment of amount against the per-payment limit
+// and, given today's outflow so far, the daily limit. It returns today's
+// outflow including this payment.
+func (t Tier) CheckOutflow(amount, todaySoFar money.Amount) (money.Amount, error) {
+	if t.PerPayment > 0 && amount > t.PerPayment {
+		return 0, Errorf(CodeLimitExceeded, "amount %s exceeds the %s per-payment limit %s", amount, t.Name, t.PerPayment)
+	}
+	total, err := money.Add(todaySoFar, amount)
+	if err != nil {
+		return 0, Errorf(CodeInvalidArgument, "daily outflow overflows")
+	}
+	if t.Daily > 0 && total > t.Daily {
+		return 0, Errorf(CodeLimitExceeded, "daily outflow %s would exceed the %s daily limit %s (already %s today)", total, t.Name, t.Daily, todaySoFar)
+	}
+	return total, nil
+}
+
+// CheckCredit checks that crediting amount to balance stays within the cap.
+func (t Tier) CheckCredit(balance, amount money.Amount) error {
+	if t.BalanceCap == 0 {
+		return nil
+	}
+	total, err := money.Add(balance, amount)
+	if err != nil || total > t.BalanceCap {
+		return Errorf(CodeBalanceCapExceeded, "balance %s plus %s would exceed the %s cap %s", balance, amount, t.Name, t.BalanceCap)
+	}
+	return nil
+}
