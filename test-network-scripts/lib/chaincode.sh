@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Chaincode as a service: a package per province holding only connection.json
+# (where that province's chaincode server listens), installed on the
+# province's peer, approved by every province, committed once; then one
+# chaincode server process per province serving under its package ID.
+
+CC_DIR="$ROOT/network/chaincode/$CC_NAME"
+
+# cc_package ORG LABEL writes ORG's package and prints its path.
+cc_package() {
+	local org=$1 label=$2 w pkg root
+	w="$STATE/chaincode/$org/pkg"
+	rm -rf "$w" && mkdir -p "$w/code"
+	root=$(awk '{printf "%s\\n", $0}' "$(cafile "$org")")
+	cat >"$w/code/connection.json" <<JSON
+{
+  "address": "127.0.0.1:$(port "$org" chaincode)",
+  "dial_timeout": "10s",
+  "tls_required": true,
+  "client_auth_required": false,
+  "root_cert": "$root"
+}
+JSON
+	printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
+	tar -C "$w/code" -czf "$w/code.tar.gz" connection.json
+	pkg="$STATE/chaincode/$org/$label.tar.gz"
+	tar -C "$w" -czf "$pkg" metadata.json code.tar.gz
+	echo "$pkg"
+}
+
+# cc_server_start ORG PACKAGE_ID [BINARY] (re)starts ORG's chaincode server.
+cc_server_start() {
+	local org=$1 ccid=$2 bin=${3:-$BIN/yrd} t
+	t="$(orgdir "$org")/chaincode/tls"
+	stop_proc "cc-$org"
+	start_proc "cc-$org" "$STATE/logs/chaincode-$org.log" env \
+		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" chaincode)" \
+		CHAINCODE_ID="$ccid" \
+		CHAINCODE_TLS_CERT="$t/cert.pem" CHAINCODE_TLS_KEY="$t/key.pem" \
+		YRD_ORGS="$(msp_list)" \
+		"$bin"
+	echo "$ccid" >"$STATE/chaincode/$org/package-id"
+	wait_for 20 "chaincode server of $org on port $(port "$org" chaincode)" port_open "$(port "$org" chaincode)"
+}
+
+msp_list() {
+	local org out=()
+	for org in "${ORGS[@]}"; do out+=("${MSP[$org]}"); done
+	(IFS=,; echo "${out[*]}")
+}
+
+orderer_flags() {
+	local org=$1
+	echo -o "127.0.0.1:$(port "$org" orderer)" --tls --cafile "$(cafile "$org")"
+}
+
+# cc_committed_sequence prints the committed sequence (0 when none).
+cc_committed_sequence() {
+	local out
+	out=$(peer_env "${ORGS[0]}" && "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) || { echo 0; return; }
+	sed -n 's/.*Sequence: \([0-9]*\).*/\1/p' <<<"$out" | head -1
+}
+
+cc_committed_on() {
+	local org=$1 seq=$2
+	(peer_env "$org" && "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) |
+		grep -q "Sequence: $seq,"
+}
+
+# cc_deploy installs, approves and commits the chaincode with the next
+# sequence, and (re)starts every province's chaincode server.
+cc_deploy() {
+	local seq label org pkg ccid policy peers=() log="$STATE/logs/lifecycle.log"
+	seq=$(($(cc_committed_sequence) + 1))
+	label="${CC_NAME}_${YRD_CC_VERSION:-v$seq}"
+	policy=$(tr -d '\n' <"$CC_DIR/endorsement-policy")
+	mkdir -p "$STATE/chaincode"
+	for org in "${ORGS[@]}"; do
+		pkg=$(cc_package "$org" "$label")
+		(peer_env "$org" && "$BIN/peer" lifecycle chaincode install "$pkg") >>"$log" 2>&1 ||
+			(peer_env "$org" && "$BIN/peer" lifecycle chaincode queryinstalled) 2>/dev/null | grep -q "Label: $label" ||
+			{ echo "install on $org failed: see $log" >&2; return 1; }
+		ccid=$(peer_env "$org" && "$BIN/peer" lifecycle chaincode calculatepackageid "$pkg" 2>>"$log")
+		cc_server_start "$org" "$ccid" || return 1
+		# shellcheck disable=SC2046
+		(peer_env "$org" && "$BIN/peer" lifecycle chaincode approveformyorg $(orderer_flags "$org") \
+			-C "$CHANNEL" -n "$CC_NAME" -v "$label" --package-id "$ccid" --sequence "$seq" \
+			--signature-policy "$policy" --collections-config "$CC_DIR/collections.json") >>"$log" 2>&1 ||
+			{ echo "approve by $org failed: see $log" >&2; return 1; }
+		peers+=(--peerAddresses "127.0.0.1:$(port "$org" peer)" --tlsRootCertFiles "$(cafile "$org")")
+	done
+	# shellcheck disable=SC2046
+	(peer_env "${ORGS[0]}" && "$BIN/peer" lifecycle chaincode commit $(orderer_flags "${ORGS[0]}") \
+		-C "$CHANNEL" -n "$CC_NAME" -v "$label" --sequence "$seq" \
+		--signature-policy "$policy" --collections-config "$CC_DIR/collections.json" "${peers[@]}") >>"$log" 2>&1 ||
+		{ echo "commit failed: see $log" >&2; return 1; }
+	for org in "${ORGS[@]}"; do
+		wait_for 30 "chaincode sequence $seq on $org" cc_committed_on "$org" "$seq" || return 1
+	done
+	echo "$seq" >"$STATE/chaincode/sequence"
+}
+
+# cc_ready ORG is true once ORG's peer answers a query through the chaincode.
+cc_ready() {
+	(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
+		-c '{"Args":["system:Version"]}') >/dev/null 2>&1
+}

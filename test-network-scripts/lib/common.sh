@@ -1,0 +1,137 @@
+# shellcheck shell=bash
+# Shared settings and helpers for network.sh: paths, the port plan, the
+# province table and process management by PID file.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${YRD_BIN:-$ROOT/bin}
+STATE=${YRD_STATE_DIR:-$ROOT/.state}
+PORT_BASE=${YRD_PORT_BASE:-27000}
+CHANNEL=${YRD_CHANNEL:-settlement}
+CC_NAME=${YRD_CC_NAME:-yrd}
+# Raft batching: see docs/network.md for why these values.
+BATCH_TIMEOUT=${YRD_BATCH_TIMEOUT:-250ms}
+BATCH_MAX_MESSAGES=${YRD_BATCH_MAX_MESSAGES:-500}
+
+# The provinces: short name, MSP ID, display name. Order fixes the port plan.
+ORGS=(shanghai jiangsu zhejiang anhui)
+declare -A MSP=([shanghai]=ShanghaiMSP [jiangsu]=JiangsuMSP [zhejiang]=ZhejiangMSP [anhui]=AnhuiMSP)
+declare -A ORG_INDEX=([shanghai]=0 [jiangsu]=1 [zhejiang]=2 [anhui]=3)
+
+# Client identities every province gets, with their role attribute.
+USERS=(admin operator issuer fiscal auditor compliance)
+
+# port ORG SERVICE prints the port of SERVICE for ORG. Each province owns a
+# block of 20 ports starting at PORT_BASE + 20*index.
+port() {
+	local off
+	case $2 in
+	ca) off=0 ;; ca-ops) off=1 ;;
+	orderer) off=2 ;; orderer-admin) off=3 ;; orderer-ops) off=4 ;;
+	peer) off=5 ;; peer-cc) off=6 ;; peer-ops) off=7 ;;
+	chaincode) off=8 ;; gateway) off=9 ;; gateway-mtls) off=10 ;;
+	*) die "unknown service $2" ;;
+	esac
+	echo $((PORT_BASE + 20 * ORG_INDEX[$1] + off))
+}
+
+all_ports() {
+	local o s
+	for o in "${ORGS[@]}"; do
+		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway; do
+			port "$o" "$s"
+		done
+	done
+}
+
+orgdir() { echo "$STATE/orgs/$1"; }
+cafile() { echo "$STATE/orgs/$1/msp/cacerts/ca.pem"; }
+
+die() {
+	echo "network.sh: $*" >&2
+	exit 1
+}
+
+say() { printf '%s\n' "$*"; }
+
+# step LABEL CMD... runs CMD, printing the label and how long it took.
+step() {
+	local label=$1 t0=$SECONDS
+	shift
+	printf '%s… ' "$label"
+	if "$@"; then
+		printf '%d s\n' $((SECONDS - t0))
+	else
+		local rc=$?
+		printf 'failed after %d s\n' $((SECONDS - t0))
+		return $rc
+	fi
+}
+
+# wait_for TIMEOUT_S DESCRIPTION CMD... polls CMD every 0.5 s.
+wait_for() {
+	local limit=$1 what=$2 t0=$SECONDS
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS - t0 >= limit)); then
+			echo "timed out after ${limit}s waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_proc NAME LOG CMD... starts CMD in its own session, records its PID.
+start_proc() {
+	local name=$1 log=$2
+	shift 2
+	mkdir -p "$STATE/pids" "$(dirname "$log")"
+	setsid "$@" >>"$log" 2>&1 </dev/null &
+	echo $! >"$STATE/pids/$name.pid"
+}
+
+# stop_proc NAME stops the process recorded under NAME, if it is still ours.
+stop_proc() {
+	local f="$STATE/pids/$1.pid" pid i
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if proc_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 1 50); do
+			proc_alive "$pid" || break
+			sleep 0.1
+		done
+		proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$f"
+}
+
+# proc_alive PID is true while PID runs and is not a zombie.
+proc_alive() {
+	[ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+running_pids() {
+	local f
+	for f in "$STATE"/pids/*.pid; do
+		[ -f "$f" ] || continue
+		proc_alive "$(cat "$f")" && echo "$(basename "$f" .pid)=$(cat "$f")"
+	done
+}
+
+# peer_env ORG [USER] exports the peer CLI environment acting as USER
+# (default admin) of ORG against ORG's peer.
+peer_env() {
+	local org=$1 user=${2:-admin} d
+	d=$(orgdir "$org")
+	export FABRIC_CFG_PATH="$d/peer0/config"
+	export CORE_PEER_LOCALMSPID=${MSP[$org]}
+	export CORE_PEER_MSPCONFIGPATH="$d/users/$user/msp"
+	export CORE_PEER_ADDRESS="127.0.0.1:$(port "$org" peer)"
+	export CORE_PEER_TLS_ENABLED=true
+	export CORE_PEER_TLS_ROOTCERT_FILE="$(cafile "$org")"
+	export CORE_PEER_TLS_CLIENTCERT_FILE="$d/users/$user/tls/cert.pem"
+	export CORE_PEER_TLS_CLIENTKEY_FILE="$d/users/$user/tls/key.pem"
+	export FABRIC_LOGGING_SPEC=${FABRIC_LOGGING_SPEC_CLI:-WARNING}
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# network.sh runs the YRD settlement network on this machine: four provinces,
+# each with a Fabric CA, an orderer (one etcdraft cluster), a peer with the
+# Gateway service and a chaincode server, all as native processes on
+# 127.0.0.1. See docs/network.md.
+#
+# Usage: network.sh up|down|deploy|status|logs [NAME]|cc-restart ORG [BINARY]
+#
+# Environment: YRD_STATE_DIR (default ./.state), YRD_PORT_BASE (default 27000),
+# YRD_BIN (default ./bin), YRD_OWNER_PID (stop the network when that process
+# ends; used by tests), YRD_BATCH_TIMEOUT, YRD_BATCH_MAX_MESSAGES.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.sh
+. "$HERE/lib/common.sh"
+. "$HERE/lib/ca.sh"
+. "$HERE/lib/nodes.sh"
+. "$HERE/lib/channel.sh"
+. "$HERE/lib/chaincode.sh"
+. "$HERE/lib/gateway.sh"
+
+preflight() {
+	local b p owner running
+	running=$(running_pids | head -1)
+	[ -z "$running" ] || die "a network is already running from $STATE (${running%%=*} has PID ${running#*=}); run 'make down' first"
+	for b in fabric-ca-server fabric-ca-client orderer peer configtxgen osnadmin yrd; do
+		[ -x "$BIN/$b" ] || die "$BIN/$b is missing; run 'make build' (or 'make up') first"
+	done
+	command -v curl >/dev/null || die "curl is required: apt-get install curl"
+	command -v setsid >/dev/null || die "setsid is required: apt-get install util-linux"
+	for p in $(all_ports); do
+		if port_open "$p"; then
+			owner=$(ss -Hltnp "sport = :$p" 2>/dev/null | grep -o 'users:(([^)]*' | head -1 | sed 's/users:((//')
+			die "port $p is already in use${owner:+ by $owner}; set YRD_PORT_BASE to a free range"
+		fi
+	done
+}
+
+# each FN runs FN ORG for every province in parallel and fails if any did.
+each() {
+	local fn=$1 org pids=() rc=0
+	for org in "${ORGS[@]}"; do
+		"$fn" "$org" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
+}
+
+wait_gossip() {
+	local org
+	for org in "${ORGS[@]}"; do wait_for 90 "gossip membership of $org" peer_sees_all "$org" || return 1; done
+}
+
+wait_cc() {
+	local org
+	for org in "${ORGS[@]}"; do wait_for 30 "chaincode on $org" cc_ready "$org" || return 1; done
+}
+
+watchdog() {
+	[ -n "${YRD_OWNER_PID:-}" ] || return 0
+	start_proc watchdog "$STATE/logs/watchdog.log" bash -c \
+		'while kill -0 "$0" 2>/dev/null; do sleep 1; done; echo "owner $0 gone; stopping network"; "$1" down' \
+		"$YRD_OWNER_PID" "$HERE/network.sh"
+}
+
+cmd_up() {
+	local t0=$SECONDS
+	preflight
+	mkdir -p "$STATE/logs"
+	echo "$PORT_BASE" >"$STATE/port-base"
+	watchdog
+	step "starting 4 certificate authorities" each ca_start || fail_up
+	step "enrolling nodes and identities" each ca_identities || fail_up
+	step "writing channel genesis block" channel_genesis || fail_up
+	step "starting 4 orderers" each orderer_start || fail_up
+	step "starting 4 peers" each peer_start || fail_up
+	step "joining orderers to channel $CHANNEL" each orderer_join || fail_up
+	step "waiting for a Raft leader" wait_for 60 "a Raft leader" raft_has_leader || fail_up
+	step "joining peers to channel $CHANNEL" each peer_join || fail_up
+	step "waiting for cross-province gossip" wait_gossip || fail_up
+	cmd_deploy || fail_up
+	if [ -x "$BIN/yrd-gateway" ] && [ "${YRD_GATEWAYS:-1}" = 1 ]; then
+		step "starting 4 gateways" each gateway_start || fail_up
+	fi
+	say "network up in $((SECONDS - t0)) s"
+	cmd_status
+}
+
+fail_up() {
+	echo "network.sh up failed; logs are in $STATE/logs. Stopping what was started." >&2
+	cmd_down >/dev/null 2>&1
+	exit 1
+}
+
+cmd_deploy() {
+	step "deploying chaincode $CC_NAME" cc_deploy || return 1
+	step "waiting for chaincode on every peer" wait_cc
+}
+
+cmd_down() {
+	local f name
+	[ -d "$STATE" ] || { say "no network state at $STATE"; return 0; }
+	for f in "$STATE"/pids/*.pid; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f" .pid)
+		[ "$name" = watchdog ] && continue
+		stop_proc "$name"
+	done
+	# The watchdog calls down itself; stop it last unless it is our parent.
+	if [ -f "$STATE/pids/watchdog.pid" ] && [ "$(cat "$STATE/pids/watchdog.pid")" != "$PPID" ]; then
+		stop_proc watchdog
+	fi
+	rm -rf "$STATE"
+	say "network stopped; removed $STATE"
+}
+
+cmd_status() {
+	local org s pid
+	[ -d "$STATE" ] || { say "no network at $STATE"; return 1; }
+	printf '%-10s %-12s %-8s %-7s %s\n' PROVINCE PROCESS PID PORT STATE
+	for org in "${ORGS[@]}"; do
+		for s in ca orderer peer chaincode gateway; do
+			local name="$s-$org" p
+			[ "$s" = chaincode ] && name="cc-$org"
+			p=$(port "$org" "$s")
+			pid=$(cat "$STATE/pids/$name.pid" 2>/dev/null || true)
+			if proc_alive "$pid"; then st=running; else st=stopped; pid=-; fi
+			[ "$s" = peer ] && proc_alive "$pid" && st="running, height $(peer_height "$org")"
+			printf '%-10s %-12s %-8s %-7s %s\n' "$org" "$s" "$pid" "$p" "$st"
+		done
+	done
+	say "state: $STATE   logs: $STATE/logs"
+	gateway_endpoints
+}
+
+cmd_logs() {
+	if [ $# -gt 0 ]; then
+		tail -n 200 -f "$STATE/logs/$1.log"
+	else
+		ls -1 "$STATE/logs"
+	fi
+}
+
+cmd_cc_restart() {
+	local org=${1:?usage: network.sh cc-restart ORG [BINARY]} bin=${2:-$BIN/yrd}
+	cc_server_start "$org" "$(cat "$STATE/chaincode/$org/package-id")" "$bin"
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down) cmd_down ;;
+deploy) cmd_deploy ;;
+status) cmd_status ;;
+logs) shift; cmd_logs "$@" ;;
+cc-restart) shift; cmd_cc_restart "$@" ;;
+*) echo "usage: network.sh up|down|deploy|status|logs [NAME]|cc-restart ORG [BINARY]" >&2; exit 2 ;;
+esac
