@@ -1,0 +1,262 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Code is a stable error code; the HTTP layer maps it to a status and
+// returns it to clients unchanged.
+type Code string
+
+// Codes raised by the chaincode (rendered "CODE: message").
+const (
+	CodeInvalidArgument    Code = "INVALID_ARGUMENT"
+	CodeNotFound           Code = "NOT_FOUND"
+	CodeAlreadyExists      Code = "ALREADY_EXISTS"
+	CodeDuplicatePayment   Code = "DUPLICATE_PAYMENT"
+	CodeForbidden          Code = "FORBIDDEN"
+	CodeAccountFrozen      Code = "ACCOUNT_FROZEN"
+	CodeAccountClosed      Code = "ACCOUNT_CLOSED"
+	CodeInsufficientFunds  Code = "INSUFFICIENT_FUNDS"
+	CodeInputNotOwned      Code = "INPUT_NOT_OWNED"
+	CodeInputSpent         Code = "INPUT_SPENT"
+	CodeLimitExceeded      Code = "LIMIT_EXCEEDED"
+	CodeBalanceCapExceeded Code = "BALANCE_CAP_EXCEEDED"
+	CodeBatchTooLarge      Code = "BATCH_TOO_LARGE"
+)
+
+// Codes raised by the gateway about Fabric itself.
+const (
+	// CodeChaincodeError is a chaincode failure without a recognised code.
+	CodeChaincodeError Code = "CHAINCODE_ERROR"
+	// CodeEndorseFailed: endorsement failed for a reason other than the chaincode's answer.
+	CodeEndorseFailed Code = "ENDORSE_FAILED"
+	// CodeSubmitFailed: the orderer never accepted the transaction.
+	CodeSubmitFailed Code = "SUBMIT_FAILED"
+	// CodeCommitUnknown: the transaction may still commit; look it up by ID.
+	CodeCommitUnknown Code = "COMMIT_UNKNOWN"
+	// CodeTxInvalid: the transaction was committed to a block as invalid.
+	CodeTxInvalid Code = "TX_INVALID"
+	// CodeConflict: read conflicts persisted after every retry.
+	CodeConflict Code = "CONFLICT"
+	// CodePeerUnavailable: the peer (or the endorsers/orderers behind it) could not be reached.
+	CodePeerUnavailable Code = "PEER_UNAVAILABLE"
+	// CodeTimeout: a Fabric stage ran out of time.
+	CodeTimeout Code = "FABRIC_TIMEOUT"
+	// CodeCanceled: the caller went away.
+	CodeCanceled Code = "CANCELED"
+	// CodeUnknownIdentity: no identity of that name is configured.
+	CodeUnknownIdentity Code = "UNKNOWN_IDENTITY"
+	// CodeInternal: anything else.
+	CodeInternal Code = "INTERNAL"
+)
+
+// chaincodeCodes are the codes the chaincode is known to raise.
+var chaincodeCodes = map[Code]bool{
+	CodeInvalidArgument: true, CodeNotFound: true, CodeAlreadyExists: true,
+	CodeDuplicatePayment: true, CodeForbidden: true, CodeAccountFrozen: true,
+	CodeAccountClosed: true, CodeInsufficientFunds: true, CodeInputNotOwned: true,
+	CodeInputSpent: true, CodeLimitExceeded: true, CodeBalanceCapExceeded: true,
+	CodeBatchTooLarge: true,
+}
+
+// Stage names where an error happened; also the metric label.
+type Stage string
+
+// Stages of a Fabric call.
+const (
+	StageEvaluate     Stage = "evaluate"
+	StageEndorse      Stage = "endorse"
+	StageSubmit       Stage = "submit"
+	StageCommitStatus Stage = "commit_status"
+	StageCommit       Stage = "commit"
+	StageEvents       Stage = "events"
+)
+
+// Error is the one error type the package returns.
+type Error struct {
+	Code  Code
+	Stage Stage
+	// Message is safe to show to clients: the chaincode's message, or a
+	// description of the Fabric failure.
+	Message string
+	// TxID is set once a transaction ID exists.
+	TxID string
+	// ValidationCode is the commit's validation code name for TX_INVALID/CONFLICT.
+	ValidationCode string
+	// FromChaincode is true when Code came from the chaincode's answer.
+	FromChaincode bool
+	// Err is the underlying SDK or gRPC error.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ledger %s: %s: %s", e.Stage, e.Code, e.Message)
+	if e.TxID != "" {
+		fmt.Fprintf(&b, " (tx %s)", e.TxID)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns the code of err if it is (or wraps) an *Error, else CodeInternal.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ccCodePattern finds "CODE: " tokens; group 1 is an optional
+// "chaincode response NNN, " prefix that vouches for an unknown code.
+var ccCodePattern = regexp.MustCompile(`(chaincode response \d+, )?\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*): `)
+
+// ParseChaincodeError finds a chaincode error "CODE: message" inside text
+// such as "chaincode response 500, INSUFFICIENT_FUNDS: account a1 has 3.00".
+// A code is accepted when it is one the chaincode is known to raise, or when
+// it directly follows the peer's "chaincode response NNN, " prefix.
+func ParseChaincodeError(text string) (Code, string, bool) {
+	for _, m := range ccCodePattern.FindAllStringSubmatchIndex(text, -1) {
+		code := Code(text[m[4]:m[5]])
+		if chaincodeCodes[code] || m[2] >= 0 {
+			return code, strings.TrimSpace(text[m[1]:]), true
+		}
+	}
+	return "", "", false
+}
+
+// details returns the ErrorDetail messages attached to a gRPC status error.
+func details(err error) []*gateway.ErrorDetail {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	var out []*gateway.ErrorDetail
+	for _, d := range st.Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok {
+			out = append(out, ed)
+		}
+	}
+	return out
+}
+
+// fromChaincode looks for a chaincode code in the endorsement details first
+// (one per endorsing peer), then in the status message.
+func fromChaincode(err error) (Code, string, bool) {
+	for _, d := range details(err) {
+		if c, m, ok := ParseChaincodeError(d.GetMessage()); ok {
+			return c, m, true
+		}
+	}
+	if st, ok := status.FromError(err); ok {
+		return ParseChaincodeError(st.Message())
+	}
+	return "", "", false
+}
+
+// classify turns an SDK or gRPC error from stage into an *Error.
+func classify(stage Stage, txID string, err error) *Error {
+	var done *Error
+	if errors.As(err, &done) {
+		return done
+	}
+	e := &Error{Stage: stage, TxID: txID, Err: err}
+	var commitErr *client.CommitError
+	if errors.As(err, &commitErr) {
+		e.TxID = commitErr.TransactionID
+		return invalidTx(e, commitErr.Code)
+	}
+	var txErr *client.TransactionError
+	if errors.As(err, &txErr) && e.TxID == "" {
+		e.TxID = txErr.TransactionID
+	}
+	if code, msg, ok := fromChaincode(err); ok {
+		e.Code, e.Message, e.FromChaincode = code, msg, true
+		return e
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.Code, e.Message = CodeCanceled, "request canceled"
+		return e
+	case errors.Is(err, context.DeadlineExceeded):
+		e.Code, e.Message = CodeTimeout, string(stage)+" timed out"
+		return e
+	}
+	st, _ := status.FromError(err)
+	msg := st.Message()
+	switch st.Code() {
+	case codes.Unavailable:
+		e.Code = CodePeerUnavailable
+	case codes.DeadlineExceeded:
+		e.Code = CodeTimeout
+	case codes.Canceled:
+		e.Code = CodeCanceled
+	case codes.Unknown, codes.OK:
+		e.Code = CodeInternal
+	default:
+		// Aborted, FailedPrecondition, ResourceExhausted… from the peer's
+		// Gateway service: a stage failure, not a client error.
+		e.Code = stageCode(stage)
+	}
+	if e.Code == CodeInternal {
+		e.Code = stageCode(stage)
+	}
+	for _, d := range details(err) {
+		msg += "; " + d.GetMspId() + ": " + d.GetMessage()
+	}
+	e.Message = msg
+	return e
+}
+
+func stageCode(stage Stage) Code {
+	switch stage {
+	case StageEndorse:
+		return CodeEndorseFailed
+	case StageSubmit:
+		return CodeSubmitFailed
+	case StageCommitStatus, StageCommit:
+		return CodeCommitUnknown
+	case StageEvaluate:
+		return CodeChaincodeError
+	}
+	return CodeInternal
+}
+
+func invalidTx(e *Error, vc peer.TxValidationCode) *Error {
+	e.Stage = StageCommit
+	e.ValidationCode = vc.String()
+	if isConflict(vc) {
+		e.Code = CodeConflict
+		e.Message = "transaction invalidated by a read conflict (" + vc.String() + ") after retries"
+	} else {
+		e.Code = CodeTxInvalid
+		e.Message = "transaction committed as invalid: " + vc.String()
+	}
+	return e
+}
+
+func isConflict(vc peer.TxValidationCode) bool {
+	return vc == peer.TxValidationCode_MVCC_READ_CONFLICT || vc == peer.TxValidationCode_PHANTOM_READ_CONFLICT
+}
+
+// retryableEndorse reports endorsement failures worth running again: peers at
+// different heights under contention disagree on the response payload.
+func retryableEndorse(err *Error) bool {
+	if err.FromChaincode || err.Code != CodeEndorseFailed {
+		return false
+	}
+	return strings.Contains(err.Message, "ProposalResponsePayloads do not match")
+}

@@ -1,0 +1,203 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/yangtze-delta/settlement/gateway/metrics"
+)
+
+// endorsed is an endorsed, signed transaction: what the submit loop needs.
+// The Fabric implementation wraps *client.Transaction; tests fake it.
+type endorsed interface {
+	TransactionID() string
+	Result() []byte
+	// Submit sends the same signed transaction to the orderer (again).
+	Submit(ctx context.Context) error
+	// Status waits for the commit status of the transaction.
+	Status(ctx context.Context) (peer.TxValidationCode, uint64, error)
+}
+
+// proposeFunc builds, signs and endorses a new proposal.
+type proposeFunc func(ctx context.Context) (endorsed, error)
+
+// policy holds the submit loop's timing.
+type policy struct {
+	endorse, submit, commitStatus, commit time.Duration
+	attempts                              int
+	backoffBase, backoffMax               time.Duration
+}
+
+// submitter runs the submit loop.
+type submitter struct {
+	policy  policy
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	// sleep waits d or until ctx ends; replaced in tests.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *submitter) backoff(attempt int) time.Duration {
+	d := s.policy.backoffBase << (attempt - 1)
+	if d > s.policy.backoffMax || d <= 0 {
+		d = s.policy.backoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// run endorses and commits, re-running the proposal on read conflicts.
+func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*Committed, error) {
+	for attempt := 1; ; attempt++ {
+		tx, err := s.endorse(ctx, propose)
+		if err != nil {
+			if retryableEndorse(err) && attempt < s.policy.attempts {
+				s.metrics.Retry("endorse")
+				s.log.WarnContext(ctx, "endorsement retry", "fn", fn, "attempt", attempt, "err", err.Message)
+				if serr := s.sleep(ctx, s.backoff(attempt)); serr != nil {
+					return nil, classify(StageEndorse, "", serr)
+				}
+				continue
+			}
+			return nil, err
+		}
+		txID := tx.TransactionID()
+		log := s.log.With("txId", txID, "fn", fn)
+		vc, block, resubmits, cerr := s.commit(ctx, log, tx)
+		if cerr != nil {
+			return nil, cerr
+		}
+		if vc == peer.TxValidationCode_VALID {
+			log.InfoContext(ctx, "transaction committed", "block", block, "attempt", attempt, "resubmits", resubmits)
+			return &Committed{Result: tx.Result(), TxID: txID, BlockNumber: block, Attempts: attempt, Resubmits: resubmits}, nil
+		}
+		if isConflict(vc) {
+			s.metrics.Conflict(vc.String())
+			if attempt < s.policy.attempts {
+				s.metrics.Retry("conflict")
+				log.WarnContext(ctx, "read conflict, running the proposal again", "code", vc.String(), "attempt", attempt)
+				if serr := s.sleep(ctx, s.backoff(attempt)); serr != nil {
+					return nil, classify(StageEndorse, txID, serr)
+				}
+				continue
+			}
+		}
+		log.WarnContext(ctx, "transaction invalid", "code", vc.String(), "block", block)
+		return nil, invalidTx(&Error{TxID: txID}, vc)
+	}
+}
+
+func (s *submitter) endorse(ctx context.Context, propose proposeFunc) (endorsed, *Error) {
+	ctx, cancel := context.WithTimeout(ctx, s.policy.endorse)
+	defer cancel()
+	start := time.Now()
+	tx, err := propose(ctx)
+	if err != nil {
+		e := classify(StageEndorse, "", err)
+		s.metrics.Stage(string(StageEndorse), string(e.Code), time.Since(start))
+		return nil, e
+	}
+	s.metrics.Stage(string(StageEndorse), "ok", time.Since(start))
+	return tx, nil
+}
+
+// commit submits tx and waits for its commit status. When a status wait
+// times out it re-sends the same signed transaction and waits again, until
+// a status arrives or the commit budget runs out.
+func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (peer.TxValidationCode, uint64, int, *Error) {
+	txID := tx.TransactionID()
+	ctx, cancel := context.WithTimeout(ctx, s.policy.commit)
+	defer cancel()
+
+	// maybeSent turns true once a submit may have reached the orderer.
+	maybeSent := false
+	var lastErr *Error
+	resubmits := 0
+	submit := func() {
+		sctx, scancel := context.WithTimeout(ctx, s.policy.submit)
+		defer scancel()
+		start := time.Now()
+		err := tx.Submit(sctx)
+		if err == nil {
+			maybeSent = true
+			s.metrics.Stage(string(StageSubmit), "ok", time.Since(start))
+			return
+		}
+		e := classify(StageSubmit, txID, err)
+		if e.Code == CodeTimeout || e.Code == CodeCanceled {
+			maybeSent = true
+		}
+		s.metrics.Stage(string(StageSubmit), string(e.Code), time.Since(start))
+		log.WarnContext(ctx, "submit failed", "code", e.Code, "err", e.Message)
+		lastErr = e
+	}
+
+	submit()
+	for {
+		if maybeSent {
+			sctx, scancel := context.WithTimeout(ctx, s.policy.commitStatus)
+			start := time.Now()
+			vc, block, err := tx.Status(sctx)
+			scancel()
+			if err == nil {
+				s.metrics.Stage(string(StageCommitStatus), "ok", time.Since(start))
+				return vc, block, resubmits, nil
+			}
+			e := classify(StageCommitStatus, txID, err)
+			s.metrics.Stage(string(StageCommitStatus), string(e.Code), time.Since(start))
+			lastErr = e
+			if e.Code != CodeTimeout {
+				log.WarnContext(ctx, "commit status failed", "code", e.Code, "err", e.Message)
+				if serr := s.sleep(ctx, s.policy.backoffBase); serr != nil {
+					return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
+		}
+		if !maybeSent {
+			if serr := s.sleep(ctx, s.policy.backoffBase); serr != nil {
+				return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
+			}
+		}
+		resubmits++
+		s.metrics.Retry("resubmit")
+		log.WarnContext(ctx, "no commit status yet, re-sending the same signed transaction", "resubmit", resubmits)
+		submit()
+	}
+}
+
+func (s *submitter) commitGaveUp(ctx context.Context, txID string, maybeSent bool, last *Error) *Error {
+	e := &Error{Stage: StageCommit, TxID: txID, Err: ctx.Err()}
+	if last != nil {
+		e.Err = errors.Join(ctx.Err(), last)
+	}
+	switch {
+	case !maybeSent && last != nil:
+		e.Stage, e.Code, e.Message = StageSubmit, last.Code, "the orderer did not accept the transaction: "+last.Message
+		if e.Code == CodeInternal || e.Code == CodeTimeout {
+			e.Code = CodeSubmitFailed
+		}
+	case errors.Is(ctx.Err(), context.Canceled):
+		e.Code, e.Message = CodeCanceled, "request canceled before the commit status was known; the transaction may still commit"
+	default:
+		e.Code, e.Message = CodeCommitUnknown, "no commit status within the commit timeout; the transaction may still commit, look it up by its ID"
+	}
+	return e
+}

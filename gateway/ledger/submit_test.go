@@ -1,0 +1,167 @@
+package ledger
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// step is one scripted answer of a fake transaction.
+type step struct {
+	submitErr error
+	// statusErr, when set, is returned by Status; block means Status waits
+	// for its context (a lost transaction).
+	statusErr error
+	block     bool
+	code      peer.TxValidationCode
+}
+
+// fakeTx is one endorsed transaction following a script of Status answers.
+type fakeTx struct {
+	id      string
+	mu      sync.Mutex
+	script  []step
+	i       int
+	submits int
+}
+
+func (f *fakeTx) TransactionID() string { return f.id }
+func (f *fakeTx) Result() []byte        { return []byte(`{"ok":true}`) }
+
+func (f *fakeTx) cur() step {
+	if f.i < len(f.script) {
+		return f.script[f.i]
+	}
+	return f.script[len(f.script)-1]
+}
+
+func (f *fakeTx) Submit(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.submits++
+	s := f.cur()
+	if s.submitErr != nil {
+		f.i++
+	}
+	return s.submitErr
+}
+
+func (f *fakeTx) Status(ctx context.Context) (peer.TxValidationCode, uint64, error) {
+	f.mu.Lock()
+	s := f.cur()
+	f.i++
+	f.mu.Unlock()
+	if s.block {
+		<-ctx.Done()
+		return 0, 0, status.FromContextError(ctx.Err()).Err()
+	}
+	if s.statusErr != nil {
+		return 0, 0, s.statusErr
+	}
+	return s.code, 7, nil
+}
+
+type fakeProposer struct {
+	mu      sync.Mutex
+	scripts [][]step
+	txs     []*fakeTx
+	endorse []error
+}
+
+func (p *fakeProposer) propose(context.Context) (endorsed, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.txs)
+	if n < len(p.endorse) && p.endorse[n] != nil {
+		p.txs = append(p.txs, nil)
+		return nil, p.endorse[n]
+	}
+	tx := &fakeTx{id: "tx" + strconv.Itoa(n), script: p.scripts[min(n, len(p.scripts)-1)]}
+	p.txs = append(p.txs, tx)
+	return tx, nil
+}
+
+func testSubmitter() *submitter {
+	return &submitter{
+		policy: policy{
+			endorse: time.Second, submit: time.Second,
+			commitStatus: 20 * time.Millisecond, commit: 300 * time.Millisecond,
+			attempts: 3, backoffBase: time.Millisecond, backoffMax: 4 * time.Millisecond,
+		},
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		sleep: sleepCtx,
+	}
+}
+
+var valid = step{code: peer.TxValidationCode_VALID}
+
+func TestSubmitLoop(t *testing.T) {
+	mvcc := step{code: peer.TxValidationCode_MVCC_READ_CONFLICT}
+	lost := step{block: true}
+	tests := []struct {
+		name       string
+		scripts    [][]step
+		endorse    []error
+		ctx        func() (context.Context, context.CancelFunc)
+		wantCode   Code
+		proposals  int
+		resubmits  int
+		wantTxID   string
+		wantSubmit int // submits of the first transaction
+	}{
+		{name: "valid first time", scripts: [][]step{{valid}}, proposals: 1, wantTxID: "tx0", wantSubmit: 1},
+		{name: "read conflict re-runs the proposal", scripts: [][]step{{mvcc}, {valid}}, proposals: 2, wantTxID: "tx1", wantSubmit: 1},
+		{name: "phantom then mvcc then valid", scripts: [][]step{{{code: peer.TxValidationCode_PHANTOM_READ_CONFLICT}}, {mvcc}, {valid}}, proposals: 3, wantTxID: "tx2", wantSubmit: 1},
+		{name: "conflicts exhaust attempts", scripts: [][]step{{mvcc}}, wantCode: CodeConflict, proposals: 3},
+		{name: "lost transaction is re-sent, not re-proposed", scripts: [][]step{{lost, lost, valid}}, proposals: 1, resubmits: 2, wantTxID: "tx0", wantSubmit: 3},
+		{name: "definitively invalid stops", scripts: [][]step{{lost, {code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE}}}, wantCode: CodeTxInvalid, proposals: 1},
+		{name: "never committed gives unknown outcome", scripts: [][]step{{lost}}, wantCode: CodeCommitUnknown, proposals: 1},
+		{name: "orderer refuses then accepts", scripts: [][]step{{{submitErr: status.Error(codes.Unavailable, "no Raft leader")}, valid}}, proposals: 1, resubmits: 1, wantTxID: "tx0", wantSubmit: 2},
+		{name: "orderer always refuses", scripts: [][]step{{{submitErr: status.Error(codes.Unavailable, "no Raft leader")}}}, wantCode: CodePeerUnavailable, proposals: 1},
+		{name: "chaincode refusal is not retried", endorse: []error{endorseStatusErr("chaincode response 500, INSUFFICIENT_FUNDS: no")}, scripts: [][]step{{valid}}, wantCode: CodeInsufficientFunds, proposals: 1},
+		{name: "payload mismatch is retried", endorse: []error{endorseStatusErr("ProposalResponsePayloads do not match")}, scripts: [][]step{{valid}}, proposals: 2, wantTxID: "tx1"},
+		{name: "caller cancels", scripts: [][]step{{lost}}, ctx: func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 50*time.Millisecond)
+		}, wantCode: CodeCommitUnknown, proposals: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakeProposer{scripts: tt.scripts, endorse: tt.endorse}
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.ctx != nil {
+				ctx, cancel = tt.ctx()
+			}
+			defer cancel()
+			got, err := testSubmitter().run(ctx, "token:Transfer", p.propose)
+			require.Len(t, p.txs, tt.proposals)
+			if tt.wantCode != "" {
+				require.Error(t, err)
+				require.Equal(t, tt.wantCode, CodeOf(err), err.Error())
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantTxID, got.TxID)
+			require.Equal(t, uint64(7), got.BlockNumber)
+			require.Equal(t, tt.proposals, got.Attempts)
+			require.Equal(t, tt.resubmits, got.Resubmits)
+			if tt.wantSubmit > 0 {
+				require.Equal(t, tt.wantSubmit, p.txs[0].submits)
+			}
+		})
+	}
+}
+
+func endorseStatusErr(detail string) error {
+	st := status.New(codes.Aborted, "failed to endorse transaction")
+	st, _ = st.WithDetails(detailMsg(detail))
+	return st.Err()
+}
