@@ -1,0 +1,303 @@
+// Package selection picks the unspent outputs a payment spends.
+//
+// A [Selector] keeps, per account, the unspent outputs last read from the
+// ledger and an in-flight lock per output: an output picked for one payment
+// is not offered to another until that payment's [Lease] is released, so
+// concurrent payments from one account never pick the same output. When an
+// account has the funds but they are all locked, Select waits (up to the
+// configured lock wait) for a lease to be released instead of failing.
+// After a release the account's outputs are re-read from the ledger (the
+// payment's change outputs are new); outputs a committed payment spent are
+// remembered for a while so that a read that raced the commit cannot offer
+// them again.
+//
+// Choice rule: the smallest single unlocked output that covers the amount
+// (keeping large outputs free for other payments), otherwise the largest
+// outputs first, at most MaxInputs of them.
+//
+// A Selector is safe for concurrent use. The chaincode remains the authority:
+// it refuses spent or foreign inputs, and the HTTP layer refreshes and
+// selects again once on INPUT_SPENT.
+package selection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/yangtze-delta/settlement/gateway/metrics"
+	"github.com/yangtze-delta/settlement/gateway/money"
+)
+
+// Output is one unspent output of an account.
+type Output struct {
+	ID     string
+	Amount money.Amount
+}
+
+// Source reads an account's unspent outputs from the ledger.
+type Source interface {
+	Outputs(ctx context.Context, identity, account string) ([]Output, error)
+}
+
+// Errors returned by Select.
+var (
+	// ErrInsufficientFunds: the account's unspent outputs do not cover the amount.
+	ErrInsufficientFunds = errors.New("selection: insufficient funds")
+	// ErrFundsLocked: the funds exist but stayed locked by in-flight payments for the whole wait.
+	ErrFundsLocked = errors.New("selection: funds locked by in-flight payments")
+	// ErrTooFragmented: covering the amount needs more than MaxInputs outputs; merge first.
+	ErrTooFragmented = errors.New("selection: too many outputs needed; consolidate the account")
+)
+
+// Options configures a Selector.
+type Options struct {
+	// LockWait bounds how long Select waits for locked outputs.
+	LockWait time.Duration
+	// MaxInputs caps the outputs one payment spends.
+	MaxInputs int
+	// SpentMemory is how long spent outputs are filtered from ledger reads (default 1 min).
+	SpentMemory time.Duration
+	Metrics     *metrics.Metrics
+}
+
+// Selector hands out leases on outputs.
+type Selector struct {
+	src  Source
+	opts Options
+
+	mu       sync.Mutex
+	accounts map[string]*account
+	locked   map[string]bool
+	spent    map[string]time.Time
+	released chan struct{} // closed and replaced on every release
+}
+
+type account struct {
+	outputs []Output
+	stale   bool
+}
+
+// New returns a Selector reading outputs from src.
+func New(src Source, opts Options) *Selector {
+	if opts.MaxInputs <= 0 {
+		opts.MaxInputs = 50
+	}
+	if opts.SpentMemory <= 0 {
+		opts.SpentMemory = time.Minute
+	}
+	return &Selector{
+		src:      src,
+		opts:     opts,
+		accounts: map[string]*account{},
+		locked:   map[string]bool{},
+		spent:    map[string]time.Time{},
+		released: make(chan struct{}),
+	}
+}
+
+// Lease holds the outputs chosen for one payment until Release.
+type Lease struct {
+	s       *Selector
+	account string
+	Inputs  []Output
+	Total   money.Amount
+	once    sync.Once
+}
+
+// IDs returns the chosen output IDs.
+func (l *Lease) IDs() []string {
+	ids := make([]string, len(l.Inputs))
+	for i, o := range l.Inputs {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+// Release unlocks the outputs. spent tells whether the payment committed
+// (its inputs are gone for good); either way the account is re-read before
+// its next selection. Release is idempotent.
+func (l *Lease) Release(spent bool) {
+	l.once.Do(func() { l.s.release(l, spent) })
+}
+
+// Select locks outputs of account covering amount.
+func (s *Selector) Select(ctx context.Context, identity, acct string, amount money.Amount) (*Lease, error) {
+	deadline := time.Now().Add(s.opts.LockWait)
+	waited := false
+	for {
+		if err := s.refreshIfNeeded(ctx, identity, acct); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		lease, err := s.pick(acct, amount)
+		released := s.released
+		s.mu.Unlock()
+		if err != nil || lease != nil {
+			if waited {
+				s.opts.Metrics.LockWait(outcome(err))
+			}
+			return lease, err
+		}
+		// The funds exist but enough of them are locked: wait for a release.
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			s.opts.Metrics.LockWait("timeout")
+			return nil, fmt.Errorf("%w: account %s", ErrFundsLocked, acct)
+		}
+		waited = true
+		t := time.NewTimer(wait)
+		select {
+		case <-released:
+			t.Stop()
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func outcome(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "acquired"
+}
+
+func (s *Selector) refreshIfNeeded(ctx context.Context, identity, acct string) error {
+	s.mu.Lock()
+	a := s.accounts[acct]
+	need := a == nil || a.stale
+	s.mu.Unlock()
+	if !need {
+		return nil
+	}
+	outs, err := s.src.Outputs(ctx, identity, acct)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for id, at := range s.spent {
+		if now.Sub(at) > s.opts.SpentMemory {
+			delete(s.spent, id)
+		}
+	}
+	fresh := outs[:0:0]
+	for _, o := range outs {
+		if _, gone := s.spent[o.ID]; !gone {
+			fresh = append(fresh, o)
+		}
+	}
+	s.accounts[acct] = &account{outputs: fresh}
+	return nil
+}
+
+// pick chooses and locks outputs; with the lock held. It returns a nil
+// lease and nil error when the funds exist but are locked.
+func (s *Selector) pick(acct string, amount money.Amount) (*Lease, error) {
+	a := s.accounts[acct]
+	var free []Output
+	var all, avail money.Amount
+	for _, o := range a.outputs {
+		var err error
+		if all, err = money.Add(all, o.Amount); err != nil {
+			return nil, err
+		}
+		if !s.locked[o.ID] {
+			free = append(free, o)
+			avail += o.Amount
+		}
+	}
+	if all < amount {
+		return nil, fmt.Errorf("%w: account %s holds %s, needs %s", ErrInsufficientFunds, acct, all, amount)
+	}
+	if avail < amount {
+		return nil, nil
+	}
+	var chosen []Output
+	// Smallest single output that covers the amount.
+	best := -1
+	for i, o := range free {
+		if o.Amount >= amount && (best < 0 || o.Amount < free[best].Amount) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		chosen = []Output{free[best]}
+	} else {
+		slices.SortFunc(free, func(x, y Output) int {
+			if x.Amount != y.Amount {
+				if x.Amount > y.Amount {
+					return -1
+				}
+				return 1
+			}
+			if x.ID < y.ID {
+				return -1
+			}
+			return 1
+		})
+		var sum money.Amount
+		for _, o := range free {
+			chosen = append(chosen, o)
+			sum += o.Amount
+			if sum >= amount {
+				break
+			}
+		}
+	}
+	if len(chosen) > s.opts.MaxInputs {
+		return nil, fmt.Errorf("%w: account %s needs %d outputs, limit %d", ErrTooFragmented, acct, len(chosen), s.opts.MaxInputs)
+	}
+	l := &Lease{s: s, account: acct, Inputs: chosen}
+	for _, o := range chosen {
+		s.locked[o.ID] = true
+		l.Total += o.Amount
+	}
+	s.opts.Metrics.LockedOutputs(len(s.locked))
+	return l, nil
+}
+
+func (s *Selector) release(l *Lease, spent bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for _, o := range l.Inputs {
+		delete(s.locked, o.ID)
+		if spent {
+			s.spent[o.ID] = now
+		}
+	}
+	if a := s.accounts[l.account]; a != nil {
+		if spent {
+			a.outputs = slices.DeleteFunc(a.outputs, func(o Output) bool { _, gone := s.spent[o.ID]; return gone })
+		}
+		a.stale = true
+	}
+	s.opts.Metrics.LockedOutputs(len(s.locked))
+	close(s.released)
+	s.released = make(chan struct{})
+}
+
+// Invalidate marks an account's cached outputs stale (after INPUT_SPENT, a
+// mint to it, or a payment outcome the gateway could not learn).
+func (s *Selector) Invalidate(acct string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[acct]; a != nil {
+		a.stale = true
+	}
+}
+
+// Locked reports how many outputs are locked.
+func (s *Selector) Locked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.locked)
+}
