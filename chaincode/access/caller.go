@@ -18,7 +18,7 @@ type Caller struct {
 	// ID is the unique identity string of the certificate (subject and issuer).
 	ID   string `json:"id"`
 	Role string `json:"role"`
-	Bank string `json:"bank,omitempty"`
+	Bank string `json:"bank,omitempty" metadata:",optional"`
 }
 
 // CallerOf reads the caller from a client identity.

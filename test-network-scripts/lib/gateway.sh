@@ -1,12 +1,52 @@
 # shellcheck shell=bash
 # One YRD gateway (HTTP) per province, in front of that province's peer.
+# Every client identity of the province gets a back-office client with a
+# fresh bearer token; the token is written to
+# orgs/ORG/gateway/tokens/USER and only its SHA-256 goes into the config.
 
-gateway_start() { :; }
+gateway_config() {
+	local org=$1 d g user token sep=""
+	d=$(orgdir "$org")
+	g="$d/gateway"
+	mkdir -p "$g/tokens"
+	chmod 700 "$g/tokens"
+	{
+		cat <<JSON
+{
+  "listen": "127.0.0.1:$(port "$org" gateway)",
+  "mspId": "${MSP[$org]}",
+  "channel": "$CHANNEL",
+  "chaincode": "$CC_NAME",
+  "peer": {"endpoint": "127.0.0.1:$(port "$org" peer)", "tlsCAFile": "$(cafile "$org")"},
+  "clients": [
+JSON
+		for user in "${USERS[@]}"; do
+			token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+			printf '%s\n' "$token" >"$g/tokens/$user"
+			printf '%s    {"name": "%s-%s", "tokenSha256": "%s", "identity": {"certFile": "%s", "keyFile": "%s"}}' \
+				"$sep" "$org" "$user" "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" \
+				"$d/users/$user/msp/signcerts/cert.pem" "$d/users/$user/msp/keystore/key.pem"
+			sep=$',\n'
+		done
+		printf '\n  ]\n}\n'
+	} >"$g/config.json"
+	chmod 600 "$g/tokens"/*
+}
+
+gateway_start() {
+	local org=$1 g
+	g="$(orgdir "$org")/gateway"
+	gateway_config "$org" || return 1
+	start_proc "gateway-$org" "$STATE/logs/gateway-$org.log" "$BIN/yrd-gateway" -config "$g/config.json"
+	wait_for 30 "gateway of $org on port $(port "$org" gateway)" \
+		curl -fsS "http://127.0.0.1:$(port "$org" gateway)/healthz"
+}
 
 gateway_endpoints() {
 	local org
 	for org in "${ORGS[@]}"; do
-		[ -f "$STATE/pids/gateway-$org.pid" ] && say "gateway $org: http://127.0.0.1:$(port "$org" gateway)"
+		[ -f "$STATE/pids/gateway-$org.pid" ] || continue
+		say "gateway $org: http://127.0.0.1:$(port "$org" gateway)  tokens: $(orgdir "$org")/gateway/tokens/"
 	done
 	return 0
 }

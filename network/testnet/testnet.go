@@ -1,0 +1,232 @@
+package testnet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Province is one organisation of the network.
+type Province struct {
+	// Name is the short name used in paths ("shanghai").
+	Name string
+	// MSPID is the organisation's MSP ID ("ShanghaiMSP").
+	MSPID string
+	index int
+}
+
+// Provinces lists the four provinces in port-plan order.
+var Provinces = []Province{
+	{Name: "shanghai", MSPID: "ShanghaiMSP", index: 0},
+	{Name: "jiangsu", MSPID: "JiangsuMSP", index: 1},
+	{Name: "zhejiang", MSPID: "ZhejiangMSP", index: 2},
+	{Name: "anhui", MSPID: "AnhuiMSP", index: 3},
+}
+
+// Service port offsets inside a province's block (see lib/common.sh).
+const (
+	offsetPeer      = 5
+	offsetPeerOps   = 7
+	offsetChaincode = 8
+	offsetGateway   = 9
+	portsPerOrg     = 20
+	portBlock       = portsPerOrg * 4
+)
+
+// Options configures Start.
+type Options struct {
+	// Root is the repository root; default: found from the working directory.
+	Root string
+	// Bin holds the built binaries; default Root/bin (env YRD_BIN wins).
+	Bin string
+	// StateDir is where the network keeps everything; default a new temp dir.
+	StateDir string
+	// PortBase is the first port; default a free block found at start.
+	PortBase int
+	// Gateways starts one yrd-gateway per province when true.
+	Gateways bool
+	// Log receives network.sh's progress output; default os.Stderr.
+	Log *os.File
+}
+
+// Network is a running network.
+type Network struct {
+	Root, Bin, StateDir string
+	PortBase            int
+	log                 *os.File
+}
+
+// Start brings a fresh network up and deploys the chaincode. The caller must
+// call Stop.
+func Start(ctx context.Context, opt Options) (*Network, error) {
+	var err error
+	if opt.Root == "" {
+		if opt.Root, err = repoRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Bin == "" {
+		opt.Bin = os.Getenv("YRD_BIN")
+	}
+	if opt.Bin == "" {
+		opt.Bin = filepath.Join(opt.Root, "bin")
+	}
+	if opt.StateDir == "" {
+		if opt.StateDir, err = os.MkdirTemp("", "yrd-e2e-"); err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+		// network.sh creates it; it must not exist with foreign content.
+		_ = os.Remove(opt.StateDir)
+	}
+	if opt.PortBase == 0 {
+		if opt.PortBase, err = freePortBase(); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Log == nil {
+		opt.Log = os.Stderr
+	}
+	n := &Network{Root: opt.Root, Bin: opt.Bin, StateDir: opt.StateDir, PortBase: opt.PortBase, log: opt.Log}
+	env := []string{"YRD_GATEWAYS=0"}
+	if opt.Gateways {
+		env = []string{"YRD_GATEWAYS=1"}
+	}
+	if _, err := n.Script(ctx, env, "up"); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Stop stops every process of the network and removes its state.
+func (n *Network) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err := n.Script(ctx, nil, "down")
+	return err
+}
+
+// Script runs network.sh with args against this network and returns its
+// output; progress is also copied to the network's log.
+func (n *Network) Script(ctx context.Context, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(n.Root, "test-network-scripts", "network.sh")}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"YRD_STATE_DIR="+n.StateDir,
+		"YRD_PORT_BASE="+strconv.Itoa(n.PortBase),
+		"YRD_BIN="+n.Bin,
+		"YRD_OWNER_PID="+strconv.Itoa(os.Getpid()),
+	)
+	cmd.Env = append(cmd.Env, env...)
+	var out bytes.Buffer
+	cmd.Stdout = &teeWriter{&out, n.log}
+	cmd.Stderr = &teeWriter{&out, n.log}
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("network.sh %s: %w\n%s", strings.Join(args, " "), err, lastLines(out.String(), 20))
+	}
+	return out.String(), nil
+}
+
+type teeWriter struct{ a, b interface{ Write([]byte) (int, error) } }
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	_, _ = t.b.Write(p)
+	return t.a.Write(p)
+}
+
+func (n *Network) port(p Province, offset int) int {
+	return n.PortBase + portsPerOrg*p.index + offset
+}
+
+// PeerEndpoint is the host:port of the province's peer (Gateway service).
+func (n *Network) PeerEndpoint(p Province) string {
+	return fmt.Sprintf("127.0.0.1:%d", n.port(p, offsetPeer))
+}
+
+// PeerOperationsURL is the province peer's operations (metrics) base URL.
+func (n *Network) PeerOperationsURL(p Province) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", n.port(p, offsetPeerOps))
+}
+
+// GatewayURL is the base URL of the province's yrd-gateway.
+func (n *Network) GatewayURL(p Province) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", n.port(p, offsetGateway))
+}
+
+// CAFile is the province's CA certificate (it signs MSP and TLS certificates).
+func (n *Network) CAFile(p Province) string {
+	return filepath.Join(n.StateDir, "orgs", p.Name, "msp", "cacerts", "ca.pem")
+}
+
+// Identity returns the certificate and key files of a province's user
+// (admin, operator, issuer, fiscal, auditor, compliance).
+func (n *Network) Identity(p Province, user string) (certFile, keyFile string) {
+	d := filepath.Join(n.StateDir, "orgs", p.Name, "users", user, "msp")
+	return filepath.Join(d, "signcerts", "cert.pem"), filepath.Join(d, "keystore", "key.pem")
+}
+
+// GatewayToken returns the bearer token of a province's user at its gateway.
+func (n *Network) GatewayToken(p Province, user string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(n.StateDir, "orgs", p.Name, "gateway", "tokens", user))
+	return strings.TrimSpace(string(b)), err
+}
+
+// RestartChaincode restarts a province's chaincode server with another
+// binary under the same package ID (an altered build, for rogue tests).
+func (n *Network) RestartChaincode(ctx context.Context, p Province, binary string) error {
+	_, err := n.Script(ctx, nil, "cc-restart", p.Name, binary)
+	return err
+}
+
+func freePortBase() (int, error) {
+	start := 30000 + (os.Getpid()%50)*portBlock
+	for i := 0; i < 50; i++ {
+		base := 30000 + (start-30000+i*portBlock)%(50*portBlock)
+		if blockFree(base) {
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free block of ports between 30000 and 34000")
+}
+
+func blockFree(base int) bool {
+	for p := base; p < base+portBlock; p++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return false
+		}
+		_ = l.Close()
+	}
+	return true
+}
+
+func repoRoot() (string, error) {
+	d, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "test-network-scripts", "network.sh")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("repository root (with test-network-scripts/network.sh) not found above the working directory")
+		}
+		d = parent
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
