@@ -45,6 +45,8 @@ type env struct {
 	tb testing.TB
 	l  *memstub.Ledger
 	cc *contractapi.ContractChaincode
+	// mints numbers mint IDs.
+	mints int
 }
 
 func newEnv(tb testing.TB) *env {
@@ -142,14 +144,12 @@ func (e *env) open(msp, id string, kind token.Kind, tier string) {
 	}
 }
 
-var mintSeq int
-
 // mint issues amount into a reserve account and returns the output ID.
 func (e *env) mint(account, amount string) string {
 	e.tb.Helper()
-	mintSeq++
+	e.mints++
 	var m token.Mint
-	e.ok(ident(SH, RoleIssuer), "Mint", fmt.Sprintf(`{"mintId":"mint-%d","account":%q,"amount":%q,"reserveRef":"ref"}`, mintSeq, account, amount), &m)
+	e.ok(ident(SH, RoleIssuer), "Mint", fmt.Sprintf(`{"mintId":"mint-%d","account":%q,"amount":%q,"reserveRef":"ref"}`, e.mints, account, amount), &m)
 	return m.Output
 }
 
@@ -172,7 +172,8 @@ func (e *env) balance(account string) string {
 // (alice) and a merchant in Shanghai, a class-II customer (bob) in Jiangsu.
 type fixture struct {
 	*env
-	shOut string // a 1,000,000.00 output of sh-reserve
+	shOut    string // an unspent output of sh-reserve (1,000,000.00 at start)
+	aliceOut string // set by fundAlice
 }
 
 func newFixture(tb testing.TB) *fixture {

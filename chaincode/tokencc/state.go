@@ -20,14 +20,14 @@ type txState struct {
 	stub    shim.ChaincodeStubInterface
 	pol     policies
 	tx      *token.Tx
-	overlay map[string][]byte       // nil value: deleted in this tx
+	overlay map[string][]byte // nil value: deleted in this tx
 	// created marks output keys created in this tx; pending sums, per
 	// account, the amounts of those still unspent. Together with the
 	// overlay's deletions they correct range queries, which see only
 	// committed state.
 	created map[string]bool
 	pending map[string]money.Amount
-	seq     int                     // statement entry counter
+	seq     int // statement entry counter
 	events  []Event
 }
 
