@@ -9,6 +9,10 @@
 //	-tls-cert CHAINCODE_TLS_CERT        PEM server certificate (TLS is on when set)
 //	-tls-key  CHAINCODE_TLS_KEY         PEM server key
 //	-tls-client-ca CHAINCODE_TLS_CLIENT_CA  PEM CA of peers' client certificates (optional)
+//
+// The token contract reads the provinces' MSP IDs from YRD_ORGS
+// (comma-separated; default ShanghaiMSP,JiangsuMSP,ZhejiangMSP,AnhuiMSP).
+// Every peer must use the same list: key-level policies are derived from it.
 package main
 
 import (
@@ -21,6 +25,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/yangtze-delta/settlement/chaincode/system"
+	"github.com/yangtze-delta/settlement/chaincode/tokencc"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,7 +51,16 @@ func run() error {
 		return fmt.Errorf("both -address and -id are required")
 	}
 
-	cc, err := contractapi.NewChaincode(system.New(version))
+	tokenCfg := tokencc.DefaultConfig()
+	if orgs := os.Getenv("YRD_ORGS"); orgs != "" {
+		tokenCfg.Orgs = tokencc.ParseOrgs(orgs)
+	}
+	token, err := tokencc.New(tokenCfg)
+	if err != nil {
+		return fmt.Errorf("token contract (YRD_ORGS=%q): %w", os.Getenv("YRD_ORGS"), err)
+	}
+
+	cc, err := contractapi.NewChaincode(system.New(version), token)
 	if err != nil {
 		return fmt.Errorf("build chaincode: %w", err)
 	}
