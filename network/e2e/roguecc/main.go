@@ -1,0 +1,100 @@
+// Command roguecc is an altered build of the yrd chaincode for the rogue
+// province tests: it serves the real contracts plus a "rogue" contract that
+// forges outputs (mints to itself, inflates an output, moves another
+// province's output) with no checks at all. A province that runs it can make
+// its own peer endorse anything; the key-level and chaincode-level policies
+// must still stop the transaction at commit. Never deployed outside tests.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/chaincode/system"
+	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/chaincode/tokencc"
+)
+
+// rogue writes outputs straight into the token contract's key namespace.
+type rogue struct{ contractapi.Contract }
+
+const nsOutput = "yrd.out" // see docs/token.md
+
+func (r *rogue) put(ctx contractapi.TransactionContextInterface, o token.Output) error {
+	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{o.Account, o.ID})
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return ctx.GetStub().PutState(key, b)
+}
+
+func (r *rogue) get(ctx contractapi.TransactionContextInterface, account, id string) (token.Output, string, error) {
+	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{account, id})
+	if err != nil {
+		return token.Output{}, "", err
+	}
+	b, err := ctx.GetStub().GetState(key)
+	if err != nil || b == nil {
+		return token.Output{}, "", fmt.Errorf("output %s/%s: %v", account, id, err)
+	}
+	var o token.Output
+	return o, key, json.Unmarshal(b, &o)
+}
+
+// MintToSelf creates an output out of nothing.
+func (r *rogue) MintToSelf(ctx contractapi.TransactionContextInterface, account, id string, fen int64) error {
+	return r.put(ctx, token.Output{ID: id, Account: account, Amount: money.Amount(fen), TxID: ctx.GetStub().GetTxID()})
+}
+
+// Inflate rewrites an existing output with a larger amount.
+func (r *rogue) Inflate(ctx contractapi.TransactionContextInterface, account, id string, fen int64) error {
+	o, _, err := r.get(ctx, account, id)
+	if err != nil {
+		return err
+	}
+	o.Amount = money.Amount(fen)
+	return r.put(ctx, o)
+}
+
+// Steal deletes another account's output and gives its amount to to.
+func (r *rogue) Steal(ctx contractapi.TransactionContextInterface, account, id, to string) error {
+	o, key, err := r.get(ctx, account, id)
+	if err != nil {
+		return err
+	}
+	if err := ctx.GetStub().DelState(key); err != nil {
+		return err
+	}
+	o.Account, o.ID = to, "stolen-"+id
+	return r.put(ctx, o)
+}
+
+func main() {
+	tok, err := tokencc.New(tokencc.DefaultConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	rc := &rogue{}
+	rc.Name = "rogue"
+	cc, err := contractapi.NewChaincode(system.New("rogue"), tok, rc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &shim.ChaincodeServer{CCID: os.Getenv("CHAINCODE_ID"), Address: os.Getenv("CHAINCODE_SERVER_ADDRESS"), CC: cc}
+	srv.TLSProps.Cert, _ = os.ReadFile(os.Getenv("CHAINCODE_TLS_CERT"))
+	srv.TLSProps.Key, _ = os.ReadFile(os.Getenv("CHAINCODE_TLS_KEY"))
+	log.Printf("ROGUE yrd chaincode serving %s at %s", srv.CCID, srv.Address)
+	if err := srv.Start(); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,309 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/chaincode/tokencc"
+	"github.com/yangtze-delta/settlement/network/testnet"
+)
+
+var (
+	shanghai = testnet.Provinces[0]
+	jiangsu  = testnet.Provinces[1]
+	zhejiang = testnet.Provinces[2]
+	anhui    = testnet.Provinces[3]
+)
+
+func yuan(t *testing.T, s string) money.Amount {
+	t.Helper()
+	a, err := money.ParseYuan(s)
+	require.NoError(t, err)
+	return a
+}
+
+func openAccount(t *testing.T, op *actor, id string, kind token.Kind, tier string) {
+	t.Helper()
+	op.mustSubmit(t, "token:OpenAccount", token.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}, nil,
+		client.WithTransient(map[string][]byte{"customerRef": []byte("ref-" + id), "salt": []byte("s")}))
+}
+
+func mint(t *testing.T, iss *actor, id, account, amount string) token.Mint {
+	t.Helper()
+	var m token.Mint
+	iss.mustSubmit(t, "token:Mint", token.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id}, &m)
+	return m
+}
+
+func balance(t *testing.T, a *actor, account string) money.Amount {
+	t.Helper()
+	var b tokencc.Balance
+	a.eval(t, &b, "token:GetBalance", account)
+	return b.Balance
+}
+
+// split pays a token amount to payee and leaves the change in n outputs.
+func split(t *testing.T, op *actor, id, from, payee string, inputs []string, n int) token.Payment {
+	t.Helper()
+	var p token.Payment
+	op.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: id, From: from, To: payee,
+		Amount: yuan(t, "0.01"), Inputs: inputs, ChangeSplit: n}, &p)
+	require.Len(t, p.ChangeOutputs, n)
+	return p
+}
+
+func requireBalancedSupply(t *testing.T) {
+	t.Helper()
+	var audit tokencc.SupplyAudit
+	as(t, anhui, "auditor").eval(t, &audit, "token:AuditSupply")
+	require.True(t, audit.Balanced, "supply %s, outputs %s", audit.Supply, audit.OutputsTotal)
+}
+
+// TestTokenLifecycle covers minting across provinces, a cross-province
+// payment, a duplicate payment ID, a frozen account and tier limits.
+func TestTokenLifecycle(t *testing.T) {
+	shOp, jsOp := as(t, shanghai, "operator"), as(t, jiangsu, "operator")
+	shIss := as(t, shanghai, "issuer")
+	openAccount(t, shOp, "sh-reserve", token.KindReserve, "")
+	openAccount(t, jsOp, "js-alice", token.KindCustomer, token.TierClassIV)
+	openAccount(t, jsOp, "js-shop", token.KindMerchant, "")
+
+	var m token.Mint
+	t.Run("mint needs three provinces", func(t *testing.T) {
+		_, err := shIss.submit("token:Mint", token.MintRequest{MintID: "m-two", Account: "sh-reserve",
+			Amount: yuan(t, "100.00"), ReserveRef: "dep-two"}, client.WithEndorsingOrganizations(shanghai.MSPID, jiangsu.MSPID))
+		requireCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE.String(), err)
+		require.Equal(t, money.Amount(0), balance(t, shOp, "sh-reserve"))
+
+		m = mint(t, shIss, "m-1", "sh-reserve", "1000000.00")
+		require.Equal(t, yuan(t, "1000000.00"), balance(t, shOp, "sh-reserve"))
+		requireBalancedSupply(t)
+	})
+
+	var pay token.Payment
+	t.Run("cross-province payment", func(t *testing.T) {
+		shOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1500.00"), Inputs: []string{m.Output}, Purpose: "SALA"}, &pay)
+		require.Equal(t, yuan(t, "1500.00"), balance(t, jsOp, "js-alice"))
+		require.Equal(t, yuan(t, "998500.00"), balance(t, shOp, "sh-reserve"))
+	})
+
+	t.Run("duplicate payment ID", func(t *testing.T) {
+		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
+		requireCode(t, string(token.CodeDuplicatePayment), err)
+		require.Equal(t, yuan(t, "1500.00"), balance(t, jsOp, "js-alice"))
+	})
+
+	t.Run("frozen account neither receives nor sends", func(t *testing.T) {
+		comp := as(t, jiangsu, "compliance")
+		comp.mustSubmit(t, "token:Freeze", token.FreezeRequest{ID: "js-alice", Reason: "court order"}, nil)
+		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-frozen-in", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
+		requireCode(t, string(token.CodeAccountFrozen), err)
+		_, err = jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-frozen-out", From: "js-alice", To: "js-shop",
+			Amount: yuan(t, "1.00"), Inputs: []string{pay.PayeeOutput}})
+		requireCode(t, string(token.CodeAccountFrozen), err)
+		comp.mustSubmit(t, "token:Unfreeze", token.AccountRequest{ID: "js-alice"}, nil)
+	})
+
+	t.Run("tier limits", func(t *testing.T) {
+		// Class IV: at most 2,000 yuan per payment, balance at most 10,000.
+		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-cap", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "8500.01"), Inputs: pay.ChangeOutputs})
+		requireCode(t, string(token.CodeBalanceCapExceeded), err)
+		var more token.Payment
+		shOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-2", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1000.00"), Inputs: pay.ChangeOutputs}, &more)
+		_, err = jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-big", From: "js-alice", To: "js-shop",
+			Amount: yuan(t, "2000.01"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}})
+		requireCode(t, string(token.CodeLimitExceeded), err)
+		jsOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
+			Amount: yuan(t, "2000.00"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}}, nil)
+		require.Equal(t, yuan(t, "500.00"), balance(t, jsOp, "js-alice"))
+	})
+
+	t.Run("another province cannot spend Shanghai's money", func(t *testing.T) {
+		var out tokencc.OutputPage
+		shOp.eval(t, &out, "token:ListOutputs", "sh-reserve", "10", "")
+		require.NotEmpty(t, out.Outputs)
+		_, err := jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-steal", From: "sh-reserve", To: "js-shop",
+			Amount: yuan(t, "1.00"), Inputs: []string{out.Outputs[0].ID}})
+		requireCode(t, string(token.CodeForbidden), err)
+	})
+	requireBalancedSupply(t)
+}
+
+// outcome counts what happened to concurrent submissions.
+type outcome struct {
+	mu        sync.Mutex
+	committed int
+	conflicts int
+	failures  []string
+}
+
+func (o *outcome) add(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch code := codeOf(err); {
+	case err == nil:
+		o.committed++
+	case code == peer.TxValidationCode_MVCC_READ_CONFLICT.String() || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String():
+		o.conflicts++
+	default:
+		o.failures = append(o.failures, err.Error())
+	}
+}
+
+// concurrently runs n submissions at once and reports what happened.
+func concurrently(n int, fn func(i int) error) *outcome {
+	var o outcome
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.add(fn(i))
+		}()
+	}
+	wg.Wait()
+	return &o
+}
+
+// TestHotAccounts: many payments out of one reserve account, and many into
+// one merchant account, all commit without MVCC conflicts.
+func TestHotAccounts(t *testing.T) {
+	zjOp, zjIss := as(t, zhejiang, "operator"), as(t, zhejiang, "issuer")
+	ahOp := as(t, anhui, "operator")
+	openAccount(t, zjOp, "zj-reserve", token.KindReserve, "")
+	openAccount(t, ahOp, "ah-shop", token.KindMerchant, "")
+	m := mint(t, zjIss, "m-hot", "zj-reserve", "500000.00")
+
+	// 100 outputs for the reserve: two splits of 50.
+	first := split(t, zjOp, "split-1", "zj-reserve", "ah-shop", []string{m.Output}, 50)
+	second := split(t, zjOp, "split-2", "zj-reserve", "ah-shop", first.ChangeOutputs[:1], 50)
+	pool := append(append([]string(nil), first.ChangeOutputs[1:]...), second.ChangeOutputs...)
+	require.Len(t, pool, 99)
+
+	t.Run("50 concurrent payments out of one reserve account", func(t *testing.T) {
+		o := concurrently(50, func(i int) error {
+			_, err := zjOp.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("hot-out-%d", i),
+				From: "zj-reserve", To: "ah-shop", Amount: yuan(t, "1.00"), Inputs: []string{pool[i]}})
+			return err
+		})
+		t.Logf("hot payer: %d committed, %d MVCC conflicts, %d other failures", o.committed, o.conflicts, len(o.failures))
+		require.Empty(t, o.failures)
+		require.Zero(t, o.conflicts)
+		require.Equal(t, 50, o.committed)
+	})
+
+	t.Run("100 concurrent payments into one merchant account", func(t *testing.T) {
+		// 100 payers in Zhejiang, each funded with one output by one batch.
+		payers := make([]string, 100)
+		open := concurrently(100, func(i int) error {
+			payers[i] = fmt.Sprintf("zj-payer-%03d", i)
+			_, err := zjOp.submit("token:OpenAccount", token.OpenAccountRequest{ID: payers[i], Kind: token.KindMerchant},
+				client.WithTransient(map[string][]byte{"customerRef": []byte(payers[i])}))
+			return err
+		})
+		require.Empty(t, open.failures)
+		require.Equal(t, 100, open.committed)
+		third := split(t, zjOp, "split-3", "zj-reserve", "ah-shop", pool[50:51], 50)
+		funds := append(append([]string(nil), pool[51:]...), third.ChangeOutputs...)
+		items := make([]token.TransferRequest, 100)
+		for i := range items {
+			items[i] = token.TransferRequest{PaymentID: fmt.Sprintf("fund-%d", i), From: "zj-reserve", To: payers[i],
+				Amount: yuan(t, "10.00"), Inputs: []string{funds[i]}}
+		}
+		var res tokencc.BatchResult
+		zjOp.mustSubmit(t, "token:TransferBatch", token.BatchRequest{Items: items}, &res)
+		require.Equal(t, 100, res.Settled, "%+v", res.Results)
+
+		before := balance(t, ahOp, "ah-shop")
+		o := concurrently(100, func(i int) error {
+			_, err := zjOp.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
+				From: payers[i], To: "ah-shop", Amount: yuan(t, "10.00"), Inputs: []string{res.Results[i].Payment.PayeeOutput}})
+			return err
+		})
+		t.Logf("hot payee: %d committed, %d MVCC conflicts, %d other failures", o.committed, o.conflicts, len(o.failures))
+		require.Empty(t, o.failures)
+		require.Zero(t, o.conflicts)
+		require.Equal(t, 100, o.committed)
+		require.Equal(t, before+yuan(t, "1000.00"), balance(t, ahOp, "ah-shop"))
+	})
+	requireBalancedSupply(t)
+}
+
+// TestBatchOf500 settles a 500-payment batch in which a few items are bad:
+// each bad item is reported with its code and changes nothing.
+func TestBatchOf500(t *testing.T) {
+	op, iss := as(t, anhui, "operator"), as(t, anhui, "issuer")
+	openAccount(t, op, "ah-fiscal", token.KindReserve, "")
+	openAccount(t, op, "ah-benef", token.KindMerchant, "")
+	m := mint(t, iss, "m-batch", "ah-fiscal", "100000.00")
+
+	// 500 outputs: one split of 50, then ten splits of 50 from its change.
+	seed := split(t, op, "batch-seed", "ah-fiscal", "ah-benef", []string{m.Output}, 10)
+	var outputs []string
+	var mu sync.Mutex
+	o := concurrently(10, func(i int) error {
+		out, err := op.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("batch-split-%d", i),
+			From: "ah-fiscal", To: "ah-benef", Amount: 1, Inputs: seed.ChangeOutputs[i : i+1], ChangeSplit: 50})
+		if err != nil {
+			return err
+		}
+		var p token.Payment
+		if err := json.Unmarshal(out, &p); err != nil {
+			return err
+		}
+		mu.Lock()
+		outputs = append(outputs, p.ChangeOutputs...)
+		mu.Unlock()
+		return nil
+	})
+	require.Empty(t, o.failures)
+	require.Equal(t, 10, o.committed)
+	require.Len(t, outputs, 500)
+
+	before := balance(t, op, "ah-benef")
+	items := make([]token.TransferRequest, 500)
+	for i := range items {
+		items[i] = token.TransferRequest{PaymentID: fmt.Sprintf("b-%03d", i), From: "ah-fiscal", To: "ah-benef",
+			Amount: yuan(t, "1.00"), Inputs: []string{outputs[i]}}
+	}
+	bad := map[int]token.Code{
+		7:   token.CodeNotFound,          // unknown payee
+		42:  token.CodeInputSpent,        // an input already spent
+		99:  token.CodeInsufficientFunds, // more than its input holds
+		250: token.CodeDuplicatePayment,  // the ID of an earlier item
+		499: token.CodeInvalidArgument,   // no amount
+	}
+	items[7].To = "nobody"
+	items[42].Inputs = []string{m.Output}
+	items[99].Amount = yuan(t, "900000.00")
+	items[250].PaymentID = items[249].PaymentID
+	items[499].Amount = 0
+	var res tokencc.BatchResult
+	op.mustSubmit(t, "token:TransferBatch", token.BatchRequest{Items: items}, &res)
+	require.Len(t, res.Results, 500)
+	require.Equal(t, 495, res.Settled)
+	require.Equal(t, 5, res.Rejected)
+	for i, r := range res.Results {
+		if want, isBad := bad[i]; isBad {
+			require.False(t, r.OK, "item %d", i)
+			require.Equal(t, want, r.Code, "item %d: %s", i, r.Message)
+		} else {
+			require.True(t, r.OK, "item %d: %s %s", i, r.Code, r.Message)
+		}
+	}
+	require.Equal(t, before+yuan(t, "495.00"), balance(t, op, "ah-benef"))
+	requireBalancedSupply(t)
+}
