@@ -186,12 +186,16 @@ func (f *Fabric) Submit(ctx context.Context, id, fn string, args []string, trans
 }
 
 // Events implements Ledger.
-func (f *Fabric) Events(ctx context.Context, id string, startBlock uint64) (<-chan Event, error) {
+func (f *Fabric) Events(ctx context.Context, id string, startBlock *uint64) (<-chan Event, error) {
 	gw, err := f.gateway(id)
 	if err != nil {
 		return nil, err
 	}
-	src, err := gw.GetNetwork(f.channel).ChaincodeEvents(ctx, f.chaincode, client.WithStartBlock(startBlock))
+	var opts []client.ChaincodeEventsOption
+	if startBlock != nil {
+		opts = append(opts, client.WithStartBlock(*startBlock))
+	}
+	src, err := gw.GetNetwork(f.channel).ChaincodeEvents(ctx, f.chaincode, opts...)
 	if err != nil {
 		return nil, classify(StageEvents, "", err)
 	}

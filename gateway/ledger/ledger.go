@@ -13,9 +13,10 @@ type Ledger interface {
 	// Submit endorses, orders and commits a transaction and returns only
 	// once its commit status is valid.
 	Submit(ctx context.Context, identity, fn string, args []string, transient map[string][]byte, opts SubmitOptions) (*Committed, error)
-	// Events streams the chaincode's events from startBlock onwards until
-	// ctx ends; the channel is closed when the stream stops.
-	Events(ctx context.Context, identity string, startBlock uint64) (<-chan Event, error)
+	// Events streams the chaincode's events from startBlock (nil: from the
+	// next block to commit) until ctx ends; the channel is closed when the
+	// stream stops, after which the caller may resume from the last block.
+	Events(ctx context.Context, identity string, startBlock *uint64) (<-chan Event, error)
 }
 
 // SubmitOptions adjusts one submission.

@@ -301,3 +301,50 @@ func (s *Selector) Locked() int {
 	defer s.mu.Unlock()
 	return len(s.locked)
 }
+
+// Consolidate locks up to max of the account's smallest unlocked outputs
+// (at least two) for a merge into one output.
+func (s *Selector) Consolidate(ctx context.Context, identity, acct string, max int) (*Lease, error) {
+	if max < 2 || max > s.opts.MaxInputs {
+		max = s.opts.MaxInputs
+	}
+	if err := s.refreshIfNeeded(ctx, identity, acct); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var free []Output
+	for _, o := range s.accounts[acct].outputs {
+		if !s.locked[o.ID] {
+			free = append(free, o)
+		}
+	}
+	if len(free) < 2 {
+		return nil, fmt.Errorf("%w: account %s has %d unlocked outputs, nothing to merge", ErrNothingToMerge, acct, len(free))
+	}
+	slices.SortFunc(free, func(x, y Output) int {
+		if x.Amount != y.Amount {
+			if x.Amount < y.Amount {
+				return -1
+			}
+			return 1
+		}
+		if x.ID < y.ID {
+			return -1
+		}
+		return 1
+	})
+	if len(free) > max {
+		free = free[:max]
+	}
+	l := &Lease{s: s, account: acct, Inputs: free}
+	for _, o := range free {
+		s.locked[o.ID] = true
+		l.Total += o.Amount
+	}
+	s.opts.Metrics.LockedOutputs(len(s.locked))
+	return l, nil
+}
+
+// ErrNothingToMerge: fewer than two unlocked outputs.
+var ErrNothingToMerge = errors.New("selection: nothing to merge")

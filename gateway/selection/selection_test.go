@@ -195,3 +195,13 @@ func TestSourceError(t *testing.T) {
 	_, err := s.Select(context.Background(), "id", "acc", 1)
 	require.ErrorIs(t, err, boom)
 }
+
+func TestConsolidate(t *testing.T) {
+	src := &ledgerStub{outs: map[string][]selection.Output{"acc": outs(500, 1, 3, 2)}}
+	s := selection.New(src, selection.Options{MaxInputs: 10})
+	l, err := s.Consolidate(context.Background(), "id", "acc", 3)
+	require.NoError(t, err)
+	require.Equal(t, []string{"b", "d", "c"}, l.IDs())
+	_, err = s.Consolidate(context.Background(), "id", "acc", 3)
+	require.ErrorIs(t, err, selection.ErrNothingToMerge)
+}

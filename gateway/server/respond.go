@@ -1,0 +1,103 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/yangtze-delta/settlement/gateway/money"
+)
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// fail writes err as a JSON error and logs server-side failures.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := toAPIError(err)
+	if e.Status == 0 {
+		e.Status = httpStatus(e.Code, false)
+	}
+	if e.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "code", e.Code, "status", e.Status, "err", err)
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, e.Status, e)
+}
+
+// decode reads a JSON body strictly into v: size-limited, unknown fields
+// refused, exactly one value.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return badRequest(CodeBodyTooLarge, "request body exceeds %d bytes", s.maxBody)
+		}
+		if errors.Is(err, io.EOF) {
+			return badRequest(CodeInvalidRequest, "request body is empty")
+		}
+		return badRequest(CodeInvalidRequest, "invalid JSON body: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return badRequest(CodeBodyTooLarge, "request body exceeds %d bytes", s.maxBody)
+		}
+		return badRequest(CodeInvalidRequest, "invalid JSON body: more than one value")
+	}
+	return nil
+}
+
+// passThrough returns chaincode result bytes as JSON: JSON stays as is,
+// anything else becomes a JSON string; empty becomes null.
+func passThrough(b []byte) json.RawMessage {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return json.RawMessage("null")
+	}
+	if json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}
+
+func requireField(name, v string) error {
+	if v == "" {
+		return badRequest(CodeInvalidRequest, "%s is required", name)
+	}
+	return nil
+}
+
+func parseAmount(field, v string) (money.Amount, error) {
+	a, err := money.ParsePositive(v)
+	if err != nil {
+		return 0, &apiError{Status: http.StatusBadRequest, Code: CodeInvalidAmount, Message: field + ": " + err.Error()}
+	}
+	return a, nil
+}
+
+// pageParams reads pageSize (1..1000, default 100) and bookmark.
+func pageParams(r *http.Request) (string, string, error) {
+	ps := r.URL.Query().Get("pageSize")
+	if ps == "" {
+		ps = "100"
+	}
+	n, err := strconv.Atoi(ps)
+	if err != nil || n < 1 || n > 1000 {
+		return "", "", badRequest(CodeInvalidRequest, "pageSize must be an integer from 1 to 1000")
+	}
+	return strconv.Itoa(n), r.URL.Query().Get("bookmark"), nil
+}
