@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"os"
@@ -102,7 +104,7 @@ func connectIdentity(conn *grpc.ClientConn, cfg config.Config, id config.Identit
 	if err != nil {
 		return nil, fmt.Errorf("identity.keyFile: %w", err)
 	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	key, err := privateKeyFromPEM(keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("identity.keyFile %s: %w", id.KeyFile, err)
 	}
@@ -119,6 +121,15 @@ func connectIdentity(conn *grpc.ClientConn, cfg config.Config, id config.Identit
 		client.WithSubmitTimeout(cfg.Timeouts.Submit.D()),
 		client.WithCommitStatusTimeout(cfg.Timeouts.CommitStatus.D()),
 	)
+}
+
+// privateKeyFromPEM reads PKCS #8 keys (what Fabric CA and cryptogen write)
+// and SEC 1 "EC PRIVATE KEY" keys (what openssl ecparam writes).
+func privateKeyFromPEM(b []byte) (crypto.PrivateKey, error) {
+	if block, _ := pem.Decode(b); block != nil && block.Type == "EC PRIVATE KEY" {
+		return x509.ParseECPrivateKey(block.Bytes)
+	}
+	return identity.PrivateKeyFromPEM(b)
 }
 
 // Close closes the SDK gateways and the shared connection.

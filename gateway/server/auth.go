@@ -13,6 +13,12 @@ import (
 
 type ctxKey struct{}
 
+// reqInfoKey holds a *reqInfo that instrument creates and authenticate
+// fills, so the access log line names the client.
+type reqInfoKey struct{}
+
+type reqInfo struct{ client string }
+
 // clientName returns the authenticated client's name ("" if none).
 func clientName(ctx context.Context) string {
 	name, _ := ctx.Value(ctxKey{}).(string)
@@ -82,6 +88,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yrd-gateway"`)
 			s.fail(w, r, &apiError{Status: http.StatusUnauthorized, Code: CodeUnauthenticated, Message: "missing or unknown credentials"})
 			return
+		}
+		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+			info.client = name
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, name)))
 	})

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -77,3 +80,24 @@ func TestAuthClientCertificate(t *testing.T) {
 	}
 	require.Equal(t, "bocom-sh", e.ledger.callsTo(fnWhoAmI)[0].identity)
 }
+
+func TestAccessLogNamesClient(t *testing.T) {
+	var buf syncBuffer
+	e := newEnv(t)
+	e.srv.log = slog.New(slog.NewTextHandler(&buf, nil))
+	e.ledger.on(fnWhoAmI, returns(`{}`))
+	e.do("GET", "/v1/whoami", "")
+	require.Contains(t, buf.String(), "client=icbc-sh")
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -26,7 +26,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		e.Status = httpStatus(e.Code, false)
 	}
 	if e.Status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "code", e.Code, "status", e.Status, "err", err)
+		attrs := []any{"route", r.Pattern, "client", clientName(r.Context()), "code", e.Code, "status", e.Status, "err", err}
+		if tx, ok := e.Details["txId"]; ok {
+			attrs = append(attrs, "txId", tx)
+		}
+		s.log.ErrorContext(r.Context(), "request failed", attrs...)
 	}
 	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")

@@ -183,9 +183,10 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		info := &reqInfo{}
 		s.metrics.InFlight(1)
 		defer s.metrics.InFlight(-1)
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info)))
 		route := r.Pattern
 		if route == "" || route == "/" {
 			route = "unmatched"
@@ -193,7 +194,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		d := time.Since(start)
 		s.metrics.Request(route, rec.status, d)
 		s.log.InfoContext(r.Context(), "http request", "route", route, "path", r.URL.Path,
-			"status", rec.status, "client", clientName(r.Context()), "ms", d.Milliseconds())
+			"status", rec.status, "client", info.client, "ms", d.Milliseconds())
 	})
 }
 
