@@ -175,23 +175,22 @@ type storedPayment struct {
 	RemittanceHash *string `json:"remittanceHash"`
 }
 
-// samePayment reports whether a request repeats the stored payment: the
-// fields the stored record carries must match (amounts compared as money).
+// samePayment reports whether a request repeats the stored payment (the
+// chaincode's token.Payment): from, to, amount (compared as money), purpose
+// and remittanceHash must match; the last two are omitted when empty.
 func samePayment(stored []byte, req paymentRequest) (bool, error) {
 	var p storedPayment
 	if err := json.Unmarshal(stored, &p); err != nil {
 		return false, fmt.Errorf("decode GetPayment result: %w", err)
 	}
-	eq := func(stored *string, v string) bool { return stored == nil || *stored == v }
+	eq := func(stored *string, v string) bool { return (stored == nil && v == "") || (stored != nil && *stored == v) }
 	if !eq(p.From, req.From) || !eq(p.To, req.To) || !eq(p.Purpose, req.Purpose) || !eq(p.RemittanceHash, req.RemittanceHash) {
 		return false, nil
 	}
-	if p.Amount != nil {
-		a, err := money.Parse(*p.Amount)
-		b, berr := money.Parse(req.Amount)
-		if err != nil || berr != nil || a != b {
-			return false, nil
-		}
+	if p.Amount == nil {
+		return false, nil
 	}
-	return true, nil
+	a, err := money.Parse(*p.Amount)
+	b, berr := money.Parse(req.Amount)
+	return err == nil && berr == nil && a == b, nil
 }

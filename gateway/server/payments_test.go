@@ -71,6 +71,7 @@ func TestRepeatedPayment(t *testing.T) {
 		{"same body", payBody, http.StatusConflict, "DUPLICATE_PAYMENT"},
 		{"same body other amount spelling", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30.0","purpose":"invoice 7"}`, http.StatusConflict, "DUPLICATE_PAYMENT"},
 		{"different amount", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"31","purpose":"invoice 7"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
+		{"purpose added", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30","purpose":"invoice 8"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
 		{"different payee", `{"paymentId":"pay-1","from":"a1","to":"c1","amount":"30","purpose":"invoice 7"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
 	}
 	for _, tt := range tests {
