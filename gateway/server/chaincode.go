@@ -183,7 +183,9 @@ func samePayment(stored []byte, req paymentRequest) (bool, error) {
 	if err := json.Unmarshal(stored, &p); err != nil {
 		return false, fmt.Errorf("decode GetPayment result: %w", err)
 	}
-	eq := func(stored *string, v string) bool { return (stored == nil && v == "") || (stored != nil && *stored == v) }
+	eq := func(stored *string, v string) bool {
+		return (stored == nil && v == "") || (stored != nil && *stored == v)
+	}
 	if !eq(p.From, req.From) || !eq(p.To, req.To) || !eq(p.Purpose, req.Purpose) || !eq(p.RemittanceHash, req.RemittanceHash) {
 		return false, nil
 	}
