@@ -107,8 +107,11 @@ cmd_down() {
 		[ "$name" = watchdog ] && continue
 		stop_proc "$name"
 	done
-	# The watchdog calls down itself; stop it last unless it is our parent.
-	if [ -f "$STATE/pids/watchdog.pid" ] && [ "$(cat "$STATE/pids/watchdog.pid")" != "$PPID" ]; then
+	# The watchdog runs down itself (bash may exec it in the watchdog's own
+	# PID); stop it last, unless that is us or our parent.
+	local wd
+	wd=$(cat "$STATE/pids/watchdog.pid" 2>/dev/null)
+	if [ -n "$wd" ] && [ "$wd" != "$$" ] && [ "$wd" != "$PPID" ]; then
 		stop_proc watchdog
 	fi
 	rm -rf "$STATE"

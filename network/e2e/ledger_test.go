@@ -79,6 +79,9 @@ var codeRE = regexp.MustCompile(`\b([A-Z][A-Z_]{3,}): `)
 // codeOf returns the chaincode's stable error code carried by an
 // endorsement error, or the validation code of an invalid commit.
 func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
 	var ce *commitError
 	if errors.As(err, &ce) {
 		return ce.code.String()
