@@ -1,0 +1,143 @@
+package benchcc
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/yangtze-delta/settlement/chaincode/internal/memstub"
+	"github.com/yangtze-delta/settlement/chaincode/system"
+)
+
+func TestMove(t *testing.T) {
+	tests := []struct {
+		name             string
+		from, to, amount int64
+		wantFrom, wantTo int64
+		wantErr          error
+	}{
+		{name: "ok", from: 100, to: 5, amount: 30, wantFrom: 70, wantTo: 35},
+		{name: "all", from: 30, to: 0, amount: 30, wantFrom: 0, wantTo: 30},
+		{name: "zero amount", from: 100, amount: 0, wantErr: ErrInvalidArgument},
+		{name: "negative amount", from: 100, amount: -1, wantErr: ErrInvalidArgument},
+		{name: "insufficient", from: 29, amount: 30, wantErr: ErrInsufficientFunds},
+		{name: "overflow", from: 10, to: math.MaxInt64 - 5, amount: 6, wantErr: ErrOverflow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, to, err := Move(tt.from, tt.to, tt.amount)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || f != tt.wantFrom || to != tt.wantTo {
+				t.Fatalf("Move = %d, %d, %v; want %d, %d", f, to, err, tt.wantFrom, tt.wantTo)
+			}
+		})
+	}
+}
+
+type env struct {
+	t  *testing.T
+	l  *memstub.Ledger
+	cc *contractapi.ContractChaincode
+	id *memstub.Identity
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	// Built as cmd/yrd-benchcc builds it.
+	cc, err := contractapi.NewChaincode(system.New("test"), New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, l: memstub.NewLedger(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)), cc: cc,
+		id: memstub.MustIdentity("ShanghaiMSP", "bench", map[string]string{"role": "operator"})}
+}
+
+func (e *env) call(fn string, args ...string) memstub.Result {
+	return e.l.Invoke(e.cc, memstub.Tx{Creator: e.id, Fn: Name + ":" + fn, Args: args})
+}
+
+func (e *env) must(fn string, args ...string) memstub.Result {
+	e.t.Helper()
+	r := e.call(fn, args...)
+	if !r.OK() {
+		e.t.Fatalf("%s%v: %d %s", fn, args, r.Status, r.Message)
+	}
+	return r
+}
+
+func (e *env) balance(account string) int64 {
+	e.t.Helper()
+	r := e.must("Balance", account)
+	v, err := strconv.ParseInt(string(r.Payload), 10, 64)
+	if err != nil {
+		e.t.Fatalf("balance payload %q: %v", r.Payload, err)
+	}
+	return v
+}
+
+func TestPutIsBlind(t *testing.T) {
+	e := newEnv(t)
+	r := e.must("Put", "k1", "v1")
+	if len(r.Stub.ReadKeys) != 0 {
+		t.Errorf("Put read %v; it must be a blind write", r.Stub.ReadKeys)
+	}
+	if w := r.Stub.Writes(); len(w) != 1 || !strings.Contains(w[0], "k1") {
+		t.Errorf("Put wrote %q, want one key", w)
+	}
+	e.must("Put", "k1", "v2") // overwriting is allowed
+}
+
+func TestAccounts(t *testing.T) {
+	e := newEnv(t)
+	e.must("Open", "a", "1000")
+	e.must("Open", "b", "0")
+	r := e.must("Transfer", "a", "b", "250")
+	if got := len(r.Stub.ReadKeys); got != 2 {
+		t.Errorf("Transfer read %d keys, want 2 (read-modify-write of both rows)", got)
+	}
+	if got := len(r.Stub.Writes()); got != 2 {
+		t.Errorf("Transfer wrote %d keys, want 2", got)
+	}
+	if a, b := e.balance("a"), e.balance("b"); a != 750 || b != 250 {
+		t.Fatalf("balances a=%d b=%d, want 750, 250", a, b)
+	}
+
+	rejected := []struct {
+		name, fn string
+		args     []string
+		code     string
+	}{
+		{"open twice", "Open", []string{"a", "1"}, "ALREADY_EXISTS"},
+		{"open negative", "Open", []string{"c", "-1"}, "INVALID_ARGUMENT"},
+		{"open empty id", "Open", []string{"", "1"}, "INVALID_ARGUMENT"},
+		{"insufficient", "Transfer", []string{"b", "a", "251"}, "INSUFFICIENT_FUNDS"},
+		{"to self", "Transfer", []string{"a", "a", "1"}, "INVALID_ARGUMENT"},
+		{"unknown payee", "Transfer", []string{"a", "zz", "1"}, "NOT_FOUND"},
+		{"zero", "Transfer", []string{"a", "b", "0"}, "INVALID_ARGUMENT"},
+		{"unknown account", "Balance", []string{"zz"}, "NOT_FOUND"},
+	}
+	for _, tt := range rejected {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.call(tt.fn, tt.args...)
+			if r.OK() || r.Committed {
+				t.Fatalf("%s%v succeeded", tt.fn, tt.args)
+			}
+			if !strings.HasPrefix(r.Message, tt.code+":") {
+				t.Fatalf("message %q, want code %s", r.Message, tt.code)
+			}
+		})
+	}
+	if a, b := e.balance("a"), e.balance("b"); a != 750 || b != 250 {
+		t.Fatalf("rejected calls changed balances: a=%d b=%d", a, b)
+	}
+}
