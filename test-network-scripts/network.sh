@@ -4,11 +4,13 @@
 # Gateway service and a chaincode server, all as native processes on
 # 127.0.0.1. See docs/network.md.
 #
-# Usage: network.sh up|down|deploy|status|logs [NAME]|cc-restart ORG [BINARY]
+# Usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|cc-restart ORG [BINARY]
 #
 # Environment: YRD_STATE_DIR (default ./.state), YRD_PORT_BASE (default 27000),
 # YRD_BIN (default ./bin), YRD_OWNER_PID (stop the network when that process
-# ends; used by tests), YRD_BATCH_TIMEOUT, YRD_BATCH_MAX_MESSAGES.
+# ends; used by tests), YRD_GATEWAYS (0: no gateways), YRD_BENCH_CC (1: also
+# deploy the yrdbench comparison chaincode), YRD_BATCH_TIMEOUT,
+# YRD_BATCH_MAX_MESSAGES.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
@@ -23,7 +25,9 @@ preflight() {
 	local b p owner running
 	running=$(running_pids | head -1)
 	[ -z "$running" ] || die "a network is already running from $STATE (${running%%=*} has PID ${running#*=}); run 'make down' first"
-	for b in fabric-ca-server fabric-ca-client orderer peer configtxgen osnadmin yrd; do
+	local need=(fabric-ca-server fabric-ca-client orderer peer configtxgen osnadmin yrd)
+	[ "${YRD_BENCH_CC:-0}" = 1 ] && need+=(yrd-benchcc)
+	for b in "${need[@]}"; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing; run 'make build' (or 'make up') first"
 	done
 	command -v curl >/dev/null || die "curl is required: apt-get install curl"
@@ -79,7 +83,10 @@ cmd_up() {
 	step "waiting for a Raft leader" wait_for 60 "a Raft leader" raft_has_leader || fail_up
 	step "joining peers to channel $CHANNEL" each peer_join || fail_up
 	step "waiting for cross-province gossip" wait_gossip || fail_up
-	cmd_deploy || fail_up
+	cmd_deploy yrd || fail_up
+	if [ "${YRD_BENCH_CC:-0}" = 1 ]; then
+		cmd_deploy yrdbench || fail_up
+	fi
 	if [ -x "$BIN/yrd-gateway" ] && [ "${YRD_GATEWAYS:-1}" = 1 ]; then
 		step "starting 4 gateways" each gateway_start || fail_up
 	fi
@@ -88,14 +95,18 @@ cmd_up() {
 }
 
 fail_up() {
-	echo "network.sh up failed; logs are in $STATE/logs. Stopping what was started." >&2
+	local keep="${STATE%/}.failed-logs"
+	rm -rf "$keep"
+	cp -R "$STATE/logs" "$keep" 2>/dev/null
+	echo "network.sh up failed; stopped what was started; logs kept in $keep" >&2
 	cmd_down >/dev/null 2>&1
 	exit 1
 }
 
 cmd_deploy() {
+	cc_select "${1:-$CC_NAME}"
 	step "deploying chaincode $CC_NAME" cc_deploy || return 1
-	step "waiting for chaincode on every peer" wait_cc
+	step "waiting for chaincode $CC_NAME on every peer" wait_cc
 }
 
 cmd_down() {
@@ -123,9 +134,11 @@ cmd_status() {
 	[ -d "$STATE" ] || { say "no network at $STATE"; return 1; }
 	printf '%-10s %-12s %-8s %-7s %s\n' PROVINCE PROCESS PID PORT STATE
 	for org in "${ORGS[@]}"; do
-		for s in ca orderer peer chaincode gateway; do
+		for s in ca orderer peer chaincode bench-chaincode gateway; do
 			local name="$s-$org" p
 			[ "$s" = chaincode ] && name="cc-$org"
+			[ "$s" = bench-chaincode ] && name="ccbench-$org"
+			[ "$s" = bench-chaincode ] && [ ! -f "$STATE/pids/$name.pid" ] && continue
 			p=$(port "$org" "$s")
 			pid=$(cat "$STATE/pids/$name.pid" 2>/dev/null || true)
 			if proc_alive "$pid"; then st=running; else st=stopped; pid=-; fi
@@ -147,15 +160,16 @@ cmd_logs() {
 
 cmd_cc_restart() {
 	local org=${1:?usage: network.sh cc-restart ORG [BINARY]} bin=${2:-$BIN/yrd}
-	cc_server_start "$org" "$(cat "$STATE/chaincode/$org/package-id")" "$bin"
+	cc_select yrd
+	cc_server_start "$org" "$(cat "$STATE/chaincode/yrd/$org/package-id")" "$bin"
 }
 
 case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
-deploy) cmd_deploy ;;
+deploy) shift; cmd_deploy "$@" ;;
 status) cmd_status ;;
 logs) shift; cmd_logs "$@" ;;
 cc-restart) shift; cmd_cc_restart "$@" ;;
-*) echo "usage: network.sh up|down|deploy|status|logs [NAME]|cc-restart ORG [BINARY]" >&2; exit 2 ;;
+*) echo "usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|cc-restart ORG [BINARY]" >&2; exit 2 ;;
 esac

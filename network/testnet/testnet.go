@@ -53,6 +53,9 @@ type Options struct {
 	PortBase int
 	// Gateways starts one yrd-gateway per province when true.
 	Gateways bool
+	// BenchChaincode also deploys the yrdbench comparison chaincode
+	// (bin/yrd-benchcc) when true.
+	BenchChaincode bool
 	// Log receives network.sh's progress output; default os.Stderr.
 	Log *os.File
 }
@@ -95,10 +98,7 @@ func Start(ctx context.Context, opt Options) (*Network, error) {
 		opt.Log = os.Stderr
 	}
 	n := &Network{Root: opt.Root, Bin: opt.Bin, StateDir: opt.StateDir, PortBase: opt.PortBase, log: opt.Log}
-	env := []string{"YRD_GATEWAYS=0"}
-	if opt.Gateways {
-		env = []string{"YRD_GATEWAYS=1"}
-	}
+	env := []string{"YRD_GATEWAYS=" + flag(opt.Gateways), "YRD_BENCH_CC=" + flag(opt.BenchChaincode)}
 	if _, err := n.Script(ctx, env, "up"); err != nil {
 		return nil, err
 	}
@@ -182,6 +182,13 @@ func (n *Network) GatewayToken(p Province, user string) (string, error) {
 func (n *Network) RestartChaincode(ctx context.Context, p Province, binary string) error {
 	_, err := n.Script(ctx, nil, "cc-restart", p.Name, binary)
 	return err
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func freePortBase() (int, error) {

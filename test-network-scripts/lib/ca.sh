@@ -18,8 +18,7 @@ ca_start() {
 		--address 127.0.0.1 --port "$(port "$org" ca)" \
 		--ca.name "ca-$org" --csr.cn "ca.$org.yrd" --csr.hosts 127.0.0.1,localhost \
 		--tls.enabled
-	wait_for 30 "CA of $org" test -s "$home/ca-cert.pem" || return 1
-	wait_for 30 "CA of $org on port $(port "$org" ca)" port_open "$(port "$org" ca)"
+	wait_proc "ca-$org" "$(port "$org" ca)" && wait_for 30 "CA certificate of $org" test -s "$home/ca-cert.pem"
 }
 
 # ca_client ORG ARGS... runs fabric-ca-client against ORG's CA as its

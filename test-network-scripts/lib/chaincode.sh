@@ -4,17 +4,30 @@
 # province's peer, approved by every province, committed once; then one
 # chaincode server process per province serving under its package ID.
 
-CC_DIR="$ROOT/network/chaincode/$CC_NAME"
+# cc_select NAME points the functions below at one of our chaincodes: yrd
+# (the settlement chaincode) or yrdbench (the benchmark comparison chaincode,
+# never part of yrd). Each has its own directory of policy files, server
+# binary, port and process names.
+cc_select() {
+	CC_NAME=$1
+	CC_DIR="$ROOT/network/chaincode/$CC_NAME"
+	case $CC_NAME in
+	yrdbench) CC_BIN="$BIN/yrd-benchcc" CC_PORT=bench-chaincode CC_PROC=ccbench ;;
+	*) CC_BIN="$BIN/yrd" CC_PORT=chaincode CC_PROC=cc ;;
+	esac
+	[ -f "$CC_DIR/endorsement-policy" ] || die "no chaincode definition in $CC_DIR"
+}
+cc_select "$CC_NAME"
 
 # cc_package ORG LABEL writes ORG's package and prints its path.
 cc_package() {
 	local org=$1 label=$2 w pkg root
-	w="$STATE/chaincode/$org/pkg"
+	w="$STATE/chaincode/$CC_NAME/$org/pkg"
 	rm -rf "$w" && mkdir -p "$w/code"
 	root=$(awk '{printf "%s\\n", $0}' "$(cafile "$org")")
 	cat >"$w/code/connection.json" <<JSON
 {
-  "address": "127.0.0.1:$(port "$org" chaincode)",
+  "address": "127.0.0.1:$(port "$org" "$CC_PORT")",
   "dial_timeout": "10s",
   "tls_required": true,
   "client_auth_required": false,
@@ -23,30 +36,34 @@ cc_package() {
 JSON
 	printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
 	tar -C "$w/code" -czf "$w/code.tar.gz" connection.json
-	pkg="$STATE/chaincode/$org/$label.tar.gz"
+	pkg="$STATE/chaincode/$CC_NAME/$org/$label.tar.gz"
 	tar -C "$w" -czf "$pkg" metadata.json code.tar.gz
 	echo "$pkg"
 }
 
 # cc_server_start ORG PACKAGE_ID [BINARY] (re)starts ORG's chaincode server.
 cc_server_start() {
-	local org=$1 ccid=$2 bin=${3:-$BIN/yrd} t
+	local org=$1 ccid=$2 bin=${3:-$CC_BIN} t
 	t="$(orgdir "$org")/chaincode/tls"
-	stop_proc "cc-$org"
-	start_proc "cc-$org" "$STATE/logs/chaincode-$org.log" env \
-		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" chaincode)" \
+	stop_proc "$CC_PROC-$org"
+	start_proc "$CC_PROC-$org" "$STATE/logs/$CC_NAME-$org.log" env \
+		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" "$CC_PORT")" \
 		CHAINCODE_ID="$ccid" \
 		CHAINCODE_TLS_CERT="$t/cert.pem" CHAINCODE_TLS_KEY="$t/key.pem" \
 		YRD_ORGS="$(msp_list)" \
 		"$bin"
-	echo "$ccid" >"$STATE/chaincode/$org/package-id"
-	wait_for 20 "chaincode server of $org on port $(port "$org" chaincode)" port_open "$(port "$org" chaincode)"
+	echo "$ccid" >"$STATE/chaincode/$CC_NAME/$org/package-id"
+	wait_proc "$CC_PROC-$org" "$(port "$org" "$CC_PORT")"
 }
 
 msp_list() {
 	local org out=()
 	for org in "${ORGS[@]}"; do out+=("${MSP[$org]}"); done
 	(IFS=,; echo "${out[*]}")
+}
+
+collections_flag() {
+	[ -f "$CC_DIR/collections.json" ] && echo --collections-config "$CC_DIR/collections.json"
 }
 
 orderer_flags() {
@@ -74,7 +91,7 @@ cc_deploy() {
 	seq=$(($(cc_committed_sequence) + 1))
 	label="${CC_NAME}_${YRD_CC_VERSION:-v$seq}"
 	policy=$(tr -d '\n' <"$CC_DIR/endorsement-policy")
-	mkdir -p "$STATE/chaincode"
+	mkdir -p "$STATE/chaincode/$CC_NAME"
 	for org in "${ORGS[@]}"; do
 		pkg=$(cc_package "$org" "$label")
 		(peer_env "$org" && "$BIN/peer" lifecycle chaincode install "$pkg") >>"$log" 2>&1 ||
@@ -85,23 +102,24 @@ cc_deploy() {
 		# shellcheck disable=SC2046
 		(peer_env "$org" && "$BIN/peer" lifecycle chaincode approveformyorg $(orderer_flags "$org") \
 			-C "$CHANNEL" -n "$CC_NAME" -v "$label" --package-id "$ccid" --sequence "$seq" \
-			--signature-policy "$policy" --collections-config "$CC_DIR/collections.json") >>"$log" 2>&1 ||
+			--signature-policy "$policy" $(collections_flag)) >>"$log" 2>&1 ||
 			{ echo "approve by $org failed: see $log" >&2; return 1; }
 		peers+=(--peerAddresses "127.0.0.1:$(port "$org" peer)" --tlsRootCertFiles "$(cafile "$org")")
 	done
 	# shellcheck disable=SC2046
 	(peer_env "${ORGS[0]}" && "$BIN/peer" lifecycle chaincode commit $(orderer_flags "${ORGS[0]}") \
 		-C "$CHANNEL" -n "$CC_NAME" -v "$label" --sequence "$seq" \
-		--signature-policy "$policy" --collections-config "$CC_DIR/collections.json" "${peers[@]}") >>"$log" 2>&1 ||
+		--signature-policy "$policy" $(collections_flag) "${peers[@]}") >>"$log" 2>&1 ||
 		{ echo "commit failed: see $log" >&2; return 1; }
 	for org in "${ORGS[@]}"; do
 		wait_for 30 "chaincode sequence $seq on $org" cc_committed_on "$org" "$seq" || return 1
 	done
-	echo "$seq" >"$STATE/chaincode/sequence"
+	echo "$seq" >"$STATE/chaincode/$CC_NAME/sequence"
 }
 
 # cc_ready ORG is true once ORG's peer answers a query through the chaincode.
 cc_ready() {
-	(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
-		-c '{"Args":["system:Version"]}') >/dev/null 2>&1
+	local probe='{"Args":["system:Version"]}'
+	[ "$CC_NAME" = yrdbench ] && probe='{"Args":["Balance","probe"]}'
+	(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" -c "$probe") >/dev/null 2>&1
 }

@@ -7,7 +7,8 @@ BIN=${YRD_BIN:-$ROOT/bin}
 STATE=${YRD_STATE_DIR:-$ROOT/.state}
 PORT_BASE=${YRD_PORT_BASE:-27000}
 CHANNEL=${YRD_CHANNEL:-settlement}
-CC_NAME=${YRD_CC_NAME:-yrd}
+MAIN_CC=yrd
+CC_NAME=$MAIN_CC
 # Raft batching: see docs/network.md for why these values.
 BATCH_TIMEOUT=${YRD_BATCH_TIMEOUT:-250ms}
 BATCH_MAX_MESSAGES=${YRD_BATCH_MAX_MESSAGES:-500}
@@ -28,7 +29,7 @@ port() {
 	ca) off=0 ;; ca-ops) off=1 ;;
 	orderer) off=2 ;; orderer-admin) off=3 ;; orderer-ops) off=4 ;;
 	peer) off=5 ;; peer-cc) off=6 ;; peer-ops) off=7 ;;
-	chaincode) off=8 ;; gateway) off=9 ;; gateway-mtls) off=10 ;;
+	chaincode) off=8 ;; gateway) off=9 ;; bench-chaincode) off=11 ;;
 	*) die "unknown service $2" ;;
 	esac
 	echo $((PORT_BASE + 20 * ORG_INDEX[$1] + off))
@@ -37,7 +38,7 @@ port() {
 all_ports() {
 	local o s
 	for o in "${ORGS[@]}"; do
-		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway; do
+		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway bench-chaincode; do
 			port "$o" "$s"
 		done
 	done
@@ -82,6 +83,25 @@ wait_for() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# wait_proc NAME PORT [TIMEOUT_S] waits until the process started as NAME
+# listens on PORT; if it exits first, it fails at once with its log's tail.
+wait_proc() {
+	local name=$1 port=$2 limit=${3:-60} t0=$SECONDS pid
+	pid=$(cat "$STATE/pids/$name.pid" 2>/dev/null)
+	until port_open "$port"; do
+		if ! proc_alive "$pid"; then
+			echo "$name exited before listening on port $port; its log says:" >&2
+			tail -n 5 "$(cat "$STATE/pids/$name.log")" 2>/dev/null | sed 's/^/    /' >&2
+			return 1
+		fi
+		if ((SECONDS - t0 >= limit)); then
+			echo "timed out after ${limit}s waiting for $name on port $port" >&2
+			return 1
+		fi
+		sleep 0.3
+	done
+}
+
 # start_proc NAME LOG CMD... starts CMD in its own session, records its PID.
 start_proc() {
 	local name=$1 log=$2
@@ -89,6 +109,7 @@ start_proc() {
 	mkdir -p "$STATE/pids" "$(dirname "$log")"
 	setsid "$@" >>"$log" 2>&1 </dev/null &
 	echo $! >"$STATE/pids/$name.pid"
+	echo "$log" >"$STATE/pids/$name.log"
 }
 
 # stop_proc NAME stops the process recorded under NAME, if it is still ours.
@@ -104,7 +125,7 @@ stop_proc() {
 		done
 		proc_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
-	rm -f "$f"
+	rm -f "$f" "$STATE/pids/$1.log"
 }
 
 # proc_alive PID is true while PID runs and is not a zombie.

@@ -16,7 +16,7 @@ gateway_config() {
   "listen": "127.0.0.1:$(port "$org" gateway)",
   "mspId": "${MSP[$org]}",
   "channel": "$CHANNEL",
-  "chaincode": "$CC_NAME",
+  "chaincode": "$MAIN_CC",
   "peer": {"endpoint": "127.0.0.1:$(port "$org" peer)", "tlsCAFile": "$(cafile "$org")"},
   "clients": [
 JSON
@@ -38,8 +38,7 @@ gateway_start() {
 	g="$(orgdir "$org")/gateway"
 	gateway_config "$org" || return 1
 	start_proc "gateway-$org" "$STATE/logs/gateway-$org.log" "$BIN/yrd-gateway" -config "$g/config.json"
-	wait_for 30 "gateway of $org on port $(port "$org" gateway)" \
-		curl -fsS "http://127.0.0.1:$(port "$org" gateway)/healthz"
+	wait_proc "gateway-$org" "$(port "$org" gateway)"
 }
 
 gateway_endpoints() {

@@ -56,7 +56,7 @@ orderer_start() {
 		ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(port "$org" orderer-ops)" \
 		ORDERER_METRICS_PROVIDER=prometheus \
 		"$BIN/orderer"
-	wait_for 30 "orderer of $org on port $(port "$org" orderer-admin)" port_open "$(port "$org" orderer-admin)"
+	wait_proc "orderer-$org" "$(port "$org" orderer-admin)"
 }
 
 peer_start() {
@@ -90,7 +90,7 @@ peer_start() {
 		CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(port "$org" peer-ops)" \
 		CORE_METRICS_PROVIDER=prometheus \
 		"$BIN/peer" node start
-	wait_for 30 "peer of $org on port $(port "$org" peer)" port_open "$(port "$org" peer)"
+	wait_proc "peer-$org" "$(port "$org" peer)"
 }
 
 # peer_members ORG prints how many other peers ORG's peer sees on the channel.
