@@ -1,0 +1,35 @@
+// Package loadgen drives a running YRD network with closed-loop load and
+// measures what it commits.
+//
+// A run executes scenarios one after another. Each scenario first sets
+// itself up (opens its own accounts, mints, funds payers and pre-splits
+// reserve outputs into a pool with changeSplit), which is not measured;
+// then Config.Concurrency workers each submit one operation at a time,
+// waiting for its commit before the next (closed loop), until
+// Config.Duration has passed or Config.MaxOps operations were started.
+// Operations in flight at the deadline finish and count; the rate is
+// committed operations over the time from the first start to the last
+// finish.
+//
+// Token scenarios (chaincode yrd) run through the HTTP gateways ("gw:")
+// or, as a floor without the gateway's work, through the Fabric Gateway
+// SDK directly ("sdk:"):
+//
+//	distinct        each worker its own payer and payee (provinces round robin)
+//	hot-payer       one reserve account pays many payees (output pool)
+//	hot-payee       many payers pay one merchant
+//	cross-province  each worker pays from one province into another
+//	gw:batch        POST /v1/payment-batches from one reserve (Config.BatchSize payments a transaction)
+//
+// Comparison scenarios run on the benchmark chaincode yrdbench
+// (chaincode/benchcc) through the SDK: "bench:put" (blind write, Fabric's
+// floor cost), "bench:transfer-distinct" and "bench:transfer-hot" (the
+// naive one-row-per-account model, ERC-20 sample style). They are skipped
+// when yrdbench is not deployed.
+//
+// Every result reports committed payments/s and transactions/s (they
+// differ for batches), p50/p95/p99 submit-to-commit latency of committed
+// operations, conflicts retried (MVCC/phantom; for gateway scenarios read
+// from the gateways' yrd_gateway_fabric_conflicts_total) and failures by
+// stable code. Report.WriteText and Report.WriteJSON render a run.
+package loadgen

@@ -1,0 +1,345 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"github.com/yangtze-delta/settlement/network/testnet"
+)
+
+// A scenario sets itself up (not measured) and returns the operation its
+// workers repeat.
+type scenario struct {
+	name, desc string
+	// bench marks scenarios on the benchmark chaincode.
+	bench bool
+	// gateway marks scenarios whose conflicts are retried by the gateways.
+	gateway bool
+	setup   func(ctx context.Context, r *runner, tag string) (opFunc, error)
+}
+
+// tokenShape describes a payment scenario on yrd.
+type tokenShape struct {
+	hotPayer, hotPayee bool
+	// payee province of worker w, given its payer province index.
+	payeeOffset func(w int) int
+}
+
+var (
+	distinct      = tokenShape{payeeOffset: func(int) int { return 0 }}
+	hotPayer      = tokenShape{hotPayer: true, payeeOffset: func(w int) int { return w % 4 }}
+	hotPayee      = tokenShape{hotPayee: true}
+	crossProvince = tokenShape{payeeOffset: func(w int) int { return 1 + (w/4)%3 }}
+)
+
+// catalog lists every scenario in run order.
+func catalog() []scenario {
+	return []scenario{
+		{name: "gw:distinct", gateway: true, desc: "HTTP gateways; each worker pays from its own account to its own payee, provinces round robin",
+			setup: tokenSetup(distinct, viaGateway)},
+		{name: "gw:hot-payer", gateway: true, desc: "HTTP gateway of Shanghai; one reserve account pays every worker's payee (gateway-selected output pool)",
+			setup: tokenSetup(hotPayer, viaGateway)},
+		{name: "gw:hot-payee", gateway: true, desc: "HTTP gateways; every worker's own account pays one Shanghai merchant",
+			setup: tokenSetup(hotPayee, viaGateway)},
+		{name: "gw:cross-province", gateway: true, desc: "HTTP gateways; each worker pays from its province into another province",
+			setup: tokenSetup(crossProvince, viaGateway)},
+		{name: "gw:batch", gateway: true, desc: "HTTP gateway of Shanghai; POST /v1/payment-batches, one reserve pays BatchSize payees per transaction",
+			setup: batchSetup},
+		{name: "sdk:distinct", desc: "Fabric Gateway SDK, no HTTP gateway (floor); as gw:distinct, inputs chained by the worker",
+			setup: tokenSetup(distinct, viaSDK)},
+		{name: "sdk:hot-payer", desc: "Fabric Gateway SDK; one reserve pays from a pool of pre-split outputs",
+			setup: tokenSetup(hotPayer, viaSDK)},
+		{name: "sdk:hot-payee", desc: "Fabric Gateway SDK; every worker's own account pays one merchant",
+			setup: tokenSetup(hotPayee, viaSDK)},
+		{name: "sdk:cross-province", desc: "Fabric Gateway SDK; each worker pays from its province into another",
+			setup: tokenSetup(crossProvince, viaSDK)},
+		{name: "bench:put", bench: true, desc: "yrdbench blind write (no read): Fabric's floor cost per transaction",
+			setup: benchPutSetup},
+		{name: "bench:transfer-distinct", bench: true, desc: "yrdbench naive account model (one balance row each, read-modify-write), distinct pairs",
+			setup: benchTransferSetup(false)},
+		{name: "bench:transfer-hot", bench: true, desc: "yrdbench naive account model, every worker pays from one hot account",
+			setup: benchTransferSetup(true)},
+	}
+}
+
+// ScenarioNames lists the scenarios Run knows, in run order.
+func ScenarioNames() []string {
+	var out []string
+	for _, s := range catalog() {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+type via int
+
+const (
+	viaGateway via = iota
+	viaSDK
+)
+
+const (
+	payAmount  = "0.01"
+	fundAmount = "100000.00"
+	mintAmount = "1000000000.00"
+)
+
+func province(i int) testnet.Province { return testnet.Provinces[((i%4)+4)%4] }
+
+func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner, tag string) (opFunc, error) {
+	return func(ctx context.Context, r *runner, tag string) (opFunc, error) {
+		n := r.cfg.Concurrency
+		reserve := func(p testnet.Province) string { return tag + "-res-" + p.Name }
+		sink := func(p testnet.Province) string { return tag + "-sink-" + p.Name }
+		payer := make([]string, n)
+		payerProv := make([]testnet.Province, n)
+		payee := make([]string, n)
+		payeeProv := make([]testnet.Province, n)
+		accts := []account{}
+		for _, p := range testnet.Provinces {
+			accts = append(accts, account{reserve(p), p, "reserve"}, account{sink(p), p, "merchant"})
+		}
+		for w := 0; w < n; w++ {
+			if shape.hotPayer {
+				payer[w], payerProv[w] = reserve(province(0)), province(0)
+			} else {
+				payer[w], payerProv[w] = fmt.Sprintf("%s-a%d", tag, w), province(w)
+				accts = append(accts, account{payer[w], payerProv[w], "merchant"})
+			}
+			if shape.hotPayee {
+				payee[w], payeeProv[w] = tag+"-hot", province(0)
+			} else {
+				payeeProv[w] = province(w%4 + shape.payeeOffset(w))
+				payee[w] = fmt.Sprintf("%s-b%d", tag, w)
+				accts = append(accts, account{payee[w], payeeProv[w], "merchant"})
+			}
+		}
+		if shape.hotPayee {
+			accts = append(accts, account{tag + "-hot", province(0), "merchant"})
+		}
+		if err := r.openAccounts(ctx, accts); err != nil {
+			return nil, err
+		}
+		// Each province's reserve: minted, split into a pool large enough to
+		// fund its payers in parallel (or, for the hot payer, to pay from).
+		err := parallel(ctx, 4, 4, func(ctx context.Context, i int) error {
+			p := province(i)
+			if err := r.mint(ctx, p, reserve(p), mintAmount); err != nil {
+				return err
+			}
+			pool := (n + 3) / 4
+			if shape.hotPayer {
+				if i != 0 {
+					return nil
+				}
+				pool = 2 * n
+			}
+			return r.split(ctx, p, reserve(p), sink(p), tag+"-"+p.Name, pool)
+		})
+		if err != nil {
+			return nil, err
+		}
+		// Fund the payers: the payee output of the funding payment is the
+		// payer's one output, which the SDK workers then chain.
+		outputs := make([]string, n)
+		if !shape.hotPayer {
+			err := parallel(ctx, n, 16, func(ctx context.Context, w int) error {
+				rec, err := r.gw.pay(ctx, payerProv[w], gwPayment{PaymentID: fmt.Sprintf("%s-fund%d", tag, w),
+					From: reserve(payerProv[w]), To: payer[w], Amount: fundAmount})
+				if err != nil {
+					return fmt.Errorf("fund %s: %w", payer[w], err)
+				}
+				outputs[w] = rec.PayeeOutput
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		pid := func(w, seq int) string { return fmt.Sprintf("%s-w%d-%d", tag, w, seq) }
+		if path == viaGateway {
+			return func(ctx context.Context, w, seq int) outcome {
+				_, err := r.gw.pay(ctx, payerProv[w], gwPayment{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
+				if err != nil {
+					return outcome{code: gwCode(err)}
+				}
+				return outcome{txs: 1, payments: 1}
+			}, nil
+		}
+
+		// SDK: the worker names its inputs itself.
+		contracts := make([]*client.Contract, n)
+		for w := 0; w < n; w++ {
+			c, err := r.sdk.contract(payerProv[w], "operator", r.cfg.Chaincode, "token")
+			if err != nil {
+				return nil, err
+			}
+			contracts[w] = c
+		}
+		var pool chan string
+		if shape.hotPayer {
+			ids, err := r.listOutputs(ctx, province(0), payer[0])
+			if err != nil {
+				return nil, err
+			}
+			pool = make(chan string, len(ids)+n)
+			for _, id := range ids {
+				pool <- id
+			}
+		}
+		return func(ctx context.Context, w, seq int) outcome {
+			var in string
+			if pool != nil {
+				select {
+				case in = <-pool:
+				case <-ctx.Done():
+					return outcome{code: "POOL_EMPTY"}
+				}
+			} else {
+				in = outputs[w]
+			}
+			arg, _ := json.Marshal(gwPayment{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount, Inputs: []string{in}})
+			res, conflicts, err := r.sdk.submit(ctx, contracts[w], "Transfer", string(arg))
+			var rec paymentRecord
+			if err == nil {
+				err = json.Unmarshal(res, &rec)
+			}
+			if err == nil && len(rec.ChangeOutputs) == 0 {
+				err = errors.New("payment left no change")
+			}
+			if err != nil {
+				if pool == nil {
+					// Find the payer's output again (the payment may have committed).
+					if ids, lerr := r.listOutputs(context.WithoutCancel(ctx), payerProv[w], payer[w]); lerr == nil && len(ids) > 0 {
+						outputs[w] = ids[0]
+					}
+				}
+				return outcome{conflicts: conflicts, code: sdkCode(err)}
+			}
+			if pool != nil {
+				pool <- rec.ChangeOutputs[0]
+			} else {
+				outputs[w] = rec.ChangeOutputs[0]
+			}
+			return outcome{txs: 1, payments: 1, conflicts: conflicts}
+		}, nil
+	}
+}
+
+func batchSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
+	n, size := r.cfg.Concurrency, r.cfg.BatchSize
+	p := province(0)
+	reserve, sink := tag+"-res", tag+"-sink"
+	const payees = 20
+	accts := []account{{reserve, p, "reserve"}, {sink, p, "merchant"}}
+	for i := 0; i < payees; i++ {
+		accts = append(accts, account{fmt.Sprintf("%s-b%d", tag, i), province(i), "merchant"})
+	}
+	if err := r.openAccounts(ctx, accts); err != nil {
+		return nil, err
+	}
+	if err := r.mint(ctx, p, reserve, mintAmount); err != nil {
+		return nil, err
+	}
+	if err := r.split(ctx, p, reserve, sink, tag, n*size+n*size/2); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, w, seq int) outcome {
+		items := make([]gwPayment, size)
+		for k := range items {
+			items[k] = gwPayment{PaymentID: fmt.Sprintf("%s-w%d-%d-%d", tag, w, seq, k), From: reserve,
+				To: fmt.Sprintf("%s-b%d", tag, (w*size+k)%payees), Amount: payAmount}
+		}
+		var res writeResult
+		if err := r.gw.post(ctx, p, "operator", "/v1/payment-batches", map[string]any{"items": items}, &res); err != nil {
+			return outcome{code: gwCode(err)}
+		}
+		var br struct {
+			Settled int `json:"settled"`
+			Results []struct {
+				OK   bool   `json:"ok"`
+				Code string `json:"code"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(res.Result, &br); err != nil {
+			return outcome{code: "BAD_RESULT"}
+		}
+		o := outcome{txs: 1, payments: br.Settled}
+		if br.Settled < size {
+			// Some items were rejected inside a committed transaction.
+			for _, it := range br.Results {
+				if !it.OK {
+					o.code = "ITEM_" + it.Code
+					o.txs, o.payments = 0, 0 // counted as a failed operation
+					break
+				}
+			}
+		}
+		return o
+	}, nil
+}
+
+func benchPutSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
+	cs, err := r.benchContracts()
+	if err != nil {
+		return nil, err
+	}
+	value := strings.Repeat("x", 100)
+	return func(ctx context.Context, w, seq int) outcome {
+		_, conflicts, err := r.sdk.submit(ctx, cs[w%4], "Put", fmt.Sprintf("%s-w%d-%d", tag, w, seq), value)
+		if err != nil {
+			return outcome{conflicts: conflicts, code: sdkCode(err)}
+		}
+		return outcome{txs: 1, payments: 1, conflicts: conflicts}
+	}, nil
+}
+
+func benchTransferSetup(hot bool) func(ctx context.Context, r *runner, tag string) (opFunc, error) {
+	return func(ctx context.Context, r *runner, tag string) (opFunc, error) {
+		cs, err := r.benchContracts()
+		if err != nil {
+			return nil, err
+		}
+		n := r.cfg.Concurrency
+		from := func(w int) string {
+			if hot {
+				return tag + "-hot"
+			}
+			return fmt.Sprintf("%s-a%d", tag, w)
+		}
+		to := func(w int) string { return fmt.Sprintf("%s-b%d", tag, w) }
+		var opens [][2]string
+		for w := 0; w < n; w++ {
+			if !hot {
+				opens = append(opens, [2]string{from(w), "100000000000"})
+			}
+			opens = append(opens, [2]string{to(w), "0"})
+		}
+		if hot {
+			opens = append(opens, [2]string{from(0), "100000000000000"})
+		}
+		err = parallel(ctx, len(opens), 16, func(ctx context.Context, i int) error {
+			_, _, err := r.sdk.submit(ctx, cs[i%4], "Open", opens[i][0], opens[i][1])
+			if err != nil {
+				return fmt.Errorf("open %s: %w", opens[i][0], err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, w, seq int) outcome {
+			_, conflicts, err := r.sdk.submit(ctx, cs[w%4], "Transfer", from(w), to(w), strconv.Itoa(1))
+			if err != nil {
+				return outcome{conflicts: conflicts, code: sdkCode(err)}
+			}
+			return outcome{txs: 1, payments: 1, conflicts: conflicts}
+		}, nil
+	}
+}

@@ -1,0 +1,160 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/yangtze-delta/settlement/network/testnet"
+)
+
+// Network is what a run needs from a running network; *testnet.Network
+// implements it.
+type Network interface {
+	GatewayURL(p testnet.Province) string
+	GatewayToken(p testnet.Province, user string) (string, error)
+	Connect(p testnet.Province, user string) (*testnet.Conn, error)
+}
+
+// sdkClient holds Fabric Gateway SDK connections, one per province and
+// user, opened on first use and shared by all workers.
+type sdkClient struct {
+	net   Network
+	cfg   Config
+	mu    sync.Mutex
+	conns map[string]*testnet.Conn
+}
+
+func newSDKClient(n Network, cfg Config) *sdkClient {
+	return &sdkClient{net: n, cfg: cfg, conns: map[string]*testnet.Conn{}}
+}
+
+func (s *sdkClient) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, c := range s.conns {
+		c.Close()
+		delete(s.conns, k)
+	}
+}
+
+// contract returns the contract of chaincode as user of province p.
+func (s *sdkClient) contract(p testnet.Province, user, chaincode, contract string) (*client.Contract, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := p.Name + "/" + user
+	c, ok := s.conns[k]
+	if !ok {
+		var err error
+		if c, err = s.net.Connect(p, user); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", k, err)
+		}
+		s.conns[k] = c
+	}
+	return c.GetNetwork(s.cfg.Channel).GetContractWithName(chaincode, contract), nil
+}
+
+// submit endorses, submits and waits for the commit of fn(args), running
+// a new proposal on MVCC/phantom conflicts and on endorsement mismatches
+// (peers at different heights), up to cfg.ConflictAttempts in total. It
+// returns the transaction's result and the conflicts retried.
+func (s *sdkClient) submit(ctx context.Context, c *client.Contract, fn string, args ...string) ([]byte, int, error) {
+	conflicts := 0
+	for attempt := 1; ; attempt++ {
+		res, err := submitOnce(ctx, c, fn, args)
+		if err == nil {
+			return res, conflicts, nil
+		}
+		code := sdkCode(err)
+		retry := code == "MVCC_READ_CONFLICT" || code == "PHANTOM_READ_CONFLICT" || code == "ENDORSE_MISMATCH"
+		if code != "ENDORSE_MISMATCH" && retry {
+			conflicts++
+		}
+		if !retry || attempt >= s.cfg.ConflictAttempts {
+			return nil, conflicts, err
+		}
+		// Exponential backoff with full jitter: 20 ms, 40 ms, … capped at 1 s.
+		backoff := min(20*time.Millisecond<<(attempt-1), time.Second)
+		sleepCtx(ctx, time.Duration(rand.Int64N(int64(backoff))+1))
+		if ctx.Err() != nil {
+			return nil, conflicts, err
+		}
+	}
+}
+
+func submitOnce(ctx context.Context, c *client.Contract, fn string, args []string) ([]byte, error) {
+	prop, err := c.NewProposal(fn, client.WithArguments(args...))
+	if err != nil {
+		return nil, err
+	}
+	tx, err := prop.EndorseWithContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Successful {
+		return nil, &client.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+	}
+	return tx.Result(), nil
+}
+
+func (s *sdkClient) evaluate(ctx context.Context, c *client.Contract, fn string, args ...string) ([]byte, error) {
+	return c.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+}
+
+var chaincodeCodeRE = regexp.MustCompile(`chaincode response \d+, ([A-Z][A-Z_]+):`)
+
+// sdkCode is a stable code for an SDK error: the chaincode's code when the
+// chaincode answered, the validation code of an invalid transaction, else
+// the failing stage and gRPC code.
+func sdkCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var commitErr *client.CommitError
+	if errors.As(err, &commitErr) {
+		return peer.TxValidationCode_name[int32(commitErr.Code)]
+	}
+	msg := err.Error()
+	if m := chaincodeCodeRE.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	if strings.Contains(msg, "ProposalResponsePayloads do not match") {
+		return "ENDORSE_MISMATCH"
+	}
+	var stage string
+	var endorseErr *client.EndorseError
+	var submitErr *client.SubmitError
+	var statusErr *client.CommitStatusError
+	switch {
+	case errors.As(err, &endorseErr):
+		stage = "ENDORSE"
+	case errors.As(err, &submitErr):
+		stage = "SUBMIT"
+	case errors.As(err, &statusErr):
+		stage = "COMMIT_STATUS"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "CLIENT_TIMEOUT"
+	case errors.Is(err, context.Canceled):
+		return "CANCELED"
+	default:
+		return "CLIENT_ERROR"
+	}
+	return stage + "_" + strings.ToUpper(status.Code(err).String())
+}

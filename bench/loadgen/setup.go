@@ -1,0 +1,141 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/yangtze-delta/settlement/network/testnet"
+)
+
+// Setup helpers. Everything here goes through the gateways (they select
+// inputs and retry conflicts), except listing outputs, which the SDK
+// scenarios need as IDs.
+
+// parallel runs fn(i) for i in [0, n) with at most limit at once and
+// returns the first error.
+func parallel(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for i := 0; i < n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, i); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}(i)
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		// the parent ended
+		return ctx.Err()
+	}
+	return first
+}
+
+type account struct {
+	id   string
+	prov testnet.Province
+	kind string
+}
+
+func (r *runner) openAccounts(ctx context.Context, accts []account) error {
+	return parallel(ctx, len(accts), 16, func(ctx context.Context, i int) error {
+		a := accts[i]
+		if err := r.gw.openAccount(ctx, a.prov, a.id, a.kind); err != nil {
+			return fmt.Errorf("open %s in %s: %w", a.id, a.prov.Name, err)
+		}
+		return nil
+	})
+}
+
+// mint issues amount into reserve (an open reserve account of p).
+func (r *runner) mint(ctx context.Context, p testnet.Province, reserve, amount string) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		// Mints of one network all touch the supply key: conflicts that
+		// outlast the gateway's retries are tried again here.
+		if _, err = r.gw.mint(ctx, p, reserve+"-mint"+strconv.Itoa(attempt), reserve, amount); err == nil {
+			return nil
+		}
+		if gwCode(err) != "CONFLICT" {
+			break
+		}
+	}
+	return fmt.Errorf("mint into %s: %w", reserve, err)
+}
+
+// split turns the outputs of reserve into at least n outputs by paying a
+// cent to sink with changeSplit 50 (each such payment spends one output
+// and leaves 50): the pool a hot payer spends concurrently.
+func (r *runner) split(ctx context.Context, p testnet.Province, reserve, sink, tag string, n int) error {
+	pay := func(ctx context.Context, i int) error {
+		_, err := r.gw.pay(ctx, p, gwPayment{PaymentID: fmt.Sprintf("%s-split%d", tag, i), From: reserve, To: sink,
+			Amount: "0.01", ChangeSplit: 50})
+		if err != nil {
+			return fmt.Errorf("split %s: %w", reserve, err)
+		}
+		return nil
+	}
+	if err := pay(ctx, 0); err != nil {
+		return err
+	}
+	have, next := 50, 1
+	for have < n {
+		k := min((n-have+48)/49, have, 8)
+		base := next
+		if err := parallel(ctx, k, k, func(ctx context.Context, i int) error { return pay(ctx, base+i) }); err != nil {
+			return err
+		}
+		next += k
+		have += 49 * k
+	}
+	return nil
+}
+
+// listOutputs returns the IDs of account's unspent outputs.
+func (r *runner) listOutputs(ctx context.Context, p testnet.Province, account string) ([]string, error) {
+	c, err := r.sdk.contract(p, "operator", r.cfg.Chaincode, "token")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	bookmark := ""
+	for {
+		b, err := r.sdk.evaluate(ctx, c, "ListOutputs", account, "1000", bookmark)
+		if err != nil {
+			return nil, fmt.Errorf("list outputs of %s: %w", account, err)
+		}
+		var page struct {
+			Outputs []struct {
+				ID string `json:"id"`
+			} `json:"outputs"`
+			Bookmark string `json:"bookmark"`
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			return nil, fmt.Errorf("list outputs of %s: %w", account, err)
+		}
+		for _, o := range page.Outputs {
+			ids = append(ids, o.ID)
+		}
+		if page.Bookmark == "" || len(page.Outputs) == 0 {
+			return ids, nil
+		}
+		bookmark = page.Bookmark
+	}
+}
