@@ -42,8 +42,13 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 
-bench: build ## benchmarks (not part of make test)
+BENCH_DURATION    ?= 20s
+BENCH_CONCURRENCY ?= 50
+BENCH_SCENARIOS   ?= all
+
+bench: build ## chaincode Go benchmarks, then yrd-bench on a fresh network (writes bench-report.txt/.json)
 	go test -run '^$$' -bench . -benchmem ./chaincode/...
+	$(BIN)/yrd-bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -scenarios '$(BENCH_SCENARIOS)'
 
 build: prereq build-fabric build-ours ## build Fabric, Fabric CA and our binaries into ./bin
 
@@ -76,7 +81,7 @@ $(BIN)/config/core.yaml: network/fabric/go.mod
 	 install -m 644 $$d/sampleconfig/core.yaml $$d/sampleconfig/orderer.yaml $(BIN)/config/
 
 build-ours: ## build the chaincode server and gateway
-	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/ ./chaincode/cmd/... $(if $(wildcard gateway/cmd),./gateway/cmd/...)
+	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/ ./chaincode/cmd/... $(if $(wildcard gateway/cmd),./gateway/cmd/...) ./bench/cmd/...
 
 clean-bin: ## remove built binaries
 	rm -rf $(BIN)
