@@ -79,6 +79,12 @@ type Selector struct {
 type account struct {
 	outputs []Output
 	stale   bool
+	// gen counts releases and invalidations; a read that started before
+	// the latest one leaves the account stale.
+	gen uint64
+	// refreshing is non-nil while one caller reads the ledger; others wait
+	// for it instead of reading too.
+	refreshing chan struct{}
 }
 
 // New returns a Selector reading outputs from src.
@@ -105,7 +111,10 @@ type Lease struct {
 	account string
 	Inputs  []Output
 	Total   money.Amount
-	once    sync.Once
+	// Free is how many of the account's outputs were left unlocked after
+	// this lease was taken (the caller may split change to refill a pool).
+	Free int
+	once sync.Once
 }
 
 // IDs returns the chosen output IDs.
@@ -168,34 +177,61 @@ func outcome(err error) string {
 	return "acquired"
 }
 
+// refreshIfNeeded re-reads a stale (or unknown) account. Concurrent callers
+// share one read; a read that raced a release or an invalidation leaves the
+// account stale so that the next caller reads again.
 func (s *Selector) refreshIfNeeded(ctx context.Context, identity, acct string) error {
-	s.mu.Lock()
-	a := s.accounts[acct]
-	need := a == nil || a.stale
-	s.mu.Unlock()
-	if !need {
+	for {
+		s.mu.Lock()
+		a := s.accounts[acct]
+		if a == nil {
+			a = &account{stale: true}
+			s.accounts[acct] = a
+		}
+		if !a.stale {
+			s.mu.Unlock()
+			return nil
+		}
+		if wait := a.refreshing; wait != nil {
+			s.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		a.refreshing = done
+		gen := a.gen
+		s.mu.Unlock()
+
+		outs, err := s.src.Outputs(ctx, identity, acct)
+
+		s.mu.Lock()
+		a.refreshing = nil
+		close(done)
+		if err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		now := time.Now()
+		for id, at := range s.spent {
+			if now.Sub(at) > s.opts.SpentMemory {
+				delete(s.spent, id)
+			}
+		}
+		fresh := outs[:0:0]
+		for _, o := range outs {
+			if _, gone := s.spent[o.ID]; !gone {
+				fresh = append(fresh, o)
+			}
+		}
+		a.outputs = fresh
+		a.stale = a.gen != gen
+		s.mu.Unlock()
 		return nil
 	}
-	outs, err := s.src.Outputs(ctx, identity, acct)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	for id, at := range s.spent {
-		if now.Sub(at) > s.opts.SpentMemory {
-			delete(s.spent, id)
-		}
-	}
-	fresh := outs[:0:0]
-	for _, o := range outs {
-		if _, gone := s.spent[o.ID]; !gone {
-			fresh = append(fresh, o)
-		}
-	}
-	s.accounts[acct] = &account{outputs: fresh}
-	return nil
 }
 
 // pick chooses and locks outputs; with the lock held. It returns a nil
@@ -255,7 +291,7 @@ func (s *Selector) pick(acct string, amount money.Amount) (*Lease, error) {
 	if len(chosen) > s.opts.MaxInputs {
 		return nil, fmt.Errorf("%w: account %s needs %d outputs, limit %d", ErrTooFragmented, acct, len(chosen), s.opts.MaxInputs)
 	}
-	l := &Lease{s: s, account: acct, Inputs: chosen}
+	l := &Lease{s: s, account: acct, Inputs: chosen, Free: len(free) - len(chosen)}
 	for _, o := range chosen {
 		s.locked[o.ID] = true
 		l.Total += o.Amount
@@ -279,6 +315,7 @@ func (s *Selector) release(l *Lease, spent bool) {
 			a.outputs = slices.DeleteFunc(a.outputs, func(o Output) bool { _, gone := s.spent[o.ID]; return gone })
 		}
 		a.stale = true
+		a.gen++
 	}
 	s.opts.Metrics.LockedOutputs(len(s.locked))
 	close(s.released)
@@ -292,6 +329,7 @@ func (s *Selector) Invalidate(acct string) {
 	defer s.mu.Unlock()
 	if a := s.accounts[acct]; a != nil {
 		a.stale = true
+		a.gen++
 	}
 }
 

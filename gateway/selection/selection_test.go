@@ -205,3 +205,64 @@ func TestConsolidate(t *testing.T) {
 	_, err = s.Consolidate(context.Background(), "id", "acc", 3)
 	require.ErrorIs(t, err, selection.ErrNothingToMerge)
 }
+
+// gatedStub blocks each read until released, to order reads against releases.
+type gatedStub struct {
+	ledgerStub
+	gate chan struct{}
+}
+
+func (g *gatedStub) Outputs(ctx context.Context, id, acct string) ([]selection.Output, error) {
+	out, err := g.ledgerStub.Outputs(ctx, id, acct)
+	<-g.gate
+	return out, err
+}
+
+func TestRefresh(t *testing.T) {
+	ctx := context.Background()
+	t.Run("concurrent selections share one read", func(t *testing.T) {
+		src := &gatedStub{ledgerStub: ledgerStub{outs: map[string][]selection.Output{"r": outs(100, 100, 100, 100)}}, gate: make(chan struct{})}
+		s := selection.New(src, selection.Options{LockWait: time.Second, MaxInputs: 5})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l, err := s.Select(ctx, "id", "r", 50)
+				require.NoError(t, err)
+				require.Len(t, l.Inputs, 1)
+			}()
+		}
+		time.Sleep(50 * time.Millisecond)
+		close(src.gate)
+		wg.Wait()
+		require.Equal(t, int32(1), src.reads.Load())
+	})
+	t.Run("a read that raced a release does not hide the change", func(t *testing.T) {
+		src := &gatedStub{ledgerStub: ledgerStub{outs: map[string][]selection.Output{"r": outs(100)}}, gate: make(chan struct{}, 10)}
+		s := selection.New(src, selection.Options{LockWait: time.Second, MaxInputs: 5})
+		src.gate <- struct{}{}
+		l, err := s.Select(ctx, "id", "r", 30)
+		require.NoError(t, err)
+		require.Zero(t, l.Free)
+		// A second payment starts a read (it sees the output still unspent)...
+		got := make(chan *selection.Lease)
+		go func() {
+			l2, err := s.Select(ctx, "id", "r", 30)
+			require.NoError(t, err)
+			got <- l2
+		}()
+		time.Sleep(50 * time.Millisecond)
+		// ...meanwhile the first commits: its input is gone, its change is new.
+		src.spend("r", []string{"a"}, selection.Output{ID: "change", Amount: 70})
+		l.Release(true)
+		src.gate <- struct{}{} // the stale read returns
+		src.gate <- struct{}{} // the re-read
+		select {
+		case l2 := <-got:
+			require.Equal(t, []string{"change"}, l2.IDs())
+		case <-time.After(2 * time.Second):
+			t.Fatal("second payment never saw the change output")
+		}
+	})
+}
