@@ -48,6 +48,7 @@ func run() error {
 	textOut := fs.String("text", "bench-report.txt", "text report file")
 	stateDir := fs.String("state-dir", "", "use the running network with this state dir (default: start a fresh one)")
 	portBase := fs.Int("port-base", 27000, "port base of the running network (with -state-dir)")
+	root := fs.String("root", "", "repository root holding test-network-scripts (default: found above the working directory)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func run() error {
 		fmt.Fprintln(os.Stderr, "yrd-bench: starting a fresh network (gateways, yrdbench)…")
 		t0 := time.Now()
 		upCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-		n, err = testnet.Start(upCtx, testnet.Options{Gateways: true, BenchChaincode: true})
+		n, err = testnet.Start(upCtx, testnet.Options{Root: *root, Gateways: true, BenchChaincode: true})
 		cancel()
 		if err != nil {
 			return fmt.Errorf("network did not come up: %w", err)
