@@ -42,7 +42,7 @@ commands:
   account freeze ID --reason R
   account unfreeze ID
   account close ID
-  mint --id MINT_ID --account ID --amount YUAN [--reserve-ref R]
+  mint --id MINT_ID --account ID --amount YUAN --reserve-ref R
   pay --id PAYMENT_ID --from ID --to ID --amount YUAN [--purpose P] [--remittance-hash H]
   payment get ID
   operation get ID
@@ -300,7 +300,7 @@ var commands = map[string]command{
 		amount := fs.String("amount", "", "yuan, e.g. 1000.00")
 		ref := fs.String("reserve-ref", "", "reference of the reserve deposit")
 		return func(ctx context.Context, r *runner, _ []string) error {
-			if err := required("id", *id, "account", *account, "amount", *amount); err != nil {
+			if err := required("id", *id, "account", *account, "amount", *amount, "reserve-ref", *ref); err != nil {
 				return err
 			}
 			return r.post(ctx, "/v1/mints", map[string]string{"mintId": *id, "account": *account, "amount": *amount, "reserveRef": *ref})

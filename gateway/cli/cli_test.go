@@ -247,6 +247,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing required flag", []string{"pay", "--id", "p", "--from", "a", "--to", "b"}},
 		{"unknown flag", []string{"supply", "--everything"}},
 		{"open without kind", []string{"account", "open", "a1"}},
+		{"mint without reserve ref", []string{"mint", "--id", "m", "--account", "r", "--amount", "1"}},
 		{"token and token file", []string{"--token", "a", "--token-file", "f", "supply"}},
 	}
 	for _, tt := range tests {

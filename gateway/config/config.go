@@ -99,7 +99,15 @@ type Selection struct {
 	LockWait Duration `json:"lockWait"`
 	// MaxInputs caps the outputs spent by one payment.
 	MaxInputs int `json:"maxInputs"`
+	// ReservePool is how many unlocked outputs the gateway keeps for a
+	// reserve account so that it can send many payments per block: a
+	// payment that leaves fewer unlocked has its change split (at most
+	// MaxChangeSplit ways) to refill the pool. 0 turns pooling off.
+	ReservePool int `json:"reservePool"`
 }
+
+// MaxChangeSplit is the chaincode's limit on change outputs per transfer.
+const MaxChangeSplit = 50
 
 // Client is one back-office client and the Fabric identity it uses.
 type Client struct {
@@ -164,8 +172,9 @@ func Defaults() Config {
 			BackoffMax:       Duration(2 * time.Second),
 		},
 		Selection: Selection{
-			LockWait:  Duration(3 * time.Second),
-			MaxInputs: 50,
+			LockWait:    Duration(3 * time.Second),
+			MaxInputs:   50,
+			ReservePool: 50,
 		},
 	}
 }
@@ -272,6 +281,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Selection.MaxInputs < 1 {
 		return invalid("selection.maxInputs", "must be at least 1")
+	}
+	if c.Selection.ReservePool < 0 || c.Selection.ReservePool > 1000 {
+		return invalid("selection.reservePool", "must be from 0 to 1000")
 	}
 	if len(c.Clients) == 0 {
 		return invalid("clients", "at least one client is required")

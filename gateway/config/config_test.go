@@ -58,6 +58,7 @@ func TestValidateNamesField(t *testing.T) {
 		{"commit shorter than status", func(c *config.Config) { c.Timeouts.Commit = config.Duration(time.Second) }, "timeouts.commit"},
 		{"attempts", func(c *config.Config) { c.Retry.ConflictAttempts = 0 }, "retry.conflictAttempts"},
 		{"max inputs", func(c *config.Config) { c.Selection.MaxInputs = 0 }, "selection.maxInputs"},
+		{"reserve pool", func(c *config.Config) { c.Selection.ReservePool = -1 }, "selection.reservePool"},
 		{"no clients", func(c *config.Config) { c.Clients = nil }, "clients"},
 		{"client name", func(c *config.Config) { c.Clients[0].Name = "" }, "clients[0].name"},
 		{"duplicate client", func(c *config.Config) { c.Clients = append(c.Clients, c.Clients[0]) }, "clients[1].name"},

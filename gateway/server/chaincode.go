@@ -165,6 +165,20 @@ func (o outputSource) Outputs(ctx context.Context, identity, account string) ([]
 	return all, nil
 }
 
+// kindReserve is the account kind whose outputs the gateway pools.
+const kindReserve = "reserve"
+
+// accountKind reads the kind from GetAccount's answer.
+func accountKind(b []byte) (string, error) {
+	var a struct {
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal(b, &a); err != nil {
+		return "", fmt.Errorf("decode GetAccount result: %w", err)
+	}
+	return a.Kind, nil
+}
+
 // storedPayment holds the fields of GetPayment's answer that a repeated
 // request is compared on.
 type storedPayment struct {

@@ -64,7 +64,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		return s.spend(ctx, id, req.Account, amount, req.Inputs, func(inputs []string) (*ledger.Committed, error) {
+		return s.spend(ctx, id, req.Account, amount, req.Inputs, 0, func(inputs []string, _ int) (*ledger.Committed, error) {
 			args := jsonArg(redeemArgs{RedeemID: req.RedeemID, Account: req.Account, Amount: amount.String(), Inputs: inputs})
 			return s.ledger.Submit(ctx, id, fnRedeem, args, nil, noOpts)
 		})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/money"
 )
@@ -27,8 +28,8 @@ func (p *paymentRequest) validate(field string) (money.Amount, error) {
 	if p.From == p.To {
 		return 0, badRequest(CodeInvalidRequest, "%sfrom and %sto are the same account", field, field)
 	}
-	if p.ChangeSplit < 0 || p.ChangeSplit > 100 {
-		return 0, badRequest(CodeInvalidRequest, "%schangeSplit must be from 0 to 100", field)
+	if p.ChangeSplit < 0 || p.ChangeSplit > config.MaxChangeSplit {
+		return 0, badRequest(CodeInvalidRequest, "%schangeSplit must be from 0 to %d", field, config.MaxChangeSplit)
 	}
 	return parseAmount(field+"amount", p.Amount)
 }
@@ -57,8 +58,16 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 		if err := s.checkRepeat(ctx, id, req); err != nil {
 			return nil, err
 		}
-		res, err := s.spend(ctx, id, req.From, amount, req.Inputs, func(inputs []string) (*ledger.Committed, error) {
-			return s.ledger.Submit(ctx, id, fnTransfer, jsonArg(req.args(amount, inputs)), nil, noOpts)
+		pool := 0
+		if req.ChangeSplit == 0 && s.isReserve(ctx, id, req.From) {
+			pool = s.reservePool
+		}
+		res, err := s.spend(ctx, id, req.From, amount, req.Inputs, pool, func(inputs []string, split int) (*ledger.Committed, error) {
+			args := req.args(amount, inputs)
+			if split > 0 {
+				args.ChangeSplit = split
+			}
+			return s.ledger.Submit(ctx, id, fnTransfer, jsonArg(args), nil, noOpts)
 		})
 		if err != nil {
 			if c := ledger.CodeOf(err); c == ledger.CodeDuplicatePayment || c == ledger.CodeAlreadyExists {
@@ -96,15 +105,46 @@ func (s *Server) checkRepeat(ctx context.Context, id string, req paymentRequest)
 		Message: "payment ID " + req.PaymentID + " was used for a different payment", Details: details}
 }
 
+// isReserve reports whether account is a reserve account (cached: kinds
+// never change). A failed look-up answers false: pooling is an optimisation.
+func (s *Server) isReserve(ctx context.Context, id, account string) bool {
+	if s.reservePool == 0 {
+		return false
+	}
+	if k, ok := s.kinds.Load(account); ok {
+		return k == kindReserve
+	}
+	b, err := s.ledger.Evaluate(ctx, id, fnGetAccount, account)
+	if err != nil {
+		return false
+	}
+	kind, err := accountKind(b)
+	if err != nil {
+		return false
+	}
+	s.kinds.Store(account, kind)
+	return kind == kindReserve
+}
+
+// poolSplit is the change split that refills a pool of target unlocked
+// outputs when free are left (0: no split needed).
+func poolSplit(target, free int) int {
+	if target <= 0 || free >= target {
+		return 0
+	}
+	return min(target-free, config.MaxChangeSplit)
+}
+
 // spend runs submit with the given inputs, or with inputs the selector
-// locks for it (released after the outcome is known). When the chaincode
-// says a selected input is already spent, the account is re-read and
-// selection runs once more.
-func (s *Server) spend(ctx context.Context, id, account string, amount money.Amount, given []string,
-	submit func(inputs []string) (*ledger.Committed, error),
+// locks for it (released after the outcome is known). With pool > 0 the
+// change of a selected payment is split so that the account keeps about
+// pool unlocked outputs. When the chaincode says a selected input is
+// already spent, the account is re-read and selection runs once more.
+func (s *Server) spend(ctx context.Context, id, account string, amount money.Amount, given []string, pool int,
+	submit func(inputs []string, changeSplit int) (*ledger.Committed, error),
 ) (*writeResult, error) {
 	if len(given) > 0 {
-		c, err := submit(given)
+		c, err := submit(given, 0)
 		s.selector.Invalidate(account)
 		return committed(c), err
 	}
@@ -113,7 +153,11 @@ func (s *Server) spend(ctx context.Context, id, account string, amount money.Amo
 		if err != nil {
 			return nil, err
 		}
-		c, err := submit(lease.IDs())
+		split := 0
+		if lease.Total > amount {
+			split = poolSplit(pool, lease.Free)
+		}
+		c, err := submit(lease.IDs(), split)
 		lease.Release(err == nil)
 		if err == nil {
 			return committed(c), nil

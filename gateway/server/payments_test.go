@@ -191,3 +191,45 @@ func TestPaymentFundsLocked(t *testing.T) {
 	close(block)
 	require.Equal(t, http.StatusCreated, (<-done).status)
 }
+
+func TestReservePool(t *testing.T) {
+	tests := []struct {
+		name, kind, body, outputs string
+		pool                      int
+		wantSplit                 any // nil: no changeSplit sent
+	}{
+		{"reserve with one output refills the pool", "reserve", payBody, "100.00", 4, float64(4)},
+		{"customer keeps one change output", "customer", payBody, "100.00", 4, nil},
+		{"client's own split wins", "reserve", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30","changeSplit":2}`, "100.00", 4, float64(2)},
+		{"no change, nothing to split", "reserve", payBody, "30.00", 4, nil},
+		{"pooling off", "reserve", payBody, "100.00", 0, nil},
+		{"split capped at the chaincode's limit", "reserve", payBody, "100.00", 500, float64(50)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.srv.reservePool = tt.pool
+			e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "pay-1")))
+			e.ledger.on(fnGetAccount, returns(`{"id":"a1","kind":"`+tt.kind+`"}`))
+			e.ledger.on(fnListOutputs, outputsOf(1, tt.outputs))
+			e.ledger.on(fnTransfer, returns(`{"paymentId":"pay-1"}`))
+			r := e.do("POST", "/v1/payments", tt.body)
+			require.Equal(t, http.StatusCreated, r.status, string(r.body))
+			require.Equal(t, tt.wantSplit, argJSON(t, e.ledger.callsTo(fnTransfer)[0])["changeSplit"])
+		})
+	}
+	t.Run("kind read once per account", func(t *testing.T) {
+		e := newEnv(t)
+		e.srv.reservePool = 4
+		e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
+		e.ledger.on(fnGetAccount, returns(`{"id":"a1","kind":"reserve"}`))
+		e.ledger.on(fnListOutputs, outputsOf(3, "100.00"))
+		e.ledger.on(fnTransfer, returns(`{}`))
+		for i := range 2 {
+			r := e.do("POST", "/v1/payments", fmt.Sprintf(`{"paymentId":"p%d","from":"a1","to":"b1","amount":"1"}`, i))
+			require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		}
+		require.Len(t, e.ledger.callsTo(fnGetAccount), 1)
+		require.Equal(t, float64(2), argJSON(t, e.ledger.callsTo(fnTransfer)[0])["changeSplit"], "two of three outputs left free")
+	})
+}

@@ -50,9 +50,13 @@ type Server struct {
 	network  NetworkInfo
 	probeID  string
 	maxBody  int64
-	metrics  *metrics.Metrics
-	log      *slog.Logger
-	handler  http.Handler
+	// reservePool is the unlocked-output pool kept for reserve accounts (0: off).
+	reservePool int
+	// kinds caches account kinds (immutable on the ledger) for pooling.
+	kinds   sync.Map
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	handler http.Handler
 
 	// bg tracks asynchronous writes; bgCtx is their context, canceled by Drain's deadline.
 	bg       sync.WaitGroup
@@ -79,14 +83,15 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{
-		ledger:  opts.Ledger,
-		auth:    newAuthenticator(opts.Clients),
-		ops:     newOperations(10000),
-		network: opts.Network,
-		maxBody: opts.MaxBodyBytes,
-		metrics: opts.Metrics,
-		log:     opts.Logger,
-		closing: make(chan struct{}),
+		ledger:      opts.Ledger,
+		auth:        newAuthenticator(opts.Clients),
+		ops:         newOperations(10000),
+		network:     opts.Network,
+		maxBody:     opts.MaxBodyBytes,
+		metrics:     opts.Metrics,
+		reservePool: opts.Selection.ReservePool,
+		log:         opts.Logger,
+		closing:     make(chan struct{}),
 	}
 	if len(opts.Clients) > 0 {
 		s.probeID = opts.Clients[0].Name
