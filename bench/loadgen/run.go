@@ -161,7 +161,7 @@ func (r *runner) benchContracts() ([]*client.Contract, error) {
 }
 
 // benchAvailable returns why yrdbench cannot be used, or "" when it
-// answers (an unknown account's NOT_FOUND is an answer).
+// answers.
 func (r *runner) benchAvailable(ctx context.Context) string {
 	cs, err := r.benchContracts()
 	if err != nil {
@@ -170,7 +170,7 @@ func (r *runner) benchAvailable(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	_, err = r.sdk.evaluate(ctx, cs[0], "Balance", "loadgen-probe")
-	if err == nil || sdkCode(err) == "NOT_FOUND" {
+	if err == nil {
 		return ""
 	}
 	return fmt.Sprintf("chaincode %s not deployed or not answering (%s)", r.cfg.BenchChaincode, sdkCode(err))

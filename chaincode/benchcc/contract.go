@@ -84,10 +84,22 @@ func (c *Contract) Transfer(ctx contractapi.TransactionContextInterface, from, t
 	return nil
 }
 
-// Balance returns the account's balance in fen.
+// Balance returns the account's balance in fen; an account never opened
+// has 0 (so that a probe needs no setup).
 func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, account string) (int64, error) {
-	_, b, err := readBalance(ctx, account)
-	return b, err
+	k, err := balanceKey(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	b, err := ctx.GetStub().GetState(k)
+	if err != nil || b == nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("INTERNAL: balance of %s: %w", account, err)
+	}
+	return v, nil
 }
 
 // GetEvaluateTransactions declares the read-only functions.

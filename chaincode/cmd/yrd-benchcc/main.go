@@ -10,8 +10,9 @@
 //	-tls-key  CHAINCODE_TLS_KEY         PEM server key
 //	-tls-client-ca CHAINCODE_TLS_CLIENT_CA  PEM CA of peers' client certificates (optional)
 //
-// Functions: bench:Put, bench:Open, bench:Transfer, bench:Balance, and the
-// system contract (system:Version answers readiness probes).
+// Functions: bench:Put, bench:Open, bench:Transfer, bench:Balance (bench is
+// the default contract, so "Balance" works unqualified), and the system
+// contract (system:Version).
 package main
 
 import (
@@ -50,7 +51,7 @@ func run() error {
 		return fmt.Errorf("both -address and -id are required")
 	}
 
-	cc, err := contractapi.NewChaincode(system.New(version), benchcc.New())
+	cc, err := contractapi.NewChaincode(benchcc.New(), system.New(version))
 	if err != nil {
 		return fmt.Errorf("build chaincode: %w", err)
 	}
