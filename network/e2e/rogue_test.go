@@ -80,9 +80,7 @@ func TestRogueProvince(t *testing.T) {
 	// Nothing changed: balances as minted, supply equals the outputs.
 	auditor := as(t, anhui, "auditor")
 	for account, want := range map[string]string{"sh-rogue": "100.00", "ah-victim": "100.00"} {
-		var b tokencc.Balance
-		auditor.eval(t, &b, "token:GetBalance", account)
-		require.Equal(t, yuan(t, want), b.Balance, account)
+		requireBalance(t, auditor, account, yuan(t, want))
 	}
 	var page tokencc.OutputPage
 	auditor.eval(t, &page, "token:ListOutputs", "sh-rogue", strconv.Itoa(10), "")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -41,6 +42,17 @@ func mint(t *testing.T, iss *actor, id, account, amount string) token.Mint {
 	var m token.Mint
 	iss.mustSubmit(t, "token:Mint", token.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id}, &m)
 	return m
+}
+
+// requireBalance waits (briefly) until a's peer reports want for account:
+// another province's peer may commit a block a moment after the submitter's.
+func requireBalance(t *testing.T, a *actor, account string, want money.Amount) {
+	t.Helper()
+	var got money.Amount
+	require.Eventually(t, func() bool {
+		got = balance(t, a, account)
+		return got == want
+	}, 10*time.Second, 100*time.Millisecond, "balance of %s seen by %s: %s, want %s", account, a.p.Name, &got, want)
 }
 
 func balance(t *testing.T, a *actor, account string) money.Amount {
@@ -81,10 +93,10 @@ func TestTokenLifecycle(t *testing.T) {
 		_, err := shIss.submit("token:Mint", token.MintRequest{MintID: "m-two", Account: "sh-reserve",
 			Amount: yuan(t, "100.00"), ReserveRef: "dep-two"}, client.WithEndorsingOrganizations(shanghai.MSPID, jiangsu.MSPID))
 		requireCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE.String(), err)
-		require.Equal(t, money.Amount(0), balance(t, shOp, "sh-reserve"))
+		requireBalance(t, shOp, "sh-reserve", 0)
 
 		m = mint(t, shIss, "m-1", "sh-reserve", "1000000.00")
-		require.Equal(t, yuan(t, "1000000.00"), balance(t, shOp, "sh-reserve"))
+		requireBalance(t, shOp, "sh-reserve", yuan(t, "1000000.00"))
 		requireBalancedSupply(t)
 	})
 
@@ -92,15 +104,15 @@ func TestTokenLifecycle(t *testing.T) {
 	t.Run("cross-province payment", func(t *testing.T) {
 		shOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1500.00"), Inputs: []string{m.Output}, Purpose: "SALA"}, &pay)
-		require.Equal(t, yuan(t, "1500.00"), balance(t, jsOp, "js-alice"))
-		require.Equal(t, yuan(t, "998500.00"), balance(t, shOp, "sh-reserve"))
+		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
+		requireBalance(t, shOp, "sh-reserve", yuan(t, "998500.00"))
 	})
 
 	t.Run("duplicate payment ID", func(t *testing.T) {
 		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
 		requireCode(t, string(token.CodeDuplicatePayment), err)
-		require.Equal(t, yuan(t, "1500.00"), balance(t, jsOp, "js-alice"))
+		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
 	})
 
 	t.Run("frozen account neither receives nor sends", func(t *testing.T) {
@@ -128,7 +140,7 @@ func TestTokenLifecycle(t *testing.T) {
 		requireCode(t, string(token.CodeLimitExceeded), err)
 		jsOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "2000.00"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}}, nil)
-		require.Equal(t, yuan(t, "500.00"), balance(t, jsOp, "js-alice"))
+		requireBalance(t, jsOp, "js-alice", yuan(t, "500.00"))
 	})
 
 	t.Run("another province cannot spend Shanghai's money", func(t *testing.T) {
@@ -228,7 +240,10 @@ func TestHotAccounts(t *testing.T) {
 		zjOp.mustSubmit(t, "token:TransferBatch", token.BatchRequest{Items: items}, &res)
 		require.Equal(t, 100, res.Settled, "%+v", res.Results)
 
-		before := balance(t, ahOp, "ah-shop")
+		// Read on the submitting province's peer, which has every block
+		// whose commit the submissions above waited for.
+		zjAud := as(t, zhejiang, "auditor")
+		before := balance(t, zjAud, "ah-shop")
 		o := concurrently(100, func(i int) error {
 			_, err := zjOp.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
 				From: payers[i], To: "ah-shop", Amount: yuan(t, "3.00"), Inputs: []string{res.Results[i].Payment.PayeeOutput}})
@@ -238,7 +253,7 @@ func TestHotAccounts(t *testing.T) {
 		require.Empty(t, o.failures)
 		require.Zero(t, o.conflicts)
 		require.Equal(t, 100, o.committed)
-		require.Equal(t, before+yuan(t, "300.00"), balance(t, ahOp, "ah-shop"))
+		requireBalance(t, ahOp, "ah-shop", before+yuan(t, "300.00"))
 	})
 	requireBalancedSupply(t)
 }
@@ -305,6 +320,6 @@ func TestBatchOf500(t *testing.T) {
 			require.True(t, r.OK, "item %d: %s %s", i, r.Code, r.Message)
 		}
 	}
-	require.Equal(t, before+yuan(t, "495.00"), balance(t, op, "ah-benef"))
+	requireBalance(t, op, "ah-benef", before+yuan(t, "495.00"))
 	requireBalancedSupply(t)
 }
