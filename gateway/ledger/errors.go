@@ -96,6 +96,9 @@ type Error struct {
 	ValidationCode string
 	// FromChaincode is true when Code came from the chaincode's answer.
 	FromChaincode bool
+	// FailedMSPs lists the MSPs of the endorsing peers that reported the
+	// failure (from the gRPC status details), when known.
+	FailedMSPs []string
 	// Err is the underlying SDK or gRPC error.
 	Err error
 }
@@ -183,6 +186,9 @@ func classify(stage Stage, txID string, err error) *Error {
 	if errors.As(err, &txErr) && e.TxID == "" {
 		e.TxID = txErr.TransactionID
 	}
+	for _, d := range details(err) {
+		e.FailedMSPs = append(e.FailedMSPs, d.GetMspId())
+	}
 	if code, msg, ok := fromChaincode(err); ok {
 		e.Code, e.Message, e.FromChaincode = code, msg, true
 		return e
@@ -254,9 +260,33 @@ func isConflict(vc peer.TxValidationCode) bool {
 
 // retryableEndorse reports endorsement failures worth running again: peers at
 // different heights under contention disagree on the response payload.
-func retryableEndorse(err *Error) bool {
-	if err.FromChaincode || err.Code != CodeEndorseFailed {
+//
+// Also a chaincode refusal reported only by other provinces' peers (never by
+// localMSP's own peer, which the peer's Gateway service endorses on first):
+// those peers have not yet committed a block the local peer has, e.g. the
+// block holding the change output or the account this proposal reads, and
+// answer INPUT_NOT_OWNED or NOT_FOUND for a moment. Running the proposal again
+// is safe: every write carries an idempotency ID checked on-ledger.
+func retryableEndorse(err *Error, localMSP string) bool {
+	if err.FromChaincode {
+		return laggingPeers(err, localMSP)
+	}
+	if err.Code != CodeEndorseFailed {
 		return false
 	}
 	return strings.Contains(err.Message, "ProposalResponsePayloads do not match")
+}
+
+// laggingPeers reports whether a chaincode error came only from peers of
+// other MSPs than localMSP.
+func laggingPeers(err *Error, localMSP string) bool {
+	if localMSP == "" || len(err.FailedMSPs) == 0 {
+		return false
+	}
+	for _, m := range err.FailedMSPs {
+		if m == localMSP || m == "" {
+			return false
+		}
+	}
+	return true
 }

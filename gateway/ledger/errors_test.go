@@ -80,8 +80,8 @@ func TestClassify(t *testing.T) {
 }
 
 func TestRetryableEndorse(t *testing.T) {
-	require.True(t, retryableEndorse(classify(StageEndorse, "", endorseStatus(t, "ProposalResponsePayloads do not match"))))
-	require.False(t, retryableEndorse(classify(StageEndorse, "", endorseStatus(t, "chaincode response 500, INPUT_SPENT: o1"))))
+	require.True(t, retryableEndorse(classify(StageEndorse, "", endorseStatus(t, "ProposalResponsePayloads do not match")), ""))
+	require.False(t, retryableEndorse(classify(StageEndorse, "", endorseStatus(t, "chaincode response 500, INPUT_SPENT: o1")), ""))
 }
 
 func detailMsg(m string) *gateway.ErrorDetail {

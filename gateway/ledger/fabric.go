@@ -71,9 +71,10 @@ func Dial(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*Fabric, err
 				backoffBase:  cfg.Retry.BackoffBase.D(),
 				backoffMax:   cfg.Retry.BackoffMax.D(),
 			},
-			metrics: m,
-			log:     log,
-			sleep:   sleepCtx,
+			localMSP: cfg.MSPID,
+			metrics:  m,
+			log:      log,
+			sleep:    sleepCtx,
 		},
 	}
 	for i, cl := range cfg.Clients {

@@ -35,9 +35,12 @@ type policy struct {
 
 // submitter runs the submit loop.
 type submitter struct {
-	policy  policy
-	metrics *metrics.Metrics
-	log     *slog.Logger
+	policy policy
+	// localMSP is the MSP of the peer the gateway talks to; chaincode
+	// refusals only from other MSPs' peers are retried (see retryableEndorse).
+	localMSP string
+	metrics  *metrics.Metrics
+	log      *slog.Logger
 	// sleep waits d or until ctx ends; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -66,7 +69,7 @@ func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*C
 	for attempt := 1; ; attempt++ {
 		tx, err := s.endorse(ctx, propose)
 		if err != nil {
-			if retryableEndorse(err) && attempt < s.policy.attempts {
+			if retryableEndorse(err, s.localMSP) && attempt < s.policy.attempts {
 				s.metrics.Retry("endorse")
 				s.log.WarnContext(ctx, "endorsement retry", "fn", fn, "attempt", attempt, "err", err.Message)
 				if serr := s.sleep(ctx, s.backoff(attempt)); serr != nil {

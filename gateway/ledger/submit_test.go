@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -164,4 +165,54 @@ func endorseStatusErr(detail string) error {
 	st := status.New(codes.Aborted, "failed to endorse transaction")
 	st, _ = st.WithDetails(detailMsg(detail))
 	return st.Err()
+}
+
+// A chaincode refusal from other provinces' peers only means they lag the
+// local peer by a block: the proposal runs again. From the local peer it is
+// the answer.
+func TestLaggingEndorsersRetried(t *testing.T) {
+	from := func(detail string, msps ...string) error {
+		st := status.New(codes.Aborted, "failed to endorse transaction")
+		for _, m := range msps {
+			st, _ = st.WithDetails(&gateway.ErrorDetail{Address: m + "-peer:7051", MspId: m, Message: detail})
+		}
+		return st.Err()
+	}
+	const notOwned = "chaincode response 500, INPUT_NOT_OWNED: output x.1 is not an unspent output of account r"
+	tests := []struct {
+		name      string
+		err       error
+		wantCode  Code
+		proposals int
+	}{
+		{"only another province's peer", from(notOwned, "JiangsuMSP"), "", 2},
+		{"two other provinces' peers", from(notOwned, "JiangsuMSP", "AnhuiMSP"), "", 2},
+		{"the local peer too", from(notOwned, "JiangsuMSP", "ShanghaiMSP"), CodeInputNotOwned, 1},
+		{"only the local peer", from(notOwned, "ShanghaiMSP"), CodeInputNotOwned, 1},
+		{"no details", status.Error(codes.Aborted, notOwned), CodeInputNotOwned, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{tt.err}}
+			s := testSubmitter()
+			s.localMSP = "ShanghaiMSP"
+			got, err := s.run(context.Background(), "token:Transfer", p.propose)
+			require.Len(t, p.txs, tt.proposals)
+			if tt.wantCode != "" {
+				require.Equal(t, tt.wantCode, CodeOf(err))
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, 2, got.Attempts)
+		})
+	}
+	t.Run("gives up after the attempts", func(t *testing.T) {
+		lag := from(notOwned, "JiangsuMSP")
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{lag, lag, lag}}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		_, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.Equal(t, CodeInputNotOwned, CodeOf(err))
+		require.Len(t, p.txs, 3)
+	})
 }
