@@ -84,7 +84,9 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(CodeInvalidRequest, "to is before from"))
 		return
 	}
-	s.evaluate(w, r, fnStatement, r.PathValue("id"), from.Format(time.RFC3339), to.Format(time.RFC3339), size, bookmark)
+	// Full precision: "to" defaults to now, and truncating it to the second
+	// would hide the entries of the current second.
+	s.evaluate(w, r, fnStatement, r.PathValue("id"), from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), size, bookmark)
 }
 
 type freezeRequest struct {

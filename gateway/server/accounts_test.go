@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,6 +54,23 @@ func TestAccountReads(t *testing.T) {
 			require.Equal(t, tt.args, e.ledger.callsTo(tt.fn)[0].args)
 		})
 	}
+}
+
+// The default window ends now, to the nanosecond: an entry written a moment
+// ago (in the current second) is inside it.
+func TestStatementDefaultWindowIncludesThisSecond(t *testing.T) {
+	e := newEnv(t)
+	e.ledger.on(fnStatement, returns(`{"entries":[],"bookmark":""}`))
+	before := time.Now()
+	r := e.do("GET", "/v1/accounts/a1/statement", "")
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	args := e.ledger.callsTo(fnStatement)[0].args
+	from, err := time.Parse(time.RFC3339Nano, args[1])
+	require.NoError(t, err)
+	to, err := time.Parse(time.RFC3339Nano, args[2])
+	require.NoError(t, err)
+	require.False(t, to.Before(before), "to %s is before the request began %s", to, before)
+	require.Equal(t, 24*time.Hour, to.Sub(from))
 }
 
 func TestAccountNotFound(t *testing.T) {
