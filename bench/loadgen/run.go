@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -20,6 +21,8 @@ type runner struct {
 	gw  *gwClient
 	sdk *sdkClient
 	log io.Writer
+	// mintMu serialises mints (see mint).
+	mintMu sync.Mutex
 }
 
 // Run sets up and measures the named scenarios (all when names is empty)

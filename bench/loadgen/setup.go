@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
@@ -65,17 +66,26 @@ func (r *runner) openAccounts(ctx context.Context, accts []account) error {
 }
 
 // mint issues amount into reserve (an open reserve account of p).
+//
+// Mints run one at a time: every Mint rewrites the supply key and its
+// key-level endorsement policy, and Fabric invalidates a transaction
+// touching a key whose validation parameter an earlier transaction of the
+// same block changed (ENDORSEMENT_POLICY_FAILURE, not a read conflict, so
+// the gateway does not retry it). Such a mint wrote nothing and is tried
+// again here under a new mint ID, as are conflicts that outlast the
+// gateway's retries.
 func (r *runner) mint(ctx context.Context, p testnet.Province, reserve, amount string) error {
+	r.mintMu.Lock()
+	defer r.mintMu.Unlock()
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		// Mints of one network all touch the supply key: conflicts that
-		// outlast the gateway's retries are tried again here.
 		if _, err = r.gw.mint(ctx, p, reserve+"-mint"+strconv.Itoa(attempt), reserve, amount); err == nil {
 			return nil
 		}
-		if gwCode(err) != "CONFLICT" {
+		if c := gwCode(err); c != "CONFLICT" && c != "TX_INVALID" {
 			break
 		}
+		sleepCtx(ctx, 200*time.Millisecond)
 	}
 	return fmt.Errorf("mint into %s: %w", reserve, err)
 }
