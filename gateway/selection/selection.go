@@ -55,8 +55,12 @@ var (
 
 // Options configures a Selector.
 type Options struct {
-	// LockWait bounds how long Select waits for locked outputs.
+	// LockWait bounds how long Select waits for locked outputs without
+	// progress: each release of one of the account's leases starts the wait
+	// afresh (outputs are cycling), within MaxLockWait in total.
 	LockWait time.Duration
+	// MaxLockWait bounds the whole wait (default 10 × LockWait).
+	MaxLockWait time.Duration
 	// MaxInputs caps the outputs one payment spends.
 	MaxInputs int
 	// SpentMemory is how long spent outputs are filtered from ledger reads (default 1 min).
@@ -73,7 +77,6 @@ type Selector struct {
 	accounts map[string]*account
 	locked   map[string]bool
 	spent    map[string]time.Time
-	released chan struct{} // closed and replaced on every release
 }
 
 type account struct {
@@ -85,6 +88,8 @@ type account struct {
 	// refreshing is non-nil while one caller reads the ledger; others wait
 	// for it instead of reading too.
 	refreshing chan struct{}
+	// released is closed and replaced when a lease on the account is released.
+	released chan struct{}
 }
 
 // New returns a Selector reading outputs from src.
@@ -95,13 +100,15 @@ func New(src Source, opts Options) *Selector {
 	if opts.SpentMemory <= 0 {
 		opts.SpentMemory = time.Minute
 	}
+	if opts.MaxLockWait < opts.LockWait {
+		opts.MaxLockWait = 10 * opts.LockWait
+	}
 	return &Selector{
 		src:      src,
 		opts:     opts,
 		accounts: map[string]*account{},
 		locked:   map[string]bool{},
 		spent:    map[string]time.Time{},
-		released: make(chan struct{}),
 	}
 }
 
@@ -135,7 +142,8 @@ func (l *Lease) Release(spent bool) {
 
 // Select locks outputs of account covering amount.
 func (s *Selector) Select(ctx context.Context, identity, acct string, amount money.Amount) (*Lease, error) {
-	deadline := time.Now().Add(s.opts.LockWait)
+	start := time.Now()
+	deadline, limit := start.Add(s.opts.LockWait), start.Add(s.opts.MaxLockWait)
 	waited := false
 	for {
 		if err := s.refreshIfNeeded(ctx, identity, acct); err != nil {
@@ -143,7 +151,7 @@ func (s *Selector) Select(ctx context.Context, identity, acct string, amount mon
 		}
 		s.mu.Lock()
 		lease, err := s.pick(acct, amount)
-		released := s.released
+		released := s.accounts[acct].released
 		s.mu.Unlock()
 		if err != nil || lease != nil {
 			if waited {
@@ -162,6 +170,11 @@ func (s *Selector) Select(ctx context.Context, identity, acct string, amount mon
 		select {
 		case <-released:
 			t.Stop()
+			// Progress on this account: wait afresh, within the limit.
+			deadline = time.Now().Add(s.opts.LockWait)
+			if deadline.After(limit) {
+				deadline = limit
+			}
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
@@ -185,7 +198,7 @@ func (s *Selector) refreshIfNeeded(ctx context.Context, identity, acct string) e
 		s.mu.Lock()
 		a := s.accounts[acct]
 		if a == nil {
-			a = &account{stale: true}
+			a = &account{stale: true, released: make(chan struct{})}
 			s.accounts[acct] = a
 		}
 		if !a.stale {
@@ -316,10 +329,10 @@ func (s *Selector) release(l *Lease, spent bool) {
 		}
 		a.stale = true
 		a.gen++
+		close(a.released)
+		a.released = make(chan struct{})
 	}
 	s.opts.Metrics.LockedOutputs(len(s.locked))
-	close(s.released)
-	s.released = make(chan struct{})
 }
 
 // Invalidate marks an account's cached outputs stale (after INPUT_SPENT, a

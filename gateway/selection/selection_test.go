@@ -266,3 +266,40 @@ func TestRefresh(t *testing.T) {
 		}
 	})
 }
+
+// A waiter whose account keeps releasing outputs waits past LockWait (the
+// outputs are cycling), but not past MaxLockWait.
+func TestWaitExtendsWhileOutputsCycle(t *testing.T) {
+	ctx := context.Background()
+	src := &ledgerStub{outs: map[string][]selection.Output{"r": outs(100, 100)}}
+	s := selection.New(src, selection.Options{LockWait: 100 * time.Millisecond, MaxLockWait: time.Second, MaxInputs: 5})
+	a, err := s.Select(ctx, "id", "r", 100)
+	require.NoError(t, err)
+	b, err := s.Select(ctx, "id", "r", 100)
+	require.NoError(t, err)
+	// Every 60 ms one lease is released unspent and retaken at once by a
+	// cycling payer, so the output never stays free for the waiter...
+	stop := make(chan struct{})
+	var cycled atomic.Int32
+	go func() {
+		held := []*selection.Lease{a, b}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(60 * time.Millisecond):
+			}
+			held[i%2].Release(false)
+			if l, err := s.Select(ctx, "id", "r", 100); err == nil {
+				held[i%2] = l
+				cycled.Add(1)
+			}
+		}
+	}()
+	start := time.Now()
+	_, err = s.Select(ctx, "id", "r", 150)
+	close(stop)
+	require.ErrorIs(t, err, selection.ErrFundsLocked)
+	require.Greater(t, time.Since(start), 500*time.Millisecond, "waited beyond LockWait while releases came")
+	require.Less(t, time.Since(start), 1500*time.Millisecond, "but not beyond MaxLockWait")
+}
