@@ -64,8 +64,9 @@ func (s *sdkClient) contract(p testnet.Province, user, chaincode, contract strin
 }
 
 // submit endorses, submits and waits for the commit of fn(args), running
-// a new proposal on MVCC/phantom conflicts and on endorsement mismatches
-// (peers at different heights), up to cfg.ConflictAttempts in total. It
+// a new proposal on MVCC/phantom conflicts and on answers of peers at
+// different heights (endorsement mismatch, INPUT_NOT_OWNED for an input
+// just created), up to cfg.ConflictAttempts in total. It
 // returns the transaction's result and the conflicts retried.
 func (s *sdkClient) submit(ctx context.Context, c *client.Contract, fn string, args ...string) ([]byte, int, error) {
 	conflicts := 0
@@ -75,8 +76,12 @@ func (s *sdkClient) submit(ctx context.Context, c *client.Contract, fn string, a
 			return res, conflicts, nil
 		}
 		code := sdkCode(err)
-		retry := code == "MVCC_READ_CONFLICT" || code == "PHANTOM_READ_CONFLICT" || code == "ENDORSE_MISMATCH"
-		if code != "ENDORSE_MISMATCH" && retry {
+		// INPUT_NOT_OWNED: the input is the change of our own committed
+		// transaction, but an endorsing peer has not committed that block
+		// yet (the commit status came from another peer).
+		conflict := code == "MVCC_READ_CONFLICT" || code == "PHANTOM_READ_CONFLICT"
+		retry := conflict || code == "ENDORSE_MISMATCH" || code == "INPUT_NOT_OWNED"
+		if conflict {
 			conflicts++
 		}
 		if !retry || attempt >= s.cfg.ConflictAttempts {
