@@ -482,3 +482,39 @@ func TestStatementAndPagination(t *testing.T) {
 		t.Fatalf("pages %d + %d, bookmark %q", n, len(outs.Outputs), outs.Bookmark)
 	}
 }
+
+// TestPolicySetOnlyOnCreate: a key's endorsement policy is written when the
+// key is created and never rewritten by later updates. Fabric invalidates
+// other transactions of the same block that touch a key whose policy was
+// rewritten, so rewriting would turn retryable MVCC conflicts on the supply
+// key and on accounts into hard ENDORSEMENT_POLICY_FAILUREs.
+func TestPolicySetOnlyOnCreate(t *testing.T) {
+	f := newFixture(t)
+	supplyKey, err := f.l.NewStub(memstub.Tx{}).CreateCompositeKey(nsSupply, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acctKey, err := f.l.NewStub(memstub.Tx{}).CreateCompositeKey(nsAccount, []string{"alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.ok(ident(SH, RoleIssuer), "Mint", token.MintRequest{MintID: "again", Account: "sh-reserve", Amount: y("5"), ReserveRef: "dep"}, nil)
+	if _, written := r.Stub.ValidationParameterWritten(supplyKey); written {
+		t.Error("a second mint rewrote the supply key's policy")
+	}
+	var m token.Mint
+	if err := json.Unmarshal(r.Payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	outKey, _ := f.l.NewStub(memstub.Tx{}).CreateCompositeKey(nsOutput, []string{"sh-reserve", m.Output})
+	if _, written := r.Stub.ValidationParameterWritten(outKey); !written {
+		t.Error("a new output got no policy")
+	}
+	r = f.ok(ident(SH, RoleCompliance), "Freeze", token.FreezeRequest{ID: "alice", Reason: "check"}, nil)
+	if _, written := r.Stub.ValidationParameterWritten(acctKey); written {
+		t.Error("freezing rewrote the account's policy")
+	}
+	if f.l.ValidationParameter(acctKey) == nil || f.l.ValidationParameter(supplyKey) == nil {
+		t.Error("policies lost on update")
+	}
+}

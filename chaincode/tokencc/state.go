@@ -27,8 +27,11 @@ type txState struct {
 	// committed state.
 	created map[string]bool
 	pending map[string]money.Amount
-	seq     int // statement entry counter
-	events  []Event
+	// committed marks keys this tx read from the ledger and found there;
+	// their endorsement policy is already set and is not written again.
+	committed map[string]bool
+	seq       int // statement entry counter
+	events    []Event
 }
 
 func newTxState(stub shim.ChaincodeStubInterface, pol policies) (*txState, error) {
@@ -39,6 +42,7 @@ func newTxState(stub shim.ChaincodeStubInterface, pol policies) (*txState, error
 	return &txState{
 		stub: stub, pol: pol, tx: token.NewTx(stub.GetTxID(), ts.AsTime()),
 		overlay: map[string][]byte{}, created: map[string]bool{}, pending: map[string]money.Amount{},
+		committed: map[string]bool{},
 	}, nil
 }
 
@@ -58,6 +62,9 @@ func (s *txState) get(key string) ([]byte, error) {
 	if err != nil {
 		return nil, token.Internal(err, "read state")
 	}
+	if v != nil {
+		s.committed[key] = true
+	}
 	return v, nil
 }
 
@@ -74,7 +81,12 @@ func (s *txState) getJSON(key string, v any) (bool, error) {
 }
 
 // putJSON writes v under key and, if ep is not nil, sets the key's
-// endorsement policy.
+// endorsement policy when the key is new. A key read from the ledger keeps
+// the policy it was created with: Fabric invalidates every other
+// transaction in a block that touches a key whose policy an earlier one
+// rewrote (ENDORSEMENT_POLICY_FAILURE, which is not retryable), so
+// rewriting an unchanged policy would turn ordinary MVCC conflicts on the
+// supply key or a daily counter into hard failures.
 func (s *txState) putJSON(key string, v any, ep []byte) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -83,7 +95,7 @@ func (s *txState) putJSON(key string, v any, ep []byte) error {
 	if err := s.stub.PutState(key, b); err != nil {
 		return token.Internal(err, "write state")
 	}
-	if ep != nil {
+	if ep != nil && !s.committed[key] {
 		if err := s.stub.SetStateValidationParameter(key, ep); err != nil {
 			return token.Internal(err, "set key endorsement policy")
 		}
