@@ -30,7 +30,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	n, err := testnet.Start(ctx, testnet.Options{Gateways: true})
+	n, err := testnet.Start(ctx, testnet.Options{Gateways: true, BenchChaincode: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: network did not come up:", err)
 		if n != nil {
