@@ -28,8 +28,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yangtze-delta/settlement/chaincode/money"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
-	"github.com/yangtze-delta/settlement/gateway/money"
 )
 
 // Output is one unspent output of an account.

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/yangtze-delta/settlement/chaincode/money"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
-	"github.com/yangtze-delta/settlement/gateway/money"
 	"github.com/yangtze-delta/settlement/gateway/selection"
 )
 
@@ -130,7 +130,7 @@ func parseOutputs(b []byte) ([]selection.Output, string, error) {
 		if id == "" {
 			id = o.OutputID
 		}
-		a, err := money.Parse(o.Amount)
+		a, err := money.ParseYuan(o.Amount)
 		if err != nil || id == "" {
 			return nil, "", fmt.Errorf("decode ListOutputs result: output %q amount %q: bad record", id, o.Amount)
 		}
@@ -206,7 +206,7 @@ func samePayment(stored []byte, req paymentRequest) (bool, error) {
 	if p.Amount == nil {
 		return false, nil
 	}
-	a, err := money.Parse(*p.Amount)
-	b, berr := money.Parse(req.Amount)
+	a, err := money.ParseYuan(*p.Amount)
+	b, berr := money.ParseYuan(req.Amount)
 	return err == nil && berr == nil && a == b, nil
 }

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/yangtze-delta/settlement/chaincode/money"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
-	"github.com/yangtze-delta/settlement/gateway/money"
 )
 
 type paymentRequest struct {

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/yangtze-delta/settlement/gateway/money"
+	"github.com/yangtze-delta/settlement/chaincode/money"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -86,7 +86,10 @@ func requireField(name, v string) error {
 }
 
 func parseAmount(field, v string) (money.Amount, error) {
-	a, err := money.ParsePositive(v)
+	a, err := money.ParseYuan(v)
+	if err == nil {
+		err = a.Positive()
+	}
 	if err != nil {
 		return 0, &apiError{Status: http.StatusBadRequest, Code: CodeInvalidAmount, Message: field + ": " + err.Error()}
 	}
