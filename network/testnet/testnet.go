@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -125,19 +126,12 @@ func (n *Network) Script(ctx context.Context, env []string, args ...string) (str
 	)
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
-	cmd.Stdout = &teeWriter{&out, n.log}
-	cmd.Stderr = &teeWriter{&out, n.log}
+	cmd.Stdout = io.MultiWriter(&out, n.log)
+	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("network.sh %s: %w\n%s", strings.Join(args, " "), err, lastLines(out.String(), 20))
 	}
 	return out.String(), nil
-}
-
-type teeWriter struct{ a, b interface{ Write([]byte) (int, error) } }
-
-func (t *teeWriter) Write(p []byte) (int, error) {
-	_, _ = t.b.Write(p)
-	return t.a.Write(p)
 }
 
 func (n *Network) port(p Province, offset int) int {
