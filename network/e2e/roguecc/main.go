@@ -12,9 +12,9 @@ import (
 	"log"
 	"os"
 
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/yangtze-delta/settlement/chaincode/ccserver"
 	"github.com/yangtze-delta/settlement/chaincode/money"
 	"github.com/yangtze-delta/settlement/chaincode/system"
 	"github.com/yangtze-delta/settlement/chaincode/token"
@@ -90,11 +90,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &shim.ChaincodeServer{CCID: os.Getenv("CHAINCODE_ID"), Address: os.Getenv("CHAINCODE_SERVER_ADDRESS"), CC: cc}
-	srv.TLSProps.Cert, _ = os.ReadFile(os.Getenv("CHAINCODE_TLS_CERT"))
-	srv.TLSProps.Key, _ = os.ReadFile(os.Getenv("CHAINCODE_TLS_KEY"))
-	log.Printf("ROGUE yrd chaincode serving %s at %s", srv.CCID, srv.Address)
-	if err := srv.Start(); err != nil {
+	cfg, err := ccserver.ParseFlags("roguecc", os.Args[1:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("ROGUE yrd chaincode")
+	if err := ccserver.Serve(cfg, cc); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -1,0 +1,76 @@
+// Package ccserver serves a chaincode as an external service (chaincode as
+// a service): the peer dials it at the address in the package's
+// connection.json. Every chaincode command of ours starts through Serve, so
+// they share one configuration contract, flags with environment overrides:
+//
+//	-address  CHAINCODE_SERVER_ADDRESS  listen address, e.g. 127.0.0.1:7052
+//	-id       CHAINCODE_ID              package ID the peer knows this chaincode by
+//	-tls-cert CHAINCODE_TLS_CERT        PEM server certificate (TLS is on when set)
+//	-tls-key  CHAINCODE_TLS_KEY         PEM server key
+//	-tls-client-ca CHAINCODE_TLS_CLIENT_CA  PEM CA of peers' client certificates (optional)
+package ccserver
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+)
+
+// Config is where and how a chaincode server listens.
+type Config struct {
+	Address, ID                  string
+	TLSCert, TLSKey, TLSClientCA string
+}
+
+// ParseFlags reads the configuration from args (without the program name)
+// and the environment; both Address and ID are required.
+func ParseFlags(name string, args []string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.Address, "address", os.Getenv("CHAINCODE_SERVER_ADDRESS"), "listen address")
+	fs.StringVar(&c.ID, "id", os.Getenv("CHAINCODE_ID"), "chaincode package ID")
+	fs.StringVar(&c.TLSCert, "tls-cert", os.Getenv("CHAINCODE_TLS_CERT"), "TLS certificate file")
+	fs.StringVar(&c.TLSKey, "tls-key", os.Getenv("CHAINCODE_TLS_KEY"), "TLS key file")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", os.Getenv("CHAINCODE_TLS_CLIENT_CA"), "client CA file")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.Address == "" || c.ID == "" {
+		return c, fmt.Errorf("both -address (CHAINCODE_SERVER_ADDRESS) and -id (CHAINCODE_ID) are required")
+	}
+	return c, nil
+}
+
+// Serve runs cc until the server stops.
+func Serve(c Config, cc shim.Chaincode) error {
+	tlsProps, err := c.tls()
+	if err != nil {
+		return err
+	}
+	server := &shim.ChaincodeServer{CCID: c.ID, Address: c.Address, CC: cc, TLSProps: tlsProps}
+	log.Printf("serving chaincode %s at %s (tls=%t)", c.ID, c.Address, !tlsProps.Disabled)
+	return server.Start()
+}
+
+func (c Config) tls() (shim.TLSProperties, error) {
+	if c.TLSCert == "" && c.TLSKey == "" {
+		return shim.TLSProperties{Disabled: true}, nil
+	}
+	var p shim.TLSProperties
+	var err error
+	if p.Cert, err = os.ReadFile(c.TLSCert); err != nil {
+		return p, fmt.Errorf("read TLS certificate: %w", err)
+	}
+	if p.Key, err = os.ReadFile(c.TLSKey); err != nil {
+		return p, fmt.Errorf("read TLS key: %w", err)
+	}
+	if c.TLSClientCA != "" {
+		if p.ClientCACerts, err = os.ReadFile(c.TLSClientCA); err != nil {
+			return p, fmt.Errorf("read TLS client CA: %w", err)
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,55 @@
+package ccserver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestParseFlags(t *testing.T) {
+	t.Setenv("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:9999")
+	t.Setenv("CHAINCODE_ID", "")
+	tests := []struct {
+		name    string
+		args    []string
+		want    Config
+		wantErr bool
+	}{
+		{"env address, flag id", []string{"-id", "yrd_v1:abc"}, Config{Address: "127.0.0.1:9999", ID: "yrd_v1:abc"}, false},
+		{"flag wins over env", []string{"-id", "x", "-address", "127.0.0.1:1"}, Config{Address: "127.0.0.1:1", ID: "x"}, false},
+		{"id missing", nil, Config{}, true},
+		{"unknown flag", []string{"-nope"}, Config{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseFlags("test", tc.args)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %t", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	if err := os.WriteFile(cert, []byte("C"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte("K"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := (Config{}).tls(); err != nil || !p.Disabled {
+		t.Fatalf("no files: %+v %v, want TLS disabled", p, err)
+	}
+	p, err := Config{TLSCert: cert, TLSKey: key}.tls()
+	if err != nil || p.Disabled || string(p.Cert) != "C" || string(p.Key) != "K" {
+		t.Fatalf("with files: %+v %v", p, err)
+	}
+	if _, err := (Config{TLSCert: cert, TLSKey: filepath.Join(dir, "missing")}).tls(); err == nil {
+		t.Fatal("missing key file accepted")
+	}
+}
