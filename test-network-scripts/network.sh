@@ -4,7 +4,8 @@
 # Gateway service and a chaincode server, all as native processes on
 # 127.0.0.1. See docs/network.md.
 #
-# Usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|cc-restart ORG [BINARY]
+# Usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|
+#        restart ORG orderer|peer|gateway|cc-restart ORG [BINARY]
 #
 # Environment: YRD_STATE_DIR (default ./.state), YRD_PORT_BASE (default 27000),
 # YRD_BIN (default ./bin), YRD_OWNER_PID (stop the network when that process
@@ -158,6 +159,17 @@ cmd_logs() {
 	fi
 }
 
+# cmd_restart ORG SERVICE stops (if it still runs) and starts one process:
+# used to bring a node back after a fault test.
+cmd_restart() {
+	local org=${1:?usage: network.sh restart ORG orderer|peer|gateway} svc=${2:?usage: network.sh restart ORG orderer|peer|gateway}
+	[ -n "${MSP[$org]:-}" ] || die "unknown province $org"
+	case $svc in
+	orderer | peer | gateway) stop_proc "$svc-$org" && "${svc}_start" "$org" ;;
+	*) die "restart: unknown service $svc (orderer, peer, gateway; chaincode: cc-restart)" ;;
+	esac
+}
+
 cmd_cc_restart() {
 	local org=${1:?usage: network.sh cc-restart ORG [BINARY]} bin=${2:-$BIN/yrd}
 	cc_select yrd
@@ -171,5 +183,6 @@ deploy) shift; cmd_deploy "$@" ;;
 status) cmd_status ;;
 logs) shift; cmd_logs "$@" ;;
 cc-restart) shift; cmd_cc_restart "$@" ;;
-*) echo "usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|cc-restart ORG [BINARY]" >&2; exit 2 ;;
+restart) shift; cmd_restart "$@" ;;
+*) echo "usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|restart ORG SERVICE|cc-restart ORG [BINARY]" >&2; exit 2 ;;
 esac

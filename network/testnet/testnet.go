@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -34,12 +36,13 @@ var Provinces = []Province{
 
 // Service port offsets inside a province's block (see lib/common.sh).
 const (
-	offsetPeer      = 5
-	offsetPeerOps   = 7
-	offsetChaincode = 8
-	offsetGateway   = 9
-	portsPerOrg     = 20
-	portBlock       = portsPerOrg * 4
+	offsetOrdererOps = 4
+	offsetPeer       = 5
+	offsetPeerOps    = 7
+	offsetChaincode  = 8
+	offsetGateway    = 9
+	portsPerOrg      = 20
+	portBlock        = portsPerOrg * 4
 )
 
 // Options configures Start.
@@ -175,6 +178,52 @@ func (n *Network) GatewayToken(p Province, user string) (string, error) {
 // binary under the same package ID (an altered build, for rogue tests).
 func (n *Network) RestartChaincode(ctx context.Context, p Province, binary string) error {
 	_, err := n.Script(ctx, nil, "cc-restart", p.Name, binary)
+	return err
+}
+
+// RaftLeader reports the province whose orderer leads the Raft cluster,
+// from the orderers' operations metrics.
+func (n *Network) RaftLeader() (Province, error) {
+	for _, p := range Provinces {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", n.port(p, offsetOrdererOps)))
+		if err != nil {
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(body), `consensus_etcdraft_is_leader{channel="settlement"} 1`) {
+			return p, nil
+		}
+	}
+	return Province{}, errors.New("no orderer reports itself Raft leader")
+}
+
+// Kill sends SIGKILL to one of the network's processes ("orderer", "peer",
+// "gateway", "cc") of province p, as a crash would, and waits for it to go.
+func (n *Network) Kill(p Province, service string) error {
+	b, err := os.ReadFile(filepath.Join(n.StateDir, "pids", service+"-"+p.Name+".pid"))
+	if err != nil {
+		return fmt.Errorf("no %s of %s: %w", service, p.Name, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("pid file of %s-%s: %w", service, p.Name, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill %s-%s (%d): %w", service, p.Name, pid, err)
+	}
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+// Restart starts a province's orderer, peer or gateway again (after Kill).
+func (n *Network) Restart(ctx context.Context, p Province, service string) error {
+	_, err := n.Script(ctx, nil, "restart", p.Name, service)
 	return err
 }
 
