@@ -263,12 +263,8 @@ var commands = map[string]command{
 		size := fs.Int("page-size", 0, "entries per page (1-1000)")
 		bookmark := fs.String("bookmark", "", "page to continue from")
 		return func(ctx context.Context, r *runner, pos []string) error {
-			bm, err := decodeBookmark(*bookmark)
-			if err != nil {
-				return err
-			}
 			q := url.Values{}
-			for k, v := range map[string]string{"from": *from, "to": *to, "bookmark": bm} {
+			for k, v := range map[string]string{"from": *from, "to": *to, "bookmark": *bookmark} {
 				if v != "" {
 					q.Set(k, v)
 				}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -164,7 +163,7 @@ func printStatement(w io.Writer, b json.RawMessage) error {
 		fmt.Fprintln(w, "(no entries)")
 	}
 	if p.Bookmark != "" {
-		fmt.Fprintf(w, "more: --bookmark %s\n", encodeBookmark(p.Bookmark))
+		fmt.Fprintf(w, "more: --bookmark %s\n", p.Bookmark)
 	}
 	return nil
 }
@@ -229,26 +228,4 @@ func printEventJSON(w io.Writer, ev Event) error {
 		return fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
 	return printRaw(w, b)
-}
-
-// The chaincode's bookmarks are composite keys holding NUL bytes, which a
-// command line cannot carry; yrdctl prints them base64url-encoded behind
-// this prefix and decodes them back.
-const bookmarkPrefix = "b64:"
-
-func encodeBookmark(b string) string {
-	return bookmarkPrefix + base64.RawURLEncoding.EncodeToString([]byte(b))
-}
-
-// decodeBookmark accepts what encodeBookmark printed, or a bookmark as is.
-func decodeBookmark(s string) (string, error) {
-	enc, ok := strings.CutPrefix(s, bookmarkPrefix)
-	if !ok {
-		return s, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return "", usagef("--bookmark: not a bookmark yrdctl printed: %v", err)
-	}
-	return string(b), nil
 }

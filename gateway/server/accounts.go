@@ -53,7 +53,7 @@ func (s *Server) listOutputs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.evaluate(w, r, fnListOutputs, r.PathValue("id"), size, bookmark)
+	s.evaluatePage(w, r, fnListOutputs, r.PathValue("id"), size, bookmark)
 }
 
 // statement lists an account's movements between from and to (RFC 3339,
@@ -86,7 +86,7 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 	}
 	// Full precision: "to" defaults to now, and truncating it to the second
 	// would hide the entries of the current second.
-	s.evaluate(w, r, fnStatement, r.PathValue("id"), from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), size, bookmark)
+	s.evaluatePage(w, r, fnStatement, r.PathValue("id"), from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), size, bookmark)
 }
 
 type freezeRequest struct {

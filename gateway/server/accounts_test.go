@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -32,8 +33,9 @@ func TestAccountReads(t *testing.T) {
 		{"get", "/v1/accounts/a1", fnGetAccount, []string{"a1"}, http.StatusOK},
 		{"balance", "/v1/accounts/a1/balance", fnGetBalance, []string{"a1"}, http.StatusOK},
 		{"outputs default page", "/v1/accounts/a1/outputs", fnListOutputs, []string{"a1", "100", ""}, http.StatusOK},
-		{"outputs paged", "/v1/accounts/a1/outputs?pageSize=5&bookmark=bm", fnListOutputs, []string{"a1", "5", "bm"}, http.StatusOK},
+		{"outputs paged", "/v1/accounts/a1/outputs?pageSize=5&bookmark=Ym0", fnListOutputs, []string{"a1", "5", "bm"}, http.StatusOK},
 		{"outputs bad page size", "/v1/accounts/a1/outputs?pageSize=0", "", nil, http.StatusBadRequest},
+		{"outputs bad page token", "/v1/accounts/a1/outputs?bookmark=%00x", "", nil, http.StatusBadRequest},
 		{"statement", "/v1/accounts/a1/statement?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z&pageSize=10", fnStatement,
 			[]string{"a1", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "10", ""}, http.StatusOK},
 		{"statement bad time", "/v1/accounts/a1/statement?from=yesterday", "", nil, http.StatusBadRequest},
@@ -43,7 +45,7 @@ func TestAccountReads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			for _, fn := range []string{fnGetAccount, fnGetBalance, fnListOutputs, fnStatement} {
-				e.ledger.on(fn, returns(`{"ok":true}`))
+				e.ledger.on(fn, returns(`{"ok":true,"bookmark":""}`))
 			}
 			r := e.do("GET", tt.path, "")
 			require.Equal(t, tt.status, r.status, string(r.body))
@@ -121,4 +123,28 @@ func TestMerge(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.status, string(r.body))
 	require.Equal(t, map[string]any{"mergeId": "m1", "account": "a1", "inputs": []any{"o2", "o3"}}, argJSON(t, e.ledger.callsTo(fnMerge)[0]))
 	require.Equal(t, 0, e.srv.selector.Locked())
+}
+
+// Page answers carry the chaincode's bookmark (a ledger key with NUL bytes)
+// as an opaque URL-safe token, which the next request hands back.
+func TestPageTokens(t *testing.T) {
+	for _, path := range []string{"/v1/accounts/a1/outputs", "/v1/accounts/a1/statement"} {
+		t.Run(path, func(t *testing.T) {
+			e := newEnv(t)
+			for _, fn := range []string{fnListOutputs, fnStatement} {
+				e.ledger.on(fn, returns("{\"entries\":[],\"bookmark\":\"\\u0000yrd.out\\u0000a1\\u0000o9\\u0000\"}"))
+			}
+			r := e.do("GET", path, "")
+			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			var page struct{ Bookmark string }
+			require.NoError(t, json.Unmarshal(r.body, &page))
+			require.Equal(t, "AHlyZC5vdXQAYTEAbzkA", page.Bookmark)
+
+			r = e.do("GET", path+"?bookmark="+page.Bookmark, "")
+			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			calls := append(e.ledger.callsTo(fnListOutputs), e.ledger.callsTo(fnStatement)...)
+			last := calls[len(calls)-1].args
+			require.Equal(t, "\x00yrd.out\x00a1\x00o9\x00", last[len(last)-1])
+		})
+	}
 }

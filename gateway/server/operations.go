@@ -72,6 +72,20 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request, fn string, arg
 	writeJSON(w, http.StatusOK, passThrough(res))
 }
 
+// evaluatePage is evaluate for paged queries: the answer's bookmark becomes
+// an opaque page token.
+func (s *Server) evaluatePage(w http.ResponseWriter, r *http.Request, fn string, args ...string) {
+	res, err := s.ledger.Evaluate(r.Context(), clientName(r.Context()), fn, args...)
+	if err == nil {
+		res, err = pageToken(res)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, passThrough(res))
+}
+
 const (
 	opPending   = "pending"
 	opCommitted = "committed"

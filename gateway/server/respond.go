@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -96,7 +98,8 @@ func parseAmount(field, v string) (money.Amount, error) {
 	return a, nil
 }
 
-// pageParams reads pageSize (1..1000, default 100) and bookmark.
+// pageParams reads pageSize (1..1000, default 100) and bookmark, the
+// opaque page token a previous page answered with (see pageToken).
 func pageParams(r *http.Request) (string, string, error) {
 	ps := r.URL.Query().Get("pageSize")
 	if ps == "" {
@@ -106,5 +109,31 @@ func pageParams(r *http.Request) (string, string, error) {
 	if err != nil || n < 1 || n > 1000 {
 		return "", "", badRequest(CodeInvalidRequest, "pageSize must be an integer from 1 to 1000")
 	}
-	return strconv.Itoa(n), r.URL.Query().Get("bookmark"), nil
+	bm, err := base64.RawURLEncoding.DecodeString(r.URL.Query().Get("bookmark"))
+	if err != nil {
+		return "", "", badRequest(CodeInvalidRequest, "bookmark is not a page token this API returned")
+	}
+	return strconv.Itoa(n), string(bm), nil
+}
+
+// pageToken rewrites the chaincode's bookmark in a page answer (a ledger
+// key with NUL bytes) as an opaque base64url token, safe in a URL; "" stays
+// "" (no more pages).
+func pageToken(page []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(page, &m); err != nil {
+		return nil, fmt.Errorf("decode page: %w", err)
+	}
+	var bm string
+	if raw, ok := m["bookmark"]; ok {
+		if err := json.Unmarshal(raw, &bm); err != nil {
+			return nil, fmt.Errorf("decode page bookmark: %w", err)
+		}
+	}
+	tok, err := json.Marshal(base64.RawURLEncoding.EncodeToString([]byte(bm)))
+	if err != nil {
+		return nil, err
+	}
+	m["bookmark"] = tok
+	return json.Marshal(m)
 }
