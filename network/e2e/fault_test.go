@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -83,6 +84,32 @@ func TestRaftLeaderCrash(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("gw-crash-p%02d", i), p.PaymentID)
 	}
 	gwRequireBalance(t, zjOp, "gw-crash-shop", fmt.Sprintf("%d.00", n+1))
+	// The payee's statement, read in pages of 7 through the page tokens,
+	// has one credit per payment: nothing twice, nothing missing.
+	credits := map[string]int{}
+	q := url.Values{"pageSize": {"7"}, "from": {start.Add(-time.Hour).UTC().Format(time.RFC3339)}}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 20, "statement paging does not end")
+		var page struct {
+			Entries []struct {
+				Type      string `json:"type"`
+				Reference string `json:"reference"`
+			} `json:"entries"`
+			Bookmark string `json:"bookmark"`
+		}
+		get(t, zjOp, "/v1/accounts/gw-crash-shop/statement", q, &page)
+		for _, e := range page.Entries {
+			credits[e.Type+" "+e.Reference]++
+		}
+		if page.Bookmark == "" {
+			break
+		}
+		q.Set("bookmark", page.Bookmark)
+	}
+	require.Len(t, credits, n+1)
+	for ref, count := range credits {
+		require.Equal(t, 1, count, ref)
+	}
 	require.Equal(t, fmt.Sprintf("%d.00", 10000-n-1), gwBalanceOf(t, shOp, "gw-crash-reserve"))
 	var audit struct {
 		Balanced bool `json:"balanced"`
