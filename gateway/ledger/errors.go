@@ -12,27 +12,30 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/yangtze-delta/settlement/chaincode/token"
 )
 
 // Code is a stable error code; the HTTP layer maps it to a status and
 // returns it to clients unchanged.
 type Code string
 
-// Codes raised by the chaincode (rendered "CODE: message").
+// Codes raised by the chaincode (rendered "CODE: message"), taken from
+// package token so the two cannot drift apart.
 const (
-	CodeInvalidArgument    Code = "INVALID_ARGUMENT"
-	CodeNotFound           Code = "NOT_FOUND"
-	CodeAlreadyExists      Code = "ALREADY_EXISTS"
-	CodeDuplicatePayment   Code = "DUPLICATE_PAYMENT"
-	CodeForbidden          Code = "FORBIDDEN"
-	CodeAccountFrozen      Code = "ACCOUNT_FROZEN"
-	CodeAccountClosed      Code = "ACCOUNT_CLOSED"
-	CodeInsufficientFunds  Code = "INSUFFICIENT_FUNDS"
-	CodeInputNotOwned      Code = "INPUT_NOT_OWNED"
-	CodeInputSpent         Code = "INPUT_SPENT"
-	CodeLimitExceeded      Code = "LIMIT_EXCEEDED"
-	CodeBalanceCapExceeded Code = "BALANCE_CAP_EXCEEDED"
-	CodeBatchTooLarge      Code = "BATCH_TOO_LARGE"
+	CodeInvalidArgument    = Code(token.CodeInvalidArgument)
+	CodeNotFound           = Code(token.CodeNotFound)
+	CodeAlreadyExists      = Code(token.CodeAlreadyExists)
+	CodeDuplicatePayment   = Code(token.CodeDuplicatePayment)
+	CodeForbidden          = Code(token.CodeForbidden)
+	CodeAccountFrozen      = Code(token.CodeAccountFrozen)
+	CodeAccountClosed      = Code(token.CodeAccountClosed)
+	CodeInsufficientFunds  = Code(token.CodeInsufficientFunds)
+	CodeInputNotOwned      = Code(token.CodeInputNotOwned)
+	CodeInputSpent         = Code(token.CodeInputSpent)
+	CodeLimitExceeded      = Code(token.CodeLimitExceeded)
+	CodeBalanceCapExceeded = Code(token.CodeBalanceCapExceeded)
+	CodeBatchTooLarge      = Code(token.CodeBatchTooLarge)
 )
 
 // Codes raised by the gateway about Fabric itself.
