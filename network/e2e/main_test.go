@@ -45,5 +45,11 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e: stopping network:", err)
 		}
 	}()
-	return m.Run()
+	code := m.Run()
+	if code != 0 {
+		if dir, err := n.KeepLogs(); err == nil {
+			fmt.Fprintln(os.Stderr, "e2e: failed; the network's logs are kept in", dir)
+		}
+	}
+	return code
 }

@@ -117,6 +117,16 @@ func (n *Network) Stop() error {
 	return err
 }
 
+// KeepLogs copies the network's logs next to its state directory (which
+// Stop removes), for a failed run to be diagnosed, and returns where.
+func (n *Network) KeepLogs() (string, error) {
+	dst := strings.TrimSuffix(n.StateDir, "/") + ".failed-logs"
+	if err := os.RemoveAll(dst); err != nil {
+		return "", err
+	}
+	return dst, os.CopyFS(dst, os.DirFS(filepath.Join(n.StateDir, "logs")))
+}
+
 // Script runs network.sh with args against this network and returns its
 // output; progress is also copied to the network's log.
 func (n *Network) Script(ctx context.Context, env []string, args ...string) (string, error) {
