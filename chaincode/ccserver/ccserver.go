@@ -26,15 +26,16 @@ type Config struct {
 }
 
 // ParseFlags reads the configuration from args (without the program name)
-// and the environment; both Address and ID are required.
-func ParseFlags(name string, args []string) (Config, error) {
+// and the environment as getenv sees it (os.Getenv in a main); both Address
+// and ID are required.
+func ParseFlags(name string, args []string, getenv func(string) string) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&c.Address, "address", os.Getenv("CHAINCODE_SERVER_ADDRESS"), "listen address")
-	fs.StringVar(&c.ID, "id", os.Getenv("CHAINCODE_ID"), "chaincode package ID")
-	fs.StringVar(&c.TLSCert, "tls-cert", os.Getenv("CHAINCODE_TLS_CERT"), "TLS certificate file")
-	fs.StringVar(&c.TLSKey, "tls-key", os.Getenv("CHAINCODE_TLS_KEY"), "TLS key file")
-	fs.StringVar(&c.TLSClientCA, "tls-client-ca", os.Getenv("CHAINCODE_TLS_CLIENT_CA"), "client CA file")
+	fs.StringVar(&c.Address, "address", getenv("CHAINCODE_SERVER_ADDRESS"), "listen address")
+	fs.StringVar(&c.ID, "id", getenv("CHAINCODE_ID"), "chaincode package ID")
+	fs.StringVar(&c.TLSCert, "tls-cert", getenv("CHAINCODE_TLS_CERT"), "TLS certificate file")
+	fs.StringVar(&c.TLSKey, "tls-key", getenv("CHAINCODE_TLS_KEY"), "TLS key file")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", getenv("CHAINCODE_TLS_CLIENT_CA"), "client CA file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

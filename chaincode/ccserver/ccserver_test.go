@@ -7,8 +7,8 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	t.Setenv("CHAINCODE_SERVER_ADDRESS", "127.0.0.1:9999")
-	t.Setenv("CHAINCODE_ID", "")
+	env := map[string]string{"CHAINCODE_SERVER_ADDRESS": "127.0.0.1:9999"}
+	getenv := func(k string) string { return env[k] }
 	tests := []struct {
 		name    string
 		args    []string
@@ -22,7 +22,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseFlags("test", tc.args)
+			got, err := ParseFlags("test", tc.args, getenv)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %t", err, tc.wantErr)
 			}

@@ -33,7 +33,7 @@ func main() {
 }
 
 func run() error {
-	cfg, err := ccserver.ParseFlags("yrd", os.Args[1:])
+	cfg, err := ccserver.ParseFlags("yrd", os.Args[1:], os.Getenv)
 	if err != nil {
 		return err
 	}

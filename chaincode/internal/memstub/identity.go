@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -29,6 +30,9 @@ type Identity struct {
 	Serialized []byte
 }
 
+// serial numbers the test certificates.
+var serial atomic.Int64
+
 // NewIdentity makes a self-signed certificate for common name cn carrying
 // attrs in Fabric's attribute extension ({"attrs":{...}}), wrapped in a
 // SerializedIdentity of mspID.
@@ -38,11 +42,12 @@ func NewIdentity(mspID, cn string, attrs map[string]string) (*Identity, error) {
 		return nil, fmt.Errorf("generate key: %w", err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		SerialNumber: big.NewInt(serial.Add(1)),
 		Subject:      pkix.Name{CommonName: cn, Organization: []string{mspID}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
+		// Fixed validity: test identities never depend on the clock.
+		NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:  time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:  x509.KeyUsageDigitalSignature,
 	}
 	if len(attrs) > 0 {
 		v, err := json.Marshal(struct {

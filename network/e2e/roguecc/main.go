@@ -90,7 +90,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg, err := ccserver.ParseFlags("roguecc", os.Args[1:])
+	cfg, err := ccserver.ParseFlags("roguecc", os.Args[1:], os.Getenv)
 	if err != nil {
 		log.Fatal(err)
 	}
