@@ -26,7 +26,7 @@ type Config struct {
 }
 
 // ParseFlags reads the configuration from args (without the program name)
-// and the environment as getenv sees it (os.Getenv in a main); both Address
+// and the environment as getenv reads it (a main passes the process's); both Address
 // and ID are required.
 func ParseFlags(name string, args []string, getenv func(string) string) (Config, error) {
 	var c Config
