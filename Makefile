@@ -47,7 +47,7 @@ BENCH_CONCURRENCY ?= 50
 BENCH_SCENARIOS   ?= all
 
 bench: build ## chaincode Go benchmarks, then yrd-bench on a fresh network (writes bench-report.txt/.json)
-	go test -run '^$$' -bench . -benchmem ./chaincode/...
+	go test -run '^$$' -bench . -benchmem ./chaincode/... ./gateway/...
 	$(BIN)/yrd-bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -scenarios '$(BENCH_SCENARIOS)'
 
 build: prereq build-fabric build-ours ## build Fabric, Fabric CA and our binaries into ./bin
