@@ -31,9 +31,15 @@ import (
 // gw is a client of province p's gateway signed in as user.
 func gw(t *testing.T, p testnet.Province, user string) *cli.Client {
 	t.Helper()
-	tok, err := net.GatewayToken(p, user)
+	return gwOn(t, net, p, user)
+}
+
+// gwOn is gw on another network than the package's.
+func gwOn(t *testing.T, n *testnet.Network, p testnet.Province, user string) *cli.Client {
+	t.Helper()
+	tok, err := n.GatewayToken(p, user)
 	require.NoError(t, err)
-	return &cli.Client{BaseURL: net.GatewayURL(p), Token: tok, HTTP: &http.Client{Timeout: 2 * time.Minute}}
+	return &cli.Client{BaseURL: n.GatewayURL(p), Token: tok, HTTP: &http.Client{Timeout: 2 * time.Minute}}
 }
 
 // committedWrite is a 201 answer.
