@@ -50,8 +50,9 @@ Profiles:
       EtcdRaft:
         Consenters:
 YAML
+	local t
 	for org in "${ORGS[@]}"; do
-		local t="$(orgdir "$org")/orderer0/tls/cert.pem"
+		t="$(orgdir "$org")/orderer0/tls/cert.pem"
 		echo "          - {Host: 127.0.0.1, Port: $(port "$org" orderer), ClientTLSCert: $t, ServerTLSCert: $t}"
 	done
 	cat <<YAML

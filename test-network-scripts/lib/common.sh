@@ -149,9 +149,10 @@ peer_env() {
 	export FABRIC_CFG_PATH="$d/peer0/config"
 	export CORE_PEER_LOCALMSPID=${MSP[$org]}
 	export CORE_PEER_MSPCONFIGPATH="$d/users/$user/msp"
-	export CORE_PEER_ADDRESS="127.0.0.1:$(port "$org" peer)"
+	CORE_PEER_ADDRESS="127.0.0.1:$(port "$org" peer)"
+	CORE_PEER_TLS_ROOTCERT_FILE=$(cafile "$org")
+	export CORE_PEER_ADDRESS CORE_PEER_TLS_ROOTCERT_FILE
 	export CORE_PEER_TLS_ENABLED=true
-	export CORE_PEER_TLS_ROOTCERT_FILE="$(cafile "$org")"
 	export CORE_PEER_TLS_CLIENTCERT_FILE="$d/users/$user/tls/cert.pem"
 	export CORE_PEER_TLS_CLIENTKEY_FILE="$d/users/$user/tls/key.pem"
 	export FABRIC_LOGGING_SPEC=${FABRIC_LOGGING_SPEC_CLI:-WARNING}
