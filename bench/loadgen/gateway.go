@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,35 +12,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yangtze-delta/settlement/gateway/cli"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
-// APIError is a gateway's error answer.
-type APIError struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *APIError) Error() string {
-	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Code, e.Message)
-}
-
-// gwClient talks to the four provinces' HTTP gateways.
+// gwClient talks to the four provinces' HTTP gateways through the same
+// client yrdctl uses (gateway/cli), one per province and user, sharing one
+// transport sized for the run's concurrency.
 type gwClient struct {
-	http   *http.Client
-	net    Network
-	tokens map[string]string // "province/user" → bearer token
+	http    *http.Client
+	net     Network
+	clients map[string]*cli.Client // "province/user"
 }
 
 func newGWClient(n Network, concurrency int) *gwClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 4 * (concurrency + 8)
 	tr.MaxIdleConnsPerHost = concurrency + 8
-	return &gwClient{http: &http.Client{Transport: tr}, net: n, tokens: map[string]string{}}
+	return &gwClient{http: &http.Client{Transport: tr}, net: n, clients: map[string]*cli.Client{}}
 }
 
-// token loads every province's tokens for the users the scenarios use.
+// loadTokens makes a client for every province's users the scenarios use.
 func (g *gwClient) loadTokens() error {
 	for _, p := range testnet.Provinces {
 		for _, u := range []string{"operator", "issuer"} {
@@ -49,46 +40,21 @@ func (g *gwClient) loadTokens() error {
 			if err != nil {
 				return fmt.Errorf("gateway token of %s/%s: %w", p.Name, u, err)
 			}
-			g.tokens[p.Name+"/"+u] = t
+			g.clients[p.Name+"/"+u] = &cli.Client{BaseURL: g.net.GatewayURL(p), Token: t, HTTP: g.http}
 		}
 	}
 	return nil
 }
 
 // post sends body as JSON to the province's gateway as user and decodes a
-// 2xx answer into out (may be nil).
+// 2xx answer into out (may be nil); any other answer is a *cli.APIError.
 func (g *gwClient) post(ctx context.Context, p testnet.Province, user, path string, body, out any) error {
-	b, err := json.Marshal(body)
+	resp, err := g.clients[p.Name+"/"+user].Do(ctx, http.MethodPost, path, nil, body)
 	if err != nil {
 		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.net.GatewayURL(p)+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+g.tokens[p.Name+"/"+user])
-	resp, err := g.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		e := &APIError{Status: resp.StatusCode}
-		var j struct{ Code, Message string }
-		if json.Unmarshal(rb, &j) == nil && j.Code != "" {
-			e.Code, e.Message = j.Code, j.Message
-		} else {
-			e.Code, e.Message = "HTTP_"+strconv.Itoa(resp.StatusCode), strings.TrimSpace(string(rb))
-		}
-		return e
 	}
 	if out != nil {
-		return json.Unmarshal(rb, out)
+		return json.Unmarshal(resp.Body, out)
 	}
 	return nil
 }
@@ -207,7 +173,7 @@ func sumMetric(r io.Reader, metric string) (int, error) {
 
 // gwCode is the stable code of a gateway call's error.
 func gwCode(err error) string {
-	var ae *APIError
+	var ae *cli.APIError
 	switch {
 	case err == nil:
 		return ""
