@@ -64,20 +64,21 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, run func(context.
 
 // evaluate answers 200 with a read-only function's result.
 func (s *Server) evaluate(w http.ResponseWriter, r *http.Request, fn string, args ...string) {
-	res, err := s.ledger.Evaluate(r.Context(), clientName(r.Context()), fn, args...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, passThrough(res))
+	s.evaluateThen(w, r, nil, fn, args...)
 }
 
 // evaluatePage is evaluate for paged queries: the answer's bookmark becomes
 // an opaque page token.
 func (s *Server) evaluatePage(w http.ResponseWriter, r *http.Request, fn string, args ...string) {
+	s.evaluateThen(w, r, pageToken, fn, args...)
+}
+
+// evaluateThen evaluates fn and answers 200 with its result, rewritten by
+// rewrite when it is not nil.
+func (s *Server) evaluateThen(w http.ResponseWriter, r *http.Request, rewrite func([]byte) ([]byte, error), fn string, args ...string) {
 	res, err := s.ledger.Evaluate(r.Context(), clientName(r.Context()), fn, args...)
-	if err == nil {
-		res, err = pageToken(res)
+	if err == nil && rewrite != nil {
+		res, err = rewrite(res)
 	}
 	if err != nil {
 		s.fail(w, r, err)
