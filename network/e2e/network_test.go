@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"testing"
@@ -112,29 +110,6 @@ func endorserMSPs(t *testing.T, tx *peer.ProcessedTransaction) []string {
 	return out
 }
 
-// httpJSON calls a province's gateway as one of its users.
-func httpJSON(t *testing.T, p testnet.Province, user, method, path string, body any) (int, []byte) {
-	t.Helper()
-	token, err := net.GatewayToken(p, user)
-	require.NoError(t, err)
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, net.GatewayURL(p)+path, rd)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, out
-}
-
 // TestGatewayPing submits through one province's HTTP gateway, which answers
 // only after the commit, and reads the same value through every gateway.
 func TestGatewayPing(t *testing.T) {
@@ -145,18 +120,11 @@ func TestGatewayPing(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, p.Name)
 	}
 	id := fmt.Sprintf("gw-ping-%d", time.Now().UnixNano())
-	code, body := httpJSON(t, testnet.Provinces[2], "operator", http.MethodPost, "/v1/pings", map[string]string{"id": id, "note": "via gateway"})
-	require.Equal(t, http.StatusCreated, code, string(body))
-	var created struct {
-		TxID        string          `json:"txId"`
-		BlockNumber uint64          `json:"blockNumber"`
-		Result      json.RawMessage `json:"result"`
-	}
-	require.NoError(t, json.Unmarshal(body, &created))
+	created := post(t, gw(t, zhejiang, "operator"), "/v1/pings", map[string]string{"id": id, "note": "via gateway"})
 	require.NotEmpty(t, created.TxID)
 	for _, p := range testnet.Provinces {
-		code, got := httpJSON(t, p, "operator", http.MethodGet, "/v1/pings/"+id, nil)
-		require.Equal(t, http.StatusOK, code, "%s: %s", p.Name, got)
+		var got json.RawMessage
+		get(t, gw(t, p, "operator"), "/v1/pings/"+id, nil, &got)
 		require.JSONEq(t, string(created.Result), string(got), p.Name)
 	}
 }
