@@ -231,12 +231,6 @@ func (n *Network) Kill(p Province, service string) error {
 	return nil
 }
 
-// Restart starts a province's orderer, peer or gateway again (after Kill).
-func (n *Network) Restart(ctx context.Context, p Province, service string) error {
-	_, err := n.Script(ctx, nil, "restart", p.Name, service)
-	return err
-}
-
 func flag(b bool) string {
 	if b {
 		return "1"
