@@ -1,24 +1,20 @@
 // Package system holds the chaincode's operational contract: its version,
 // who the caller is as the chaincode sees it, and a ping that writes one key
 // so that the whole endorse-order-commit path can be checked end to end.
+// Its operations are declared in package api.
 package system
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/yangtze-delta/settlement/chaincode/access"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/dispatch"
 )
 
-// Name is the contract's namespace: functions are called as "system:Fn".
-const Name = "system"
-
-// pingPrefix is the composite-key object type of ping records.
-const pingPrefix = "system.ping"
+// nsPing is the composite-key object type of ping records: [id] -> api.PingRecord.
+const nsPing = "system.ping"
 
 // Contract is the system contract.
 type Contract struct {
@@ -29,95 +25,82 @@ type Contract struct {
 // New returns the system contract reporting the given build version.
 func New(version string) *Contract {
 	c := &Contract{version: version}
-	c.Name = Name
+	c.Name = api.ContractSystem
 	c.Info.Version = version
 	c.Info.Title = "YRD settlement system contract"
 	return c
 }
 
+// GetEvaluateTransactions declares the read-only functions (from package api).
+func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractSystem) }
+
 // Version reports the chaincode build version.
-func (c *Contract) Version(_ contractapi.TransactionContextInterface) (string, error) {
-	return c.version, nil
+func (c *Contract) Version(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return dispatch.Run(ctx, api.Version, request, func(*dispatch.Call, api.Empty) (api.VersionInfo, error) {
+		return api.VersionInfo{Version: c.version}, nil
+	})
 }
 
 // WhoAmI reports the caller's identity as the chaincode sees it.
-func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*access.Caller, error) {
-	caller, err := access.CallerOf(ctx.GetClientIdentity())
-	if err != nil {
-		return nil, err
-	}
-	return &caller, nil
+func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return dispatch.Run(ctx, api.WhoAmI, request, func(call *dispatch.Call, _ api.Empty) (api.Caller, error) {
+		return call.Caller, nil
+	})
 }
 
-// Ping is one ledger write: the record stores who pinged and when.
-type Ping struct {
-	ID     string `json:"id"`
-	Note   string `json:"note"`
-	MSPID  string `json:"mspId"`
-	Role   string `json:"role"`
-	TxID   string `json:"txId"`
-	TxTime string `json:"txTime"`
+// Ping writes a ping record under its ID; an ID can be used once
+// (ALREADY_EXISTS).
+func (c *Contract) Ping(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return dispatch.Run(ctx, api.Ping, request, func(call *dispatch.Call, r api.PingRequest) (api.PingRecord, error) {
+		key, old, err := readPing(call, r.ID)
+		if err != nil {
+			return api.PingRecord{}, err
+		}
+		if old != nil {
+			return api.PingRecord{}, api.Errorf(api.CodeAlreadyExists, "ping %s exists", r.ID)
+		}
+		p := api.PingRecord{ID: r.ID, Note: r.Note, MSPID: call.Caller.MSPID, Role: call.Caller.Role, TxID: call.TxID,
+			TxTime: call.Time.Format("2006-01-02T15:04:05.000000000Z")}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return api.PingRecord{}, api.Internal(err, "encode ping")
+		}
+		if err := call.Stub.PutState(key, b); err != nil {
+			return api.PingRecord{}, api.Internal(err, "write ping %s", r.ID)
+		}
+		return p, nil
+	})
 }
 
-// ErrDuplicatePing is returned when a ping ID is used twice.
-var ErrDuplicatePing = errors.New("ALREADY_EXISTS")
-
-// Ping writes a ping record under id; an id can be used once.
-func (c *Contract) Ping(ctx contractapi.TransactionContextInterface, id, note string) (*Ping, error) {
-	if id == "" || len(id) > 64 || strings.ContainsAny(id, "\x00") {
-		return nil, fmt.Errorf("INVALID_ARGUMENT: ping id must be 1 to 64 characters")
-	}
-	caller, err := access.CallerOf(ctx.GetClientIdentity())
-	if err != nil {
-		return nil, err
-	}
-	stub := ctx.GetStub()
-	key, err := stub.CreateCompositeKey(pingPrefix, []string{id})
-	if err != nil {
-		return nil, fmt.Errorf("ping key: %w", err)
-	}
-	if old, err := stub.GetState(key); err != nil {
-		return nil, fmt.Errorf("read ping %s: %w", id, err)
-	} else if old != nil {
-		return nil, fmt.Errorf("%w: ping %s exists", ErrDuplicatePing, id)
-	}
-	ts, err := stub.GetTxTimestamp()
-	if err != nil {
-		return nil, fmt.Errorf("read transaction timestamp: %w", err)
-	}
-	p := &Ping{ID: id, Note: note, MSPID: caller.MSPID, Role: caller.Role, TxID: stub.GetTxID(),
-		TxTime: ts.AsTime().UTC().Format("2006-01-02T15:04:05.000000000Z")}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("encode ping: %w", err)
-	}
-	if err := stub.PutState(key, b); err != nil {
-		return nil, fmt.Errorf("write ping %s: %w", id, err)
-	}
-	return p, nil
+// GetPing reads a ping record of the caller's province; another province's
+// ping answers NOT_FOUND, as a missing one does.
+func (c *Contract) GetPing(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return dispatch.Run(ctx, api.GetPing, request, func(call *dispatch.Call, r api.PingID) (api.PingRecord, error) {
+		_, b, err := readPing(call, r.ID)
+		if err != nil {
+			return api.PingRecord{}, err
+		}
+		var p api.PingRecord
+		if b != nil {
+			if err := json.Unmarshal(b, &p); err != nil {
+				return api.PingRecord{}, api.Internal(err, "decode ping %s", r.ID)
+			}
+		}
+		if b == nil || call.Covers(p.MSPID) != nil {
+			return api.PingRecord{}, api.Errorf(api.CodeNotFound, "ping %s", r.ID)
+		}
+		return p, nil
+	})
 }
 
-// GetPing reads a ping record.
-func (c *Contract) GetPing(ctx contractapi.TransactionContextInterface, id string) (*Ping, error) {
-	key, err := ctx.GetStub().CreateCompositeKey(pingPrefix, []string{id})
+func readPing(call *dispatch.Call, id string) (string, []byte, error) {
+	key, err := call.Stub.CreateCompositeKey(nsPing, []string{id})
 	if err != nil {
-		return nil, fmt.Errorf("ping key: %w", err)
+		return "", nil, api.Errorf(api.CodeInvalidArgument, "ping id: %v", err)
 	}
-	b, err := ctx.GetStub().GetState(key)
+	b, err := call.Stub.GetState(key)
 	if err != nil {
-		return nil, fmt.Errorf("read ping %s: %w", id, err)
+		return "", nil, api.Internal(err, "read ping %s", id)
 	}
-	if b == nil {
-		return nil, fmt.Errorf("NOT_FOUND: ping %s", id)
-	}
-	var p Ping
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("decode ping %s: %w", id, err)
-	}
-	return &p, nil
-}
-
-// GetEvaluateTransactions declares the read-only functions.
-func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{"Version", "WhoAmI", "GetPing"}
+	return key, b, nil
 }

@@ -4,44 +4,24 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 )
 
-// Earmark is a placeholder for a restriction on how an output may be spent
-// (e.g. funds appropriated for one purpose). A later change defines its
-// rules; until then the one invariant is that an earmark travels: outputs
-// made from earmarked inputs carry a copy of the same earmark, and inputs
-// with different earmarks are never combined.
-type Earmark struct {
-	Code string `json:"code"`
-	Ref  string `json:"ref,omitempty"`
-}
-
-// Clone returns a deep copy, or nil for nil.
-func (e *Earmark) Clone() *Earmark {
-	if e == nil {
-		return nil
-	}
-	c := *e
-	return &c
-}
-
-func sameEarmark(a, b *Earmark) bool {
+func sameEarmark(a, b *api.Earmark) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return *a == *b
 }
 
-// Output is one unspent amount owned by one account. Each output is its own
-// ledger key; spending deletes it.
-type Output struct {
-	ID        string       `json:"id"`
-	Account   string       `json:"account"`
-	Amount    money.Amount `json:"amount"`
-	TxID      string       `json:"txId"`
-	Earmark   *Earmark     `json:"earmark,omitempty"`
-	CreatedAt time.Time    `json:"createdAt"`
+// DailyOutflow is an account's cumulative outflow on one day. It exists
+// only for accounts whose tier has a daily limit; it is ledger state, not
+// part of the API.
+type DailyOutflow struct {
+	Account string       `json:"account"`
+	Day     string       `json:"day"`
+	Outflow money.Amount `json:"outflow"`
 }
 
 // Tx is the transaction context the planners need: its ID, its timestamp,
@@ -56,10 +36,10 @@ type Tx struct {
 func NewTx(id string, t time.Time) *Tx { return &Tx{ID: id, Time: t.UTC()} }
 
 // newOutput allocates the next output ID: "<txID>.<n>".
-func (t *Tx) newOutput(account string, amount money.Amount, e *Earmark) Output {
+func (t *Tx) newOutput(account string, amount money.Amount, e *api.Earmark) api.Output {
 	id := t.ID + "." + strconv.Itoa(t.next)
 	t.next++
-	return Output{ID: id, Account: account, Amount: amount, TxID: t.ID, Earmark: e.Clone(), CreatedAt: t.Time}
+	return api.Output{ID: id, Account: account, Amount: amount, TxID: t.ID, Earmark: e.Clone(), CreatedAt: t.Time}
 }
 
 // Day is the UTC calendar day of the transaction, "2006-01-02", the key of

@@ -1,12 +1,8 @@
 package token
 
-import "github.com/yangtze-delta/settlement/chaincode/money"
-
-// Tier names.
-const (
-	TierClassII   = "class-II"
-	TierClassIV   = "class-IV"
-	TierUnlimited = "unlimited"
+import (
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 // Tier is a set of limits, modelled on e-CNY wallet classes. A zero limit
@@ -21,12 +17,12 @@ type Tier struct {
 // TierByName returns the tier with the given name.
 func TierByName(name string) (Tier, bool) {
 	switch name {
-	case TierClassIV:
-		return Tier{Name: TierClassIV, BalanceCap: money.Yuan(10_000), PerPayment: money.Yuan(2_000), Daily: money.Yuan(5_000)}, true
-	case TierClassII:
-		return Tier{Name: TierClassII, BalanceCap: money.Yuan(500_000), PerPayment: money.Yuan(50_000), Daily: money.Yuan(100_000)}, true
-	case TierUnlimited:
-		return Tier{Name: TierUnlimited}, true
+	case api.TierClassIV:
+		return Tier{Name: api.TierClassIV, BalanceCap: money.Yuan(10_000), PerPayment: money.Yuan(2_000), Daily: money.Yuan(5_000)}, true
+	case api.TierClassII:
+		return Tier{Name: api.TierClassII, BalanceCap: money.Yuan(500_000), PerPayment: money.Yuan(50_000), Daily: money.Yuan(100_000)}, true
+	case api.TierUnlimited:
+		return Tier{Name: api.TierUnlimited}, true
 	}
 	return Tier{}, false
 }
@@ -42,14 +38,14 @@ func (t Tier) HasBalanceCap() bool { return t.BalanceCap > 0 }
 // outflow including this payment.
 func (t Tier) CheckOutflow(amount, todaySoFar money.Amount) (money.Amount, error) {
 	if t.PerPayment > 0 && amount > t.PerPayment {
-		return 0, Errorf(CodeLimitExceeded, "amount %s exceeds the %s per-payment limit %s", amount, t.Name, t.PerPayment)
+		return 0, api.Errorf(api.CodeLimitExceeded, "amount %s exceeds the %s per-payment limit %s", amount, t.Name, t.PerPayment)
 	}
 	total, err := money.Add(todaySoFar, amount)
 	if err != nil {
-		return 0, Errorf(CodeInvalidArgument, "daily outflow overflows")
+		return 0, api.Errorf(api.CodeInvalidArgument, "daily outflow overflows")
 	}
 	if t.Daily > 0 && total > t.Daily {
-		return 0, Errorf(CodeLimitExceeded, "daily outflow %s would exceed the %s daily limit %s (already %s today)", total, t.Name, t.Daily, todaySoFar)
+		return 0, api.Errorf(api.CodeLimitExceeded, "daily outflow %s would exceed the %s daily limit %s (already %s today)", total, t.Name, t.Daily, todaySoFar)
 	}
 	return total, nil
 }
@@ -61,7 +57,7 @@ func (t Tier) CheckCredit(balance, amount money.Amount) error {
 	}
 	total, err := money.Add(balance, amount)
 	if err != nil || total > t.BalanceCap {
-		return Errorf(CodeBalanceCapExceeded, "balance %s plus %s would exceed the %s cap %s", balance, amount, t.Name, t.BalanceCap)
+		return api.Errorf(api.CodeBalanceCapExceeded, "balance %s plus %s would exceed the %s cap %s", balance, amount, t.Name, t.BalanceCap)
 	}
 	return nil
 }

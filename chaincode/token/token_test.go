@@ -5,14 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 var t0 = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func y(s string) money.Amount { return money.MustParseYuan(s) }
 
-func wantCode(t *testing.T, err error, code Code) {
+func wantCode(t *testing.T, err error, code api.Code) {
 	t.Helper()
 	if code == "" {
 		if err != nil {
@@ -20,13 +21,13 @@ func wantCode(t *testing.T, err error, code Code) {
 		}
 		return
 	}
-	var e *Error
+	var e *api.Error
 	if !errors.As(err, &e) || e.Code != code {
 		t.Fatalf("error = %v, want code %s", err, code)
 	}
 }
 
-func acct(id string, kind Kind, tier string, st Status) Account {
+func acct(id string, kind api.Kind, tier string, st api.Status) api.Account {
 	a, err := NewAccount(id, "ShanghaiMSP", kind, tier, "h", t0)
 	if err != nil {
 		panic(err)
@@ -36,15 +37,15 @@ func acct(id string, kind Kind, tier string, st Status) Account {
 }
 
 func TestErrorFormat(t *testing.T) {
-	err := Errorf(CodeInputSpent, "output %s", "x.1")
+	err := api.Errorf(api.CodeInputSpent, "output %s", "x.1")
 	if err.Error() != "INPUT_SPENT: output x.1" {
 		t.Fatalf("Error() = %q", err.Error())
 	}
-	in := Internal(errors.New("disk"), "read %s", "k")
-	if CodeOf(in) != CodeInternal || in.Error() != "INTERNAL: read k: disk" {
-		t.Fatalf("Internal = %q code %s", in.Error(), CodeOf(in))
+	in := api.Internal(errors.New("disk"), "read %s", "k")
+	if api.CodeOf(in) != api.CodeInternal || in.Error() != "INTERNAL: read k: disk" {
+		t.Fatalf("Internal = %q code %s", in.Error(), api.CodeOf(in))
 	}
-	if CodeOf(errors.New("x")) != CodeInternal || CodeOf(nil) != "" {
+	if api.CodeOf(errors.New("x")) != api.CodeInternal || api.CodeOf(nil) != "" {
 		t.Fatal("CodeOf")
 	}
 }
@@ -52,32 +53,32 @@ func TestErrorFormat(t *testing.T) {
 func TestNewAccount(t *testing.T) {
 	tests := []struct {
 		name, id string
-		kind     Kind
+		kind     api.Kind
 		tier     string
 		ref      string
-		code     Code
+		code     api.Code
 		wantTier string
 	}{
-		{"customer IV", "c1", KindCustomer, TierClassIV, "h", "", TierClassIV},
-		{"customer II", "c1", KindCustomer, TierClassII, "h", "", TierClassII},
-		{"reserve default tier", "r1", KindReserve, "", "", "", TierUnlimited},
-		{"merchant unlimited", "m1", KindMerchant, TierUnlimited, "", "", TierUnlimited},
-		{"customer unlimited", "c1", KindCustomer, TierUnlimited, "h", CodeInvalidArgument, ""},
-		{"customer no tier", "c1", KindCustomer, "", "h", CodeInvalidArgument, ""},
-		{"customer no ref", "c1", KindCustomer, TierClassIV, "", CodeInvalidArgument, ""},
-		{"fiscal capped", "f1", KindFiscal, TierClassII, "", CodeInvalidArgument, ""},
-		{"bad kind", "x", "bank", "", "", CodeInvalidArgument, ""},
-		{"bad tier", "x", KindCustomer, "class-I", "h", CodeInvalidArgument, ""},
-		{"empty id", "", KindReserve, "", "", CodeInvalidArgument, ""},
-		{"id with NUL", "a\x00b", KindReserve, "", "", CodeInvalidArgument, ""},
-		{"id with space", "a b", KindReserve, "", "", CodeInvalidArgument, ""},
-		{"id too long", string(make([]byte, 65)), KindReserve, "", "", CodeInvalidArgument, ""},
+		{"customer IV", "c1", api.KindCustomer, api.TierClassIV, "h", "", api.TierClassIV},
+		{"customer II", "c1", api.KindCustomer, api.TierClassII, "h", "", api.TierClassII},
+		{"reserve default tier", "r1", api.KindReserve, "", "", "", api.TierUnlimited},
+		{"merchant unlimited", "m1", api.KindMerchant, api.TierUnlimited, "", "", api.TierUnlimited},
+		{"customer unlimited", "c1", api.KindCustomer, api.TierUnlimited, "h", api.CodeInvalidArgument, ""},
+		{"customer no tier", "c1", api.KindCustomer, "", "h", api.CodeInvalidArgument, ""},
+		{"customer no ref", "c1", api.KindCustomer, api.TierClassIV, "", api.CodeInvalidArgument, ""},
+		{"fiscal capped", "f1", api.KindFiscal, api.TierClassII, "", api.CodeInvalidArgument, ""},
+		{"bad kind", "x", "bank", "", "", api.CodeInvalidArgument, ""},
+		{"bad tier", "x", api.KindCustomer, "class-I", "h", api.CodeInvalidArgument, ""},
+		{"empty id", "", api.KindReserve, "", "", api.CodeInvalidArgument, ""},
+		{"id with NUL", "a\x00b", api.KindReserve, "", "", api.CodeInvalidArgument, ""},
+		{"id with space", "a b", api.KindReserve, "", "", api.CodeInvalidArgument, ""},
+		{"id too long", string(make([]byte, 65)), api.KindReserve, "", "", api.CodeInvalidArgument, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, err := NewAccount(tt.id, "ShanghaiMSP", tt.kind, tt.tier, tt.ref, t0)
 			wantCode(t, err, tt.code)
-			if tt.code == "" && (a.Tier != tt.wantTier || a.Status != StatusActive) {
+			if tt.code == "" && (a.Tier != tt.wantTier || a.Status != api.StatusActive) {
 				t.Fatalf("account = %+v", a)
 			}
 		})
@@ -85,26 +86,26 @@ func TestNewAccount(t *testing.T) {
 }
 
 func TestStatusTransitions(t *testing.T) {
-	active := acct("a", KindReserve, "", StatusActive)
-	frozen := acct("a", KindReserve, "", StatusFrozen)
-	closed := acct("a", KindReserve, "", StatusClosed)
+	active := acct("a", api.KindReserve, "", api.StatusActive)
+	frozen := acct("a", api.KindReserve, "", api.StatusFrozen)
+	closed := acct("a", api.KindReserve, "", api.StatusClosed)
 	tests := []struct {
 		name string
-		run  func() (Account, error)
-		code Code
-		want Status
+		run  func() (api.Account, error)
+		code api.Code
+		want api.Status
 	}{
-		{"freeze active", func() (Account, error) { return active.Freeze("court order", t0) }, "", StatusFrozen},
-		{"freeze without reason", func() (Account, error) { return active.Freeze("", t0) }, CodeInvalidArgument, ""},
-		{"freeze frozen", func() (Account, error) { return frozen.Freeze("again", t0) }, "", StatusFrozen},
-		{"freeze closed", func() (Account, error) { return closed.Freeze("x", t0) }, CodeAccountClosed, ""},
-		{"unfreeze frozen", func() (Account, error) { return frozen.Unfreeze(t0) }, "", StatusActive},
-		{"unfreeze active", func() (Account, error) { return active.Unfreeze(t0) }, CodeInvalidArgument, ""},
-		{"unfreeze closed", func() (Account, error) { return closed.Unfreeze(t0) }, CodeAccountClosed, ""},
-		{"close zero", func() (Account, error) { return active.Close(0, t0) }, "", StatusClosed},
-		{"close frozen zero", func() (Account, error) { return frozen.Close(0, t0) }, "", StatusClosed},
-		{"close non-zero", func() (Account, error) { return active.Close(1, t0) }, CodeBalanceNotZero, ""},
-		{"close closed", func() (Account, error) { return closed.Close(0, t0) }, CodeAccountClosed, ""},
+		{"freeze active", func() (api.Account, error) { return Freeze(active, "court order", t0) }, "", api.StatusFrozen},
+		{"freeze without reason", func() (api.Account, error) { return Freeze(active, "", t0) }, api.CodeInvalidArgument, ""},
+		{"freeze frozen", func() (api.Account, error) { return Freeze(frozen, "again", t0) }, "", api.StatusFrozen},
+		{"freeze closed", func() (api.Account, error) { return Freeze(closed, "x", t0) }, api.CodeAccountClosed, ""},
+		{"unfreeze frozen", func() (api.Account, error) { return Unfreeze(frozen, t0) }, "", api.StatusActive},
+		{"unfreeze active", func() (api.Account, error) { return Unfreeze(active, t0) }, api.CodeInvalidArgument, ""},
+		{"unfreeze closed", func() (api.Account, error) { return Unfreeze(closed, t0) }, api.CodeAccountClosed, ""},
+		{"close zero", func() (api.Account, error) { return Close(active, 0, t0) }, "", api.StatusClosed},
+		{"close frozen zero", func() (api.Account, error) { return Close(frozen, 0, t0) }, "", api.StatusClosed},
+		{"close non-zero", func() (api.Account, error) { return Close(active, 1, t0) }, api.CodeBalanceNotZero, ""},
+		{"close closed", func() (api.Account, error) { return Close(closed, 0, t0) }, api.CodeAccountClosed, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,32 +116,32 @@ func TestStatusTransitions(t *testing.T) {
 			}
 		})
 	}
-	wantCode(t, frozen.CanSend(), CodeAccountFrozen)
-	wantCode(t, frozen.CanReceive(), CodeAccountFrozen)
-	wantCode(t, closed.CanSend(), CodeAccountClosed)
-	wantCode(t, closed.CanReceive(), CodeAccountClosed)
-	wantCode(t, active.CanSend(), "")
+	wantCode(t, CanSend(frozen), api.CodeAccountFrozen)
+	wantCode(t, CanReceive(frozen), api.CodeAccountFrozen)
+	wantCode(t, CanSend(closed), api.CodeAccountClosed)
+	wantCode(t, CanReceive(closed), api.CodeAccountClosed)
+	wantCode(t, CanSend(active), "")
 }
 
 func TestTierLimits(t *testing.T) {
-	iv, _ := TierByName(TierClassIV)
-	ii, _ := TierByName(TierClassII)
-	un, _ := TierByName(TierUnlimited)
+	iv, _ := TierByName(api.TierClassIV)
+	ii, _ := TierByName(api.TierClassII)
+	un, _ := TierByName(api.TierUnlimited)
 	tests := []struct {
 		name          string
 		tier          Tier
 		amount, today money.Amount
-		code          Code
+		code          api.Code
 		wantToday     money.Amount
 	}{
 		{"IV at per-payment limit", iv, y("2000"), 0, "", y("2000")},
-		{"IV over per-payment", iv, y("2000.01"), 0, CodeLimitExceeded, 0},
+		{"IV over per-payment", iv, y("2000.01"), 0, api.CodeLimitExceeded, 0},
 		{"IV at daily limit", iv, y("1000"), y("4000"), "", y("5000")},
-		{"IV over daily", iv, y("1000"), y("4000.01"), CodeLimitExceeded, 0},
-		{"II per-payment", ii, y("50000.01"), 0, CodeLimitExceeded, 0},
-		{"II daily", ii, y("50000"), y("50000.01"), CodeLimitExceeded, 0},
+		{"IV over daily", iv, y("1000"), y("4000.01"), api.CodeLimitExceeded, 0},
+		{"II per-payment", ii, y("50000.01"), 0, api.CodeLimitExceeded, 0},
+		{"II daily", ii, y("50000"), y("50000.01"), api.CodeLimitExceeded, 0},
 		{"unlimited large", un, y("1000000000"), y("1000000000"), "", y("2000000000")},
-		{"unlimited overflow", un, money.Max, 1, CodeInvalidArgument, 0},
+		{"unlimited overflow", un, money.Max, 1, api.CodeInvalidArgument, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,22 +156,22 @@ func TestTierLimits(t *testing.T) {
 		name            string
 		tier            Tier
 		balance, credit money.Amount
-		code            Code
+		code            api.Code
 	}{
 		{"IV to cap", iv, y("9000"), y("1000"), ""},
-		{"IV over cap", iv, y("9000"), y("1000.01"), CodeBalanceCapExceeded},
-		{"II over cap", ii, y("500000"), y("0.01"), CodeBalanceCapExceeded},
+		{"IV over cap", iv, y("9000"), y("1000.01"), api.CodeBalanceCapExceeded},
+		{"II over cap", ii, y("500000"), y("0.01"), api.CodeBalanceCapExceeded},
 		{"unlimited no cap", un, money.Max - 1, 1, ""},
-		{"IV overflow", iv, money.Max, 1, CodeBalanceCapExceeded},
+		{"IV overflow", iv, money.Max, 1, api.CodeBalanceCapExceeded},
 	}
 	for _, tt := range caps {
 		t.Run(tt.name, func(t *testing.T) {
 			wantCode(t, tt.tier.CheckCredit(tt.balance, tt.credit), tt.code)
 		})
 	}
-	for _, k := range []Kind{KindReserve, KindFiscal, KindMerchant} {
-		a := acct("x", k, "", StatusActive)
-		if tr, _ := a.TierLimits(); tr.HasBalanceCap() || tr.HasDailyLimit() {
+	for _, k := range []api.Kind{api.KindReserve, api.KindFiscal, api.KindMerchant} {
+		a := acct("x", k, "", api.StatusActive)
+		if tr, _ := TierOf(a); tr.HasBalanceCap() || tr.HasDailyLimit() {
 			t.Errorf("%s account has limits %+v", k, tr)
 		}
 	}
@@ -206,54 +207,54 @@ func TestSplitChange(t *testing.T) {
 	}
 }
 
-func out(id, account string, amt money.Amount) Output {
-	return Output{ID: id, Account: account, Amount: amt, TxID: "t0", CreatedAt: t0}
+func out(id, account string, amt money.Amount) api.Output {
+	return api.Output{ID: id, Account: account, Amount: amt, TxID: "t0", CreatedAt: t0}
 }
 
 func TestPlanTransfer(t *testing.T) {
-	payer := acct("payer", KindCustomer, TierClassIV, StatusActive)
-	payee := acct("payee", KindMerchant, "", StatusActive)
-	capped := acct("payee", KindCustomer, TierClassIV, StatusActive)
+	payer := acct("payer", api.KindCustomer, api.TierClassIV, api.StatusActive)
+	payee := acct("payee", api.KindMerchant, "", api.StatusActive)
+	capped := acct("payee", api.KindCustomer, api.TierClassIV, api.StatusActive)
 	base := func() TransferInput {
 		return TransferInput{
-			Request: TransferRequest{PaymentID: "p1", From: "payer", To: "payee", Amount: y("100"), Inputs: []string{"o1", "o2"}},
+			Request: api.TransferRequest{PaymentID: "p1", From: "payer", To: "payee", Amount: y("100"), Inputs: []string{"o1", "o2"}},
 			Payer:   payer, Payee: payee,
-			Inputs: []Output{out("o1", "payer", y("60")), out("o2", "payer", y("50"))},
+			Inputs: []api.Output{out("o1", "payer", y("60")), out("o2", "payer", y("50"))},
 		}
 	}
-	mark := &Earmark{Code: "edu"}
+	mark := &api.Earmark{Code: "edu"}
 	tests := []struct {
 		name   string
 		mutate func(*TransferInput)
-		code   Code
+		code   api.Code
 	}{
 		{"ok", func(*TransferInput) {}, ""},
-		{"zero amount", func(in *TransferInput) { in.Request.Amount = 0 }, CodeInvalidArgument},
-		{"negative amount", func(in *TransferInput) { in.Request.Amount = -1 }, CodeInvalidArgument},
-		{"same account", func(in *TransferInput) { in.Request.To = "payer"; in.Payee = payer }, CodeInvalidArgument},
-		{"no inputs", func(in *TransferInput) { in.Request.Inputs = nil; in.Inputs = nil }, CodeInvalidArgument},
-		{"duplicate input", func(in *TransferInput) { in.Request.Inputs = []string{"o1", "o1"} }, CodeInvalidArgument},
-		{"bad payment id", func(in *TransferInput) { in.Request.PaymentID = "" }, CodeInvalidArgument},
-		{"bad remittance hash", func(in *TransferInput) { in.Request.RemittanceHash = "abc" }, CodeInvalidArgument},
-		{"change split too big", func(in *TransferInput) { in.Request.ChangeSplit = MaxChangeSplit + 1 }, CodeInvalidArgument},
-		{"payer frozen", func(in *TransferInput) { in.Payer.Status = StatusFrozen }, CodeAccountFrozen},
-		{"payee frozen", func(in *TransferInput) { in.Payee.Status = StatusFrozen }, CodeAccountFrozen},
-		{"payer closed", func(in *TransferInput) { in.Payer.Status = StatusClosed }, CodeAccountClosed},
-		{"payee closed", func(in *TransferInput) { in.Payee.Status = StatusClosed }, CodeAccountClosed},
-		{"input not owned", func(in *TransferInput) { in.Inputs[1].Account = "other" }, CodeInputNotOwned},
-		{"inputs short", func(in *TransferInput) { in.Request.Amount = y("110.01") }, CodeInsufficientFunds},
+		{"zero amount", func(in *TransferInput) { in.Request.Amount = 0 }, api.CodeInvalidArgument},
+		{"negative amount", func(in *TransferInput) { in.Request.Amount = -1 }, api.CodeInvalidArgument},
+		{"same account", func(in *TransferInput) { in.Request.To = "payer"; in.Payee = payer }, api.CodeInvalidArgument},
+		{"no inputs", func(in *TransferInput) { in.Request.Inputs = nil; in.Inputs = nil }, api.CodeInvalidArgument},
+		{"duplicate input", func(in *TransferInput) { in.Request.Inputs = []string{"o1", "o1"} }, api.CodeInvalidArgument},
+		{"bad payment id", func(in *TransferInput) { in.Request.PaymentID = "" }, api.CodeInvalidArgument},
+		{"bad remittance hash", func(in *TransferInput) { in.Request.RemittanceHash = "abc" }, api.CodeInvalidArgument},
+		{"change split too big", func(in *TransferInput) { in.Request.ChangeSplit = api.MaxChangeSplit + 1 }, api.CodeInvalidArgument},
+		{"payer frozen", func(in *TransferInput) { in.Payer.Status = api.StatusFrozen }, api.CodeAccountFrozen},
+		{"payee frozen", func(in *TransferInput) { in.Payee.Status = api.StatusFrozen }, api.CodeAccountFrozen},
+		{"payer closed", func(in *TransferInput) { in.Payer.Status = api.StatusClosed }, api.CodeAccountClosed},
+		{"payee closed", func(in *TransferInput) { in.Payee.Status = api.StatusClosed }, api.CodeAccountClosed},
+		{"input not owned", func(in *TransferInput) { in.Inputs[1].Account = "other" }, api.CodeInputNotOwned},
+		{"inputs short", func(in *TransferInput) { in.Request.Amount = y("110.01") }, api.CodeInsufficientFunds},
 		{"per payment limit", func(in *TransferInput) {
 			in.Request.Amount = y("2000.01")
 			in.Inputs[0].Amount = y("3000")
-		}, CodeLimitExceeded},
-		{"daily limit", func(in *TransferInput) { in.PayerToday = y("4900.01") }, CodeLimitExceeded},
-		{"balance cap", func(in *TransferInput) { in.Payee = capped; in.PayeeBalance = y("9900.01") }, CodeBalanceCapExceeded},
+		}, api.CodeLimitExceeded},
+		{"daily limit", func(in *TransferInput) { in.PayerToday = y("4900.01") }, api.CodeLimitExceeded},
+		{"balance cap", func(in *TransferInput) { in.Payee = capped; in.PayeeBalance = y("9900.01") }, api.CodeBalanceCapExceeded},
 		{"balance cap exact", func(in *TransferInput) { in.Payee = capped; in.PayeeBalance = y("9900") }, ""},
-		{"mixed earmarks", func(in *TransferInput) { in.Inputs[0].Earmark = mark }, CodeInvalidArgument},
+		{"mixed earmarks", func(in *TransferInput) { in.Inputs[0].Earmark = mark }, api.CodeInvalidArgument},
 		{"inputs overflow", func(in *TransferInput) {
-			in.Payer = acct("payer", KindReserve, "", StatusActive)
+			in.Payer = acct("payer", api.KindReserve, "", api.StatusActive)
 			in.Inputs[0].Amount, in.Inputs[1].Amount = money.Max, 1
-		}, CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,7 +281,7 @@ func TestPlanTransfer(t *testing.T) {
 
 	t.Run("change split and earmark travel", func(t *testing.T) {
 		in := base()
-		in.Inputs[0].Earmark, in.Inputs[1].Earmark = &Earmark{Code: "edu"}, &Earmark{Code: "edu"}
+		in.Inputs[0].Earmark, in.Inputs[1].Earmark = &api.Earmark{Code: "edu"}, &api.Earmark{Code: "edu"}
 		in.Request.ChangeSplit = 3
 		p, err := PlanTransfer(NewTx("tx1", t0), in)
 		wantCode(t, err, "")
@@ -303,9 +304,9 @@ func TestPlanTransfer(t *testing.T) {
 }
 
 func TestPlanMintRedeemMerge(t *testing.T) {
-	reserve := acct("r", KindReserve, "", StatusActive)
-	merchant := acct("m", KindMerchant, "", StatusActive)
-	mint := MintRequest{MintID: "m1", Account: "r", Amount: y("1000"), ReserveRef: "ref-1"}
+	reserve := acct("r", api.KindReserve, "", api.StatusActive)
+	merchant := acct("m", api.KindMerchant, "", api.StatusActive)
+	mint := api.MintRequest{MintID: "m1", Account: "r", Amount: y("1000"), ReserveRef: "ref-1"}
 
 	t.Run("mint", func(t *testing.T) {
 		o, m, err := PlanMint(NewTx("tx", t0), mint, reserve, y("5"))
@@ -316,16 +317,16 @@ func TestPlanMintRedeemMerge(t *testing.T) {
 	})
 	mintCases := []struct {
 		name   string
-		req    MintRequest
-		acct   Account
+		req    api.MintRequest
+		acct   api.Account
 		supply money.Amount
-		code   Code
+		code   api.Code
 	}{
-		{"not reserve", mint, merchant, 0, CodeInvalidArgument},
-		{"frozen reserve", mint, acct("r", KindReserve, "", StatusFrozen), 0, CodeAccountFrozen},
-		{"zero", MintRequest{MintID: "m1", Account: "r", ReserveRef: "x"}, reserve, 0, CodeInvalidArgument},
-		{"no reserve ref", MintRequest{MintID: "m1", Account: "r", Amount: 1}, reserve, 0, CodeInvalidArgument},
-		{"supply overflow", mint, reserve, money.Max, CodeInvalidArgument},
+		{"not reserve", mint, merchant, 0, api.CodeInvalidArgument},
+		{"frozen reserve", mint, acct("r", api.KindReserve, "", api.StatusFrozen), 0, api.CodeAccountFrozen},
+		{"zero", api.MintRequest{MintID: "m1", Account: "r", ReserveRef: "x"}, reserve, 0, api.CodeInvalidArgument},
+		{"no reserve ref", api.MintRequest{MintID: "m1", Account: "r", Amount: 1}, reserve, 0, api.CodeInvalidArgument},
+		{"supply overflow", mint, reserve, money.Max, api.CodeInvalidArgument},
 	}
 	for _, tt := range mintCases {
 		t.Run("mint "+tt.name, func(t *testing.T) {
@@ -334,9 +335,9 @@ func TestPlanMintRedeemMerge(t *testing.T) {
 		})
 	}
 
-	red := RedeemRequest{RedeemID: "r1", Account: "r", Amount: y("30"), Inputs: []string{"a"}}
+	red := api.RedeemRequest{RedeemID: "r1", Account: "r", Amount: y("30"), Inputs: []string{"a"}}
 	t.Run("redeem", func(t *testing.T) {
-		s, r, err := PlanRedeem(NewTx("tx", t0), red, reserve, []Output{out("a", "r", y("100"))}, y("100"))
+		s, r, err := PlanRedeem(NewTx("tx", t0), red, reserve, []api.Output{out("a", "r", y("100"))}, y("100"))
 		wantCode(t, err, "")
 		if r.Supply != y("70") || len(s.Create) != 1 || s.Create[0].Amount != y("70") {
 			t.Fatalf("redeem %+v %+v", s, r)
@@ -344,14 +345,14 @@ func TestPlanMintRedeemMerge(t *testing.T) {
 	})
 	redeemCases := []struct {
 		name   string
-		acct   Account
-		inputs []Output
-		code   Code
+		acct   api.Account
+		inputs []api.Output
+		code   api.Code
 	}{
-		{"not reserve", merchant, []Output{out("a", "m", y("100"))}, CodeInvalidArgument},
-		{"short", reserve, []Output{out("a", "r", y("29.99"))}, CodeInsufficientFunds},
-		{"not owned", reserve, []Output{out("a", "x", y("100"))}, CodeInputNotOwned},
-		{"frozen", acct("r", KindReserve, "", StatusFrozen), []Output{out("a", "r", y("100"))}, CodeAccountFrozen},
+		{"not reserve", merchant, []api.Output{out("a", "m", y("100"))}, api.CodeInvalidArgument},
+		{"short", reserve, []api.Output{out("a", "r", y("29.99"))}, api.CodeInsufficientFunds},
+		{"not owned", reserve, []api.Output{out("a", "x", y("100"))}, api.CodeInputNotOwned},
+		{"frozen", acct("r", api.KindReserve, "", api.StatusFrozen), []api.Output{out("a", "r", y("100"))}, api.CodeAccountFrozen},
 	}
 	for _, tt := range redeemCases {
 		t.Run("redeem "+tt.name, func(t *testing.T) {
@@ -361,15 +362,15 @@ func TestPlanMintRedeemMerge(t *testing.T) {
 	}
 
 	t.Run("merge", func(t *testing.T) {
-		req := MergeRequest{MergeID: "g", Account: "m", Inputs: []string{"a", "b"}}
-		s, g, err := PlanMerge(NewTx("tx", t0), req, merchant, []Output{out("a", "m", 1), out("b", "m", 2)})
+		req := api.MergeRequest{MergeID: "g", Account: "m", Inputs: []string{"a", "b"}}
+		s, g, err := PlanMerge(NewTx("tx", t0), req, merchant, []api.Output{out("a", "m", 1), out("b", "m", 2)})
 		wantCode(t, err, "")
 		if g.Amount != 3 || len(s.Create) != 1 || len(s.Delete) != 2 {
 			t.Fatalf("merge %+v %+v", s, g)
 		}
-		_, _, err = PlanMerge(NewTx("tx", t0), MergeRequest{MergeID: "g", Account: "m", Inputs: []string{"a"}}, merchant, []Output{out("a", "m", 1)})
-		wantCode(t, err, CodeInvalidArgument)
-		_, _, err = PlanMerge(NewTx("tx", t0), req, merchant, []Output{out("a", "m", 1), out("b", "x", 2)})
-		wantCode(t, err, CodeInputNotOwned)
+		_, _, err = PlanMerge(NewTx("tx", t0), api.MergeRequest{MergeID: "g", Account: "m", Inputs: []string{"a"}}, merchant, []api.Output{out("a", "m", 1)})
+		wantCode(t, err, api.CodeInvalidArgument)
+		_, _, err = PlanMerge(NewTx("tx", t0), req, merchant, []api.Output{out("a", "m", 1), out("b", "x", 2)})
+		wantCode(t, err, api.CodeInputNotOwned)
 	})
 }

@@ -2,10 +2,10 @@ package tokencc
 
 import (
 	"fmt"
+	"github.com/yangtze-delta/settlement/api"
 	"testing"
 
-	"github.com/yangtze-delta/settlement/chaincode/internal/memstub"
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
 
 // BenchmarkTransfer measures one Transfer (reserve to merchant, the two
@@ -18,7 +18,7 @@ func BenchmarkTransfer(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := f.invoke(memstub.Tx{Creator: op, Fn: "token:Transfer", Args: []string{reqArg(token.TransferRequest{
+		r := f.invoke(memstub.Tx{Creator: op, Fn: "token:Transfer", Args: []string{reqArg(api.TransferRequest{
 			PaymentID: fmt.Sprintf("bench-%d", i), From: "sh-reserve", To: "m1", Amount: 1, Inputs: in, ChangeSplit: 2})}})
 		if !r.OK() {
 			b.Fatal(r.Message)

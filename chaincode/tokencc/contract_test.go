@@ -5,35 +5,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/keypolicy"
 	"strings"
 	"testing"
 
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/yangtze-delta/settlement/chaincode/internal/memstub"
-	"github.com/yangtze-delta/settlement/chaincode/money"
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/chaincode/memstub"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 func y(s string) money.Amount { return money.MustParseYuan(s) }
-
-func TestConfig(t *testing.T) {
-	for name, cfg := range map[string]Config{
-		"one org":      {Orgs: []string{SH}},
-		"duplicate":    {Orgs: []string{SH, SH}},
-		"empty MSP":    {Orgs: []string{SH, ""}},
-		"quorum large": {Orgs: []string{SH, JS}, MintQuorum: 3},
-	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("%s: config accepted", name)
-		}
-	}
-	if got := ParseOrgs(" A, B,,C "); strings.Join(got, "|") != "A|B|C" {
-		t.Errorf("ParseOrgs = %v", got)
-	}
-}
 
 func TestOpenAccount(t *testing.T) {
 	e := newEnv(t)
@@ -43,10 +24,10 @@ func TestOpenAccount(t *testing.T) {
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
-	var a token.Account
-	e.query(ident(SH, RoleOperator), "GetAccount", &a, "c1")
+	var a api.Account
+	e.query(ident(SH, RoleOperator), "GetAccount", &a, api.AccountRequest{ID: "c1"})
 	sum := sha256.Sum256([]byte("pepperID-310101199001011234"))
-	if a.OwnerMSP != SH || a.Status != token.StatusActive || a.CustomerRefHash != hex.EncodeToString(sum[:]) {
+	if a.OwnerMSP != SH || a.Status != api.StatusActive || a.CustomerRefHash != hex.EncodeToString(sum[:]) {
 		t.Fatalf("account %+v", a)
 	}
 	for _, k := range e.l.Keys() {
@@ -54,84 +35,43 @@ func TestOpenAccount(t *testing.T) {
 			t.Fatal("raw customer reference stored")
 		}
 	}
-	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c1","kind":"reserve"}`, token.CodeAlreadyExists)
-	e.rejects(ident(SH, RoleCompliance), "OpenAccount", `{"id":"c2","kind":"reserve"}`, token.CodeForbidden)
-	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c2","kind":"customer","tier":"class-IV"}`, token.CodeInvalidArgument) // no customerRef
-	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c2","kind":"reserve","extra":1}`, token.CodeInvalidArgument)
-	e.rejects(ident(SH, RoleOperator), "OpenAccount", `not json`, token.CodeInvalidArgument)
-	e.rejects(ident("EvilMSP", RoleOperator), "OpenAccount", `{"id":"c2","kind":"reserve"}`, token.CodeForbidden)
-	e.rejects(ident(SH, ""), "OpenAccount", `{"id":"c2","kind":"reserve"}`, token.CodeForbidden)
+	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c1","kind":"reserve"}`, api.CodeAlreadyExists)
+	e.rejects(ident(SH, RoleCompliance), "OpenAccount", `{"id":"c2","kind":"reserve"}`, api.CodeForbidden)
+	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c2","kind":"customer","tier":"class-IV"}`, api.CodeInvalidArgument) // no customerRef
+	e.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"c2","kind":"reserve","extra":1}`, api.CodeInvalidArgument)
+	e.rejects(ident(SH, RoleOperator), "OpenAccount", `not json`, api.CodeInvalidArgument)
+	e.rejects(ident("EvilMSP", RoleOperator), "OpenAccount", `{"id":"c2","kind":"reserve"}`, api.CodeForbidden)
+	e.rejects(ident(SH, ""), "OpenAccount", `{"id":"c2","kind":"reserve"}`, api.CodeForbidden)
 	// Other orgs cannot read it; auditors of any org can.
-	if r := e.call(ident(JS, RoleOperator), "GetAccount", "c1"); r.OK() || codeOf(r.Message) != token.CodeForbidden {
+	if r := e.call(ident(JS, RoleOperator), "GetAccount", api.AccountRequest{ID: "c1"}); r.OK() || codeOf(r.Message) != api.CodeForbidden {
 		t.Fatalf("foreign read: %v %s", r.OK(), r.Message)
 	}
-	e.query(ident(AH, RoleAuditor), "GetAccount", &a, "c1")
+	e.query(ident(AH, RoleAuditor), "GetAccount", &a, api.AccountRequest{ID: "c1"})
 }
 
 func TestKeyLevelPolicies(t *testing.T) {
 	f := newFixture(t)
-	p := f.pay(SH, token.TransferRequest{PaymentID: "p1", From: "sh-reserve", To: "bob", Amount: y("10"), Inputs: []string{f.shOut}})
-	orgs := []string{AH, JS, SH, ZJ} // sorted, as in the envelope
-	idx := func(o string) int32 {
-		for i, x := range orgs {
-			if x == o {
-				return int32(i)
-			}
-		}
-		return -1
-	}
-	check := func(key string, n int32, first string) {
-		t.Helper()
-		b := f.l.ValidationParameter(key)
-		var env common.SignaturePolicyEnvelope
-		if err := proto.Unmarshal(b, &env); err != nil || env.Rule == nil {
-			t.Fatalf("policy of %q: %v", key, err)
-		}
-		for i, id := range env.Identities {
-			var role msp.MSPRole
-			_ = proto.Unmarshal(id.Principal, &role)
-			if role.MspIdentifier != orgs[i] || role.Role != msp.MSPRole_PEER {
-				t.Fatalf("identity %d = %v", i, &role)
-			}
-		}
-		top := env.Rule.GetNOutOf()
-		if top == nil || top.N != n {
-			t.Fatalf("policy of %q: %v", key, env.Rule)
-		}
-		if first == "" {
-			return
-		}
-		// AND(owner, OutOf(1, others))
-		if len(top.Rules) != 2 || top.Rules[0].GetSignedBy() != idx(first) {
-			t.Fatalf("policy of %q: %v", key, env.Rule)
-		}
-		inner := top.Rules[1].GetNOutOf()
-		if inner == nil || inner.N != 1 || len(inner.Rules) != 3 {
-			t.Fatalf("policy of %q inner: %v", key, inner)
-		}
-		for _, r := range inner.Rules {
-			if r.GetSignedBy() == idx(first) {
-				t.Fatal("owner among the others")
-			}
-		}
-	}
+	p := f.pay(SH, api.TransferRequest{PaymentID: "p1", From: "sh-reserve", To: "bob", Amount: y("10"), Inputs: []string{f.shOut}})
 	key := func(ns string, a ...string) string { return "\x00" + ns + "\x00" + strings.Join(a, "\x00") + "\x00" }
-	check(key(nsOutput, "bob", p.PayeeOutput), 2, JS)
-	check(key(nsOutput, "sh-reserve", p.ChangeOutputs[0]), 2, SH)
-	check(key(nsAccount, "bob"), 2, JS)
-	check(key(nsAccount, "alice"), 2, SH)
-	check("\x00"+nsSupply+"\x00", 3, "")
-	if n := len(f.l.ValidationParameter("\x00" + nsSupply + "\x00")); n == 0 {
-		t.Fatal("no supply policy")
+	for _, tc := range []struct{ key, want string }{
+		{key(nsOutput, "bob", p.PayeeOutput), "AND(JiangsuMSP, 2 of [AnhuiMSP ShanghaiMSP ZhejiangMSP])"},
+		{key(nsOutput, "sh-reserve", p.ChangeOutputs[0]), "AND(ShanghaiMSP, 2 of [AnhuiMSP JiangsuMSP ZhejiangMSP])"},
+		{key(nsAccount, "bob"), "AND(JiangsuMSP, 2 of [AnhuiMSP ShanghaiMSP ZhejiangMSP])"},
+		{key(nsAccount, "alice"), "AND(ShanghaiMSP, 2 of [AnhuiMSP JiangsuMSP ZhejiangMSP])"},
+		{"\x00" + nsSupply + "\x00", "3 of [AnhuiMSP JiangsuMSP ShanghaiMSP ZhejiangMSP]"},
+	} {
+		if got := keypolicy.Describe(f.l.ValidationParameter(tc.key)); got != tc.want {
+			t.Errorf("policy of %q = %s, want %s", tc.key, got, tc.want)
+		}
 	}
 }
 
 func TestTransfer(t *testing.T) {
 	f := newFixture(t)
-	r := f.ok(ident(SH, RoleOperator), "Transfer", token.TransferRequest{PaymentID: "p1", From: "sh-reserve", To: "m1",
+	r := f.ok(ident(SH, RoleOperator), "Transfer", api.TransferRequest{PaymentID: "p1", From: "sh-reserve", To: "m1",
 		Amount: y("100.50"), Inputs: []string{f.shOut}, Purpose: "SALARY", ChangeSplit: 4,
 		RemittanceHash: strings.Repeat("ab", 32)}, nil)
-	var p token.Payment
+	var p api.Payment
 	_ = json.Unmarshal(r.Payload, &p)
 	if p.FromMSP != SH || p.ToMSP != SH || len(p.ChangeOutputs) != 4 || p.PayeeOutput != r.TxID+".0" {
 		t.Fatalf("payment %+v", p)
@@ -146,32 +86,32 @@ func TestTransfer(t *testing.T) {
 		}
 	}
 	// Exactly one event with one Transferred entry.
-	if len(r.Events) != 1 || r.Events[0].Name != EventName {
+	if len(r.Events) != 1 || r.Events[0].Name != api.EventName {
 		t.Fatalf("events %v", r.Events)
 	}
-	var env Envelope
+	var env api.Envelope
 	if err := json.Unmarshal(r.Events[0].Payload, &env); err != nil || env.Version != 1 || env.TxID != r.TxID ||
-		len(env.Events) != 1 || env.Events[0].Type != EventTransferred || env.Events[0].Amount != y("100.50") {
+		len(env.Events) != 1 || env.Events[0].Type != api.EventTransferred || env.Events[0].Amount != y("100.50") {
 		t.Fatalf("envelope %s", r.Events[0].Payload)
 	}
 	if f.balance("m1") != "100.50" || f.balance("sh-reserve") != "999899.50" {
 		t.Fatalf("balances %s %s", f.balance("m1"), f.balance("sh-reserve"))
 	}
-	var got token.Payment
-	f.query(ident(SH, RoleOperator), "GetPayment", &got, "p1")
+	var got api.Payment
+	f.query(ident(SH, RoleOperator), "GetPayment", &got, api.PaymentRequest{PaymentID: "p1"})
 	if got.PaymentID != "p1" || got.Amount != y("100.50") {
 		t.Fatalf("GetPayment %+v", got)
 	}
 	// Crediting a capped tier reads the balance: one range query.
-	r = f.ok(ident(SH, RoleOperator), "Transfer", token.TransferRequest{PaymentID: "p2", From: "sh-reserve", To: "alice",
+	r = f.ok(ident(SH, RoleOperator), "Transfer", api.TransferRequest{PaymentID: "p2", From: "sh-reserve", To: "alice",
 		Amount: y("10"), Inputs: []string{p.ChangeOutputs[0]}}, nil)
 	if r.Stub.RangeQueries != 1 {
 		t.Fatalf("transfer to class IV ran %d range queries", r.Stub.RangeQueries)
 	}
 	// Cross-province: Shanghai pays Jiangsu's bob; Jiangsu may read the payment.
-	f.pay(SH, token.TransferRequest{PaymentID: "p3", From: "sh-reserve", To: "bob", Amount: y("5"), Inputs: []string{p.ChangeOutputs[1]}})
-	f.query(ident(JS, RoleOperator), "GetPayment", &got, "p3")
-	if r := f.call(ident(ZJ, RoleOperator), "GetPayment", "p3"); codeOf(r.Message) != token.CodeForbidden {
+	f.pay(SH, api.TransferRequest{PaymentID: "p3", From: "sh-reserve", To: "bob", Amount: y("5"), Inputs: []string{p.ChangeOutputs[1]}})
+	f.query(ident(JS, RoleOperator), "GetPayment", &got, api.PaymentRequest{PaymentID: "p3"})
+	if r := f.call(ident(ZJ, RoleOperator), "GetPayment", api.PaymentRequest{PaymentID: "p3"}); codeOf(r.Message) != api.CodeForbidden {
 		t.Fatalf("third province read payment: %s", r.Message)
 	}
 }
@@ -183,65 +123,65 @@ func TestTransferRejections(t *testing.T) {
 		who   *memstub.Identity
 		setup func(f *fixture) // extra state before the call
 		req   func(f *fixture) any
-		code  token.Code
+		code  api.Code
 	}{
 		{"zero amount", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"0","inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 		{"negative amount", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"-1","inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 		{"overflow amount", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"92233720368547758.08","inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 		{"three decimals", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"1.001","inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 		{"numeric amount", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":1.5,"inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 		{"exponent amount", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"1e3","inputs":[%q]}`, f.shOut)
-		}, token.CodeInvalidArgument},
-		{"unknown payer", op, nil, func(f *fixture) any { return req("nobody", "m1", "1", f.shOut) }, token.CodeNotFound},
-		{"unknown payee", op, nil, func(f *fixture) any { return req("sh-reserve", "nobody", "1", f.shOut) }, token.CodeNotFound},
-		{"frozen payer", op, func(f *fixture) { f.freeze(SH, "sh-reserve") }, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeAccountFrozen},
-		{"frozen payee", op, func(f *fixture) { f.freeze(SH, "m1") }, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeAccountFrozen},
+		}, api.CodeInvalidArgument},
+		{"unknown payer", op, nil, func(f *fixture) any { return req("nobody", "m1", "1", f.shOut) }, api.CodeNotFound},
+		{"unknown payee", op, nil, func(f *fixture) any { return req("sh-reserve", "nobody", "1", f.shOut) }, api.CodeNotFound},
+		{"frozen payer", op, func(f *fixture) { f.freeze(SH, "sh-reserve") }, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeAccountFrozen},
+		{"frozen payee", op, func(f *fixture) { f.freeze(SH, "m1") }, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeAccountFrozen},
 		{"closed payee", op, func(f *fixture) {
 			f.ok(ident(SH, RoleOperator), "CloseAccount", `{"id":"m1"}`, nil)
-		}, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeAccountClosed},
-		{"input not owned", ident(JS, RoleOperator), nil, func(f *fixture) any { return req("js-reserve", "bob", "1", f.shOut) }, token.CodeInputNotOwned},
-		{"input unknown", op, nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", "no-such-output") }, token.CodeInputNotOwned},
+		}, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeAccountClosed},
+		{"input not owned", ident(JS, RoleOperator), nil, func(f *fixture) any { return req("js-reserve", "bob", "1", f.shOut) }, api.CodeInputNotOwned},
+		{"input unknown", op, nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", "no-such-output") }, api.CodeInputNotOwned},
 		{"input spent", op, func(f *fixture) {
-			f.pay(SH, token.TransferRequest{PaymentID: "first", From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{f.shOut}})
-		}, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeInputSpent},
-		{"inputs short", op, nil, func(f *fixture) any { return req("sh-reserve", "m1", "1000000.01", f.shOut) }, token.CodeInsufficientFunds},
+			f.pay(SH, api.TransferRequest{PaymentID: "first", From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{f.shOut}})
+		}, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeInputSpent},
+		{"inputs short", op, nil, func(f *fixture) any { return req("sh-reserve", "m1", "1000000.01", f.shOut) }, api.CodeInsufficientFunds},
 		{"duplicate payment id", op, func(f *fixture) {
-			f.pay(SH, token.TransferRequest{PaymentID: "x", From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{f.shOut}})
+			f.pay(SH, api.TransferRequest{PaymentID: "x", From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{f.shOut}})
 		}, func(f *fixture) any {
 			return req("sh-reserve", "m1", "1", f.shOut)
-		}, token.CodeDuplicatePayment},
-		{"wrong org", ident(JS, RoleOperator), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeForbidden},
-		{"wrong role", ident(SH, RoleCompliance), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeForbidden},
-		{"auditor cannot pay", ident(SH, RoleAuditor), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeForbidden},
-		{"unknown MSP", ident("RogueMSP", RoleOperator), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, token.CodeForbidden},
+		}, api.CodeDuplicatePayment},
+		{"wrong org", ident(JS, RoleOperator), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeForbidden},
+		{"wrong role", ident(SH, RoleCompliance), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeForbidden},
+		{"auditor cannot pay", ident(SH, RoleAuditor), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeForbidden},
+		{"unknown MSP", ident("RogueMSP", RoleOperator), nil, func(f *fixture) any { return req("sh-reserve", "m1", "1", f.shOut) }, api.CodeForbidden},
 		{"per-payment limit", op, func(f *fixture) { f.fundAlice("alice-in", "3000") }, func(f *fixture) any {
 			return req("alice", "m1", "2000.01", f.aliceOut)
-		}, token.CodeLimitExceeded},
+		}, api.CodeLimitExceeded},
 		{"daily limit", op, func(f *fixture) {
 			f.fundAlice("alice-in", "9000")
 			o := f.aliceOut
 			for i, amt := range []string{"2000", "2000"} {
-				p := f.pay(SH, token.TransferRequest{PaymentID: fmt.Sprintf("a%d", i), From: "alice", To: "m1", Amount: y(amt), Inputs: []string{o}})
+				p := f.pay(SH, api.TransferRequest{PaymentID: fmt.Sprintf("a%d", i), From: "alice", To: "m1", Amount: y(amt), Inputs: []string{o}})
 				o = p.ChangeOutputs[0]
 			}
 			f.aliceOut = o
-		}, func(f *fixture) any { return req("alice", "m1", "1000.01", f.aliceOut) }, token.CodeLimitExceeded},
-		{"balance cap", op, nil, func(f *fixture) any { return req("sh-reserve", "alice", "10000.01", f.shOut) }, token.CodeBalanceCapExceeded},
-		{"same account", op, nil, func(f *fixture) any { return req("sh-reserve", "sh-reserve", "1", f.shOut) }, token.CodeInvalidArgument},
+		}, func(f *fixture) any { return req("alice", "m1", "1000.01", f.aliceOut) }, api.CodeLimitExceeded},
+		{"balance cap", op, nil, func(f *fixture) any { return req("sh-reserve", "alice", "10000.01", f.shOut) }, api.CodeBalanceCapExceeded},
+		{"same account", op, nil, func(f *fixture) any { return req("sh-reserve", "sh-reserve", "1", f.shOut) }, api.CodeInvalidArgument},
 		{"unknown field", op, nil, func(f *fixture) any {
 			return fmt.Sprintf(`{"paymentId":"x","from":"sh-reserve","to":"m1","amount":"1","inputs":[%q],"fee":"1"}`, f.shOut)
-		}, token.CodeInvalidArgument},
+		}, api.CodeInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,107 +195,107 @@ func TestTransferRejections(t *testing.T) {
 	t.Run("daily limit resets next UTC day", func(t *testing.T) {
 		f := newFixture(t)
 		f.fundAlice("alice-in", "9000")
-		p := f.pay(SH, token.TransferRequest{PaymentID: "d1", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{f.aliceOut}})
-		p = f.pay(SH, token.TransferRequest{PaymentID: "d2", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{p.ChangeOutputs[0]}})
-		f.rejects(op, "Transfer", req("alice", "m1", "1000.01", p.ChangeOutputs[0]), token.CodeLimitExceeded)
+		p := f.pay(SH, api.TransferRequest{PaymentID: "d1", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{f.aliceOut}})
+		p = f.pay(SH, api.TransferRequest{PaymentID: "d2", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{p.ChangeOutputs[0]}})
+		f.rejects(op, "Transfer", req("alice", "m1", "1000.01", p.ChangeOutputs[0]), api.CodeLimitExceeded)
 		f.l.Clock = day0.Add(24 * 3600e9)
-		f.pay(SH, token.TransferRequest{PaymentID: "d3", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{p.ChangeOutputs[0]}})
+		f.pay(SH, api.TransferRequest{PaymentID: "d3", From: "alice", To: "m1", Amount: y("2000"), Inputs: []string{p.ChangeOutputs[0]}})
 	})
 }
 
 // req is a transfer request with payment ID "x".
-func req(from, to, amount, input string) token.TransferRequest {
-	return token.TransferRequest{PaymentID: "x", From: from, To: to, Amount: y(amount), Inputs: []string{input}}
+func req(from, to, amount, input string) api.TransferRequest {
+	return api.TransferRequest{PaymentID: "x", From: from, To: to, Amount: y(amount), Inputs: []string{input}}
 }
 
 func (f *fixture) freeze(msp, id string) {
 	f.env.tb.Helper()
-	f.ok(ident(msp, RoleCompliance), "Freeze", token.FreezeRequest{ID: id, Reason: "court order"}, nil)
+	f.ok(ident(msp, RoleCompliance), "Freeze", api.FreezeRequest{ID: id, Reason: "court order"}, nil)
 }
 
 // fundAlice pays alice from the Shanghai reserve and remembers her output.
 func (f *fixture) fundAlice(id, amount string) {
-	p := f.pay(SH, token.TransferRequest{PaymentID: id, From: "sh-reserve", To: "alice", Amount: y(amount), Inputs: []string{f.shOut}})
+	p := f.pay(SH, api.TransferRequest{PaymentID: id, From: "sh-reserve", To: "alice", Amount: y(amount), Inputs: []string{f.shOut}})
 	f.aliceOut, f.shOut = p.PayeeOutput, p.ChangeOutputs[0]
 }
 
 func TestAccountLifecycle(t *testing.T) {
 	f := newFixture(t)
 	comp := ident(SH, RoleCompliance)
-	f.rejects(ident(SH, RoleOperator), "Freeze", `{"id":"m1","reason":"x"}`, token.CodeForbidden)
-	f.rejects(ident(JS, RoleCompliance), "Freeze", `{"id":"m1","reason":"x"}`, token.CodeForbidden)
-	f.rejects(comp, "Freeze", `{"id":"m1","reason":""}`, token.CodeInvalidArgument)
-	f.rejects(comp, "Freeze", `{"id":"ghost","reason":"x"}`, token.CodeNotFound)
-	f.rejects(comp, "Unfreeze", `{"id":"m1"}`, token.CodeInvalidArgument)
+	f.rejects(ident(SH, RoleOperator), "Freeze", `{"id":"m1","reason":"x"}`, api.CodeForbidden)
+	f.rejects(ident(JS, RoleCompliance), "Freeze", `{"id":"m1","reason":"x"}`, api.CodeForbidden)
+	f.rejects(comp, "Freeze", `{"id":"m1","reason":""}`, api.CodeInvalidArgument)
+	f.rejects(comp, "Freeze", `{"id":"ghost","reason":"x"}`, api.CodeNotFound)
+	f.rejects(comp, "Unfreeze", `{"id":"m1"}`, api.CodeInvalidArgument)
 	r := f.ok(comp, "Freeze", `{"id":"m1","reason":"AML review"}`, nil)
-	var env Envelope
+	var env api.Envelope
 	_ = json.Unmarshal(r.Events[0].Payload, &env)
-	if len(r.Events) != 1 || env.Events[0].Type != EventFrozen || env.Events[0].Reason != "AML review" {
+	if len(r.Events) != 1 || env.Events[0].Type != api.EventFrozen || env.Events[0].Reason != "AML review" {
 		t.Fatalf("freeze event %s", r.Events[0].Payload)
 	}
 	f.ok(comp, "Unfreeze", `{"id":"m1"}`, nil)
 	// Close needs a zero balance.
-	f.rejects(ident(SH, RoleOperator), "CloseAccount", `{"id":"sh-reserve"}`, token.CodeBalanceNotZero)
-	f.rejects(ident(JS, RoleOperator), "CloseAccount", `{"id":"m1"}`, token.CodeForbidden)
+	f.rejects(ident(SH, RoleOperator), "CloseAccount", `{"id":"sh-reserve"}`, api.CodeBalanceNotZero)
+	f.rejects(ident(JS, RoleOperator), "CloseAccount", `{"id":"m1"}`, api.CodeForbidden)
 	f.ok(ident(SH, RoleOperator), "CloseAccount", `{"id":"m1"}`, nil)
-	f.rejects(ident(SH, RoleOperator), "CloseAccount", `{"id":"m1"}`, token.CodeAccountClosed)
-	f.rejects(comp, "Freeze", `{"id":"m1","reason":"x"}`, token.CodeAccountClosed)
-	f.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"m1","kind":"merchant"}`, token.CodeAlreadyExists)
+	f.rejects(ident(SH, RoleOperator), "CloseAccount", `{"id":"m1"}`, api.CodeAccountClosed)
+	f.rejects(comp, "Freeze", `{"id":"m1","reason":"x"}`, api.CodeAccountClosed)
+	f.rejects(ident(SH, RoleOperator), "OpenAccount", `{"id":"m1","kind":"merchant"}`, api.CodeAlreadyExists)
 }
 
 func TestMintRedeemMerge(t *testing.T) {
 	f := newFixture(t)
 	iss := ident(JS, RoleIssuer)
-	f.rejects(ident(SH, RoleOperator), "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"1","reserveRef":"r"}`, token.CodeForbidden)
-	f.rejects(iss, "Mint", `{"mintId":"mint-1","account":"sh-reserve","amount":"1","reserveRef":"r"}`, token.CodeAlreadyExists)
-	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"m1","amount":"1","reserveRef":"r"}`, token.CodeInvalidArgument)
-	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"0","reserveRef":"r"}`, token.CodeInvalidArgument)
-	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"ghost","amount":"1","reserveRef":"r"}`, token.CodeNotFound)
-	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"92233720368547758.07","reserveRef":"r"}`, token.CodeInvalidArgument)
+	f.rejects(ident(SH, RoleOperator), "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"1","reserveRef":"r"}`, api.CodeForbidden)
+	f.rejects(iss, "Mint", `{"mintId":"mint-1","account":"sh-reserve","amount":"1","reserveRef":"r"}`, api.CodeAlreadyExists)
+	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"m1","amount":"1","reserveRef":"r"}`, api.CodeInvalidArgument)
+	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"0","reserveRef":"r"}`, api.CodeInvalidArgument)
+	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"ghost","amount":"1","reserveRef":"r"}`, api.CodeNotFound)
+	f.rejects(iss, "Mint", `{"mintId":"m-x","account":"sh-reserve","amount":"92233720368547758.07","reserveRef":"r"}`, api.CodeInvalidArgument)
 
-	var m token.Mint
+	var m api.MintRecord
 	r := f.ok(iss, "Mint", `{"mintId":"m-js","account":"js-reserve","amount":"500.25","reserveRef":"deposit-7"}`, &m)
 	if m.Supply != y("1000500.25") || len(r.Events) != 1 {
 		t.Fatalf("mint %+v", m)
 	}
-	var sup token.Supply
-	f.query(ident(ZJ, RoleOperator), "GetSupply", &sup)
+	var sup api.Supply
+	f.query(ident(ZJ, RoleOperator), "GetSupply", &sup, nil)
 	if sup.Total != y("1000500.25") {
 		t.Fatalf("supply %s", sup.Total)
 	}
 
-	f.rejects(ident(SH, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"1","inputs":[%q]}`, m.Output), token.CodeForbidden)
-	f.rejects(ident(JS, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"500.26","inputs":[%q]}`, m.Output), token.CodeInsufficientFunds)
-	var red token.Redemption
+	f.rejects(ident(SH, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"1","inputs":[%q]}`, m.Output), api.CodeForbidden)
+	f.rejects(ident(JS, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"500.26","inputs":[%q]}`, m.Output), api.CodeInsufficientFunds)
+	var red api.Redemption
 	f.ok(ident(JS, RoleIssuer), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"0.25","inputs":[%q]}`, m.Output), &red)
 	if red.Supply != y("1000500") || len(red.ChangeOutputs) != 1 {
 		t.Fatalf("redeem %+v", red)
 	}
-	f.rejects(ident(JS, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"1","inputs":[%q]}`, red.ChangeOutputs[0]), token.CodeAlreadyExists)
+	f.rejects(ident(JS, RoleOperator), "Redeem", fmt.Sprintf(`{"redeemId":"r1","account":"js-reserve","amount":"1","inputs":[%q]}`, red.ChangeOutputs[0]), api.CodeAlreadyExists)
 
 	// Merge three outputs of m1 into one.
 	o := f.shOut
 	var ins []string
 	for i := 0; i < 3; i++ {
-		p := f.pay(SH, token.TransferRequest{PaymentID: fmt.Sprintf("mm%d", i), From: "sh-reserve", To: "m1", Amount: y("1.01"), Inputs: []string{o}})
+		p := f.pay(SH, api.TransferRequest{PaymentID: fmt.Sprintf("mm%d", i), From: "sh-reserve", To: "m1", Amount: y("1.01"), Inputs: []string{o}})
 		o = p.ChangeOutputs[0]
 		ins = append(ins, p.PayeeOutput)
 	}
-	f.rejects(ident(JS, RoleOperator), "Merge", token.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins}, token.CodeForbidden)
-	f.rejects(ident(SH, RoleOperator), "Merge", token.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins[:1]}, token.CodeInvalidArgument)
-	var g token.Merge
-	f.ok(ident(SH, RoleOperator), "Merge", token.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins}, &g)
-	var page OutputPage
-	f.query(ident(SH, RoleOperator), "ListOutputs", &page, "m1", "", "")
+	f.rejects(ident(JS, RoleOperator), "Merge", api.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins}, api.CodeForbidden)
+	f.rejects(ident(SH, RoleOperator), "Merge", api.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins[:1]}, api.CodeInvalidArgument)
+	var g api.MergeRecord
+	f.ok(ident(SH, RoleOperator), "Merge", api.MergeRequest{MergeID: "g1", Account: "m1", Inputs: ins}, &g)
+	var page api.OutputPage
+	f.query(ident(SH, RoleOperator), "ListOutputs", &page, api.ListOutputsRequest{Account: "m1"})
 	if g.Amount != y("3.03") || len(page.Outputs) != 1 || page.Outputs[0].ID != g.Output {
 		t.Fatalf("merge %+v page %+v", g, page)
 	}
-	var audit SupplyAudit
-	f.query(ident(AH, RoleAuditor), "AuditSupply", &audit)
+	var audit api.SupplyAudit
+	f.query(ident(AH, RoleAuditor), "AuditSupply", &audit, nil)
 	if !audit.Balanced || audit.Supply != y("1000500") {
 		t.Fatalf("audit %+v", audit)
 	}
-	if r := f.call(ident(SH, RoleOperator), "AuditSupply"); codeOf(r.Message) != token.CodeForbidden {
+	if r := f.call(ident(SH, RoleOperator), "AuditSupply", nil); codeOf(r.Message) != api.CodeForbidden {
 		t.Fatalf("operator audit: %s", r.Message)
 	}
 }
@@ -368,7 +308,7 @@ func TestTransferBatch(t *testing.T) {
 	// (visible only through the in-transaction overlay); item 2 reuses
 	// item 0's payment ID; item 3 spends an input item 0 already spent;
 	// items 4 and 5 push alice past her daily limit; item 6 is fine.
-	items := []token.TransferRequest{
+	items := []api.TransferRequest{
 		{PaymentID: "b0", From: "sh-reserve", To: "m1", Amount: y("10"), Inputs: []string{f.shOut}},
 		{PaymentID: "b1", From: "sh-reserve", To: "bob", Amount: y("20"), Inputs: []string{txID + ".1"}},
 		{PaymentID: "b0", From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{txID + ".3"}},
@@ -380,13 +320,13 @@ func TestTransferBatch(t *testing.T) {
 		{PaymentID: "b8", From: "js-reserve", To: "m1", Amount: y("1"), Inputs: []string{txID + ".3"}},
 	}
 	before := f.balance("sh-reserve")
-	r := f.invoke(memstub.Tx{ID: txID, Creator: ident(SH, RoleOperator), Fn: "token:TransferBatch", Args: []string{reqArg(token.BatchRequest{Items: items})}})
+	r := f.invoke(memstub.Tx{ID: txID, Creator: ident(SH, RoleOperator), Fn: "token:TransferBatch", Args: []string{reqArg(api.BatchRequest{Items: items})}})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
-	var res BatchResult
+	var res api.BatchResult
 	_ = json.Unmarshal(r.Payload, &res)
-	want := []token.Code{"", "", token.CodeDuplicatePayment, token.CodeInputSpent, "", "", token.CodeLimitExceeded, "", token.CodeForbidden}
+	want := []api.Code{"", "", api.CodeDuplicatePayment, api.CodeInputSpent, "", "", api.CodeLimitExceeded, "", api.CodeForbidden}
 	if len(res.Results) != len(want) {
 		t.Fatalf("results %s", r.Payload)
 	}
@@ -399,7 +339,7 @@ func TestTransferBatch(t *testing.T) {
 	if res.Settled != 5 || res.Rejected != 4 {
 		t.Fatalf("settled %d rejected %d", res.Settled, res.Rejected)
 	}
-	var env Envelope
+	var env api.Envelope
 	_ = json.Unmarshal(r.Events[0].Payload, &env)
 	if len(r.Events) != 1 || len(env.Events) != 5 {
 		t.Fatalf("events %d, envelope events %d", len(r.Events), len(env.Events))
@@ -410,16 +350,16 @@ func TestTransferBatch(t *testing.T) {
 	if f.balance("bob") != "1020.00" || f.balance("m1") != "4010.00" || f.balance("alice") != "1000.00" {
 		t.Fatalf("balances bob %s m1 %s alice %s", f.balance("bob"), f.balance("m1"), f.balance("alice"))
 	}
-	var audit SupplyAudit
-	f.query(ident(AH, RoleAuditor), "AuditSupply", &audit)
+	var audit api.SupplyAudit
+	f.query(ident(AH, RoleAuditor), "AuditSupply", &audit, nil)
 	if !audit.Balanced {
 		t.Fatalf("audit %+v", audit)
 	}
 
-	big := token.BatchRequest{Items: make([]token.TransferRequest, token.MaxBatchItems+1)}
-	f.rejects(ident(SH, RoleOperator), "TransferBatch", big, token.CodeBatchTooLarge)
-	f.rejects(ident(SH, RoleOperator), "TransferBatch", `{"items":[]}`, token.CodeInvalidArgument)
-	f.rejects(ident(SH, RoleIssuer), "TransferBatch", `{"items":[]}`, token.CodeForbidden)
+	big := api.BatchRequest{Items: make([]api.TransferRequest, api.MaxBatchItems+1)}
+	f.rejects(ident(SH, RoleOperator), "TransferBatch", big, api.CodeBatchTooLarge)
+	f.rejects(ident(SH, RoleOperator), "TransferBatch", `{"items":[]}`, api.CodeInvalidArgument)
+	f.rejects(ident(SH, RoleIssuer), "TransferBatch", `{"items":[]}`, api.CodeForbidden)
 }
 
 func TestBatchCapUsesOverlay(t *testing.T) {
@@ -427,15 +367,15 @@ func TestBatchCapUsesOverlay(t *testing.T) {
 	// Two credits of 6,000 to class-IV alice in one batch: the second must
 	// see the first (cap 10,000) although GetState/range queries do not.
 	txID := fmt.Sprintf("%064x", 4242)
-	items := []token.TransferRequest{
+	items := []api.TransferRequest{
 		{PaymentID: "c0", From: "sh-reserve", To: "alice", Amount: y("6000"), Inputs: []string{f.shOut}},
 		{PaymentID: "c1", From: "sh-reserve", To: "alice", Amount: y("6000"), Inputs: []string{txID + ".1"}},
 		{PaymentID: "c2", From: "sh-reserve", To: "alice", Amount: y("4000"), Inputs: []string{txID + ".1"}},
 	}
-	r := f.invoke(memstub.Tx{ID: txID, Creator: ident(SH, RoleOperator), Fn: "token:TransferBatch", Args: []string{reqArg(token.BatchRequest{Items: items})}})
-	var res BatchResult
+	r := f.invoke(memstub.Tx{ID: txID, Creator: ident(SH, RoleOperator), Fn: "token:TransferBatch", Args: []string{reqArg(api.BatchRequest{Items: items})}})
+	var res api.BatchResult
 	_ = json.Unmarshal(r.Payload, &res)
-	if !r.OK() || !res.Results[0].OK || res.Results[1].Code != token.CodeBalanceCapExceeded || !res.Results[2].OK {
+	if !r.OK() || !res.Results[0].OK || res.Results[1].Code != api.CodeBalanceCapExceeded || !res.Results[2].OK {
 		t.Fatalf("results %s %s", r.Message, r.Payload)
 	}
 	if f.balance("alice") != "10000.00" {
@@ -447,14 +387,15 @@ func TestStatementAndPagination(t *testing.T) {
 	f := newFixture(t)
 	o := f.shOut
 	for i := 0; i < 5; i++ {
-		p := f.pay(SH, token.TransferRequest{PaymentID: fmt.Sprintf("s%d", i), From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{o}})
+		p := f.pay(SH, api.TransferRequest{PaymentID: fmt.Sprintf("s%d", i), From: "sh-reserve", To: "m1", Amount: y("1"), Inputs: []string{o}})
 		o = p.ChangeOutputs[0]
 	}
 	// Transactions are one second apart starting at day0; the fixture used
-	// 6, so the payments are at day0+6s .. day0+10s.
-	var page StatementPage
-	from, to := day0.Add(7e9).Format("2006-01-02T15:04:05Z07:00"), day0.Add(10e9).Format("2006-01-02T15:04:05Z07:00")
-	f.query(ident(SH, RoleOperator), "Statement", &page, "m1", from, to, "2", "")
+	// 7 (gov:Init, five accounts, a mint), so the payments are at day0+7s ..
+	// day0+11s.
+	var page api.StatementPage
+	from, to := day0.Add(8e9), day0.Add(11e9)
+	f.query(ident(SH, RoleOperator), "Statement", &page, api.StatementRequest{Account: "m1", From: from, To: to, PageSize: 2})
 	var refs []string
 	for {
 		for _, e := range page.Entries {
@@ -463,21 +404,21 @@ func TestStatementAndPagination(t *testing.T) {
 		if page.Bookmark == "" {
 			break
 		}
-		f.query(ident(SH, RoleOperator), "Statement", &page, "m1", from, to, "2", page.Bookmark)
+		f.query(ident(SH, RoleOperator), "Statement", &page, api.StatementRequest{Account: "m1", From: from, To: to, PageSize: 2, Bookmark: page.Bookmark})
 	}
 	if strings.Join(refs, ",") != "s1/credit,s2/credit,s3/credit" {
 		t.Fatalf("statement %v", refs)
 	}
-	if r := f.call(ident(SH, RoleOperator), "Statement", "m1", "yesterday", to, "", ""); codeOf(r.Message) != token.CodeInvalidArgument {
+	if r := f.call(ident(SH, RoleOperator), "Statement", `{"account":"m1","from":"yesterday","to":"2025-01-01T00:00:00Z"}`); codeOf(r.Message) != api.CodeInvalidArgument {
 		t.Fatalf("bad from: %s", r.Message)
 	}
-	if r := f.call(ident(SH, RoleOperator), "ListOutputs", "m1", "0", ""); codeOf(r.Message) != token.CodeInvalidArgument {
+	if r := f.call(ident(SH, RoleOperator), "ListOutputs", api.ListOutputsRequest{Account: "m1", PageSize: -1}); codeOf(r.Message) != api.CodeInvalidArgument {
 		t.Fatalf("bad page size: %s", r.Message)
 	}
-	var outs OutputPage
-	f.query(ident(SH, RoleOperator), "ListOutputs", &outs, "m1", "3", "")
+	var outs api.OutputPage
+	f.query(ident(SH, RoleOperator), "ListOutputs", &outs, api.ListOutputsRequest{Account: "m1", PageSize: 3})
 	n := len(outs.Outputs)
-	f.query(ident(SH, RoleOperator), "ListOutputs", &outs, "m1", "3", outs.Bookmark)
+	f.query(ident(SH, RoleOperator), "ListOutputs", &outs, api.ListOutputsRequest{Account: "m1", PageSize: 3, Bookmark: outs.Bookmark})
 	if n+len(outs.Outputs) != 5 || outs.Bookmark != "" {
 		t.Fatalf("pages %d + %d, bookmark %q", n, len(outs.Outputs), outs.Bookmark)
 	}
@@ -498,11 +439,11 @@ func TestPolicySetOnlyOnCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := f.ok(ident(SH, RoleIssuer), "Mint", token.MintRequest{MintID: "again", Account: "sh-reserve", Amount: y("5"), ReserveRef: "dep"}, nil)
+	r := f.ok(ident(SH, RoleIssuer), "Mint", api.MintRequest{MintID: "again", Account: "sh-reserve", Amount: y("5"), ReserveRef: "dep"}, nil)
 	if _, written := r.Stub.ValidationParameterWritten(supplyKey); written {
 		t.Error("a second mint rewrote the supply key's policy")
 	}
-	var m token.Mint
+	var m api.MintRecord
 	if err := json.Unmarshal(r.Payload, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +451,7 @@ func TestPolicySetOnlyOnCreate(t *testing.T) {
 	if _, written := r.Stub.ValidationParameterWritten(outKey); !written {
 		t.Error("a new output got no policy")
 	}
-	r = f.ok(ident(SH, RoleCompliance), "Freeze", token.FreezeRequest{ID: "alice", Reason: "check"}, nil)
+	r = f.ok(ident(SH, RoleCompliance), "Freeze", api.FreezeRequest{ID: "alice", Reason: "check"}, nil)
 	if _, written := r.Stub.ValidationParameterWritten(acctKey); written {
 		t.Error("freezing rewrote the account's policy")
 	}

@@ -10,8 +10,9 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/yangtze-delta/settlement/chaincode/internal/memstub"
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/govcc"
+	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
 
 const (
@@ -27,16 +28,24 @@ var day0 = time.Date(2025, 6, 2, 1, 0, 0, 0, time.UTC)
 // otherwise.
 var identities = map[string]*memstub.Identity{}
 
-func ident(msp, role string) *memstub.Identity {
-	k := msp + "/" + role
+// Roles, as the tests name them.
+const (
+	RoleOperator   = api.RoleOperator
+	RoleCompliance = api.RoleCompliance
+	RoleIssuer     = api.RoleIssuer
+	RoleAuditor    = api.RoleAuditor
+)
+
+func ident(msp string, role api.Role) *memstub.Identity {
+	k := msp + "/" + string(role)
 	if id, ok := identities[k]; ok {
 		return id
 	}
 	attrs := map[string]string{}
 	if role != "" {
-		attrs["role"] = role
+		attrs["role"] = string(role)
 	}
-	id := memstub.MustIdentity(msp, role+"@"+msp, attrs)
+	id := memstub.MustIdentity(msp, string(role)+"@"+msp, attrs)
 	identities[k] = id
 	return id
 }
@@ -51,15 +60,16 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	c, err := New(DefaultConfig())
+	cc, err := contractapi.NewChaincode(govcc.New(), New())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cc, err := contractapi.NewChaincode(c)
-	if err != nil {
-		tb.Fatal(err)
+	e := &env{tb: tb, l: memstub.NewLedger(day0), cc: cc}
+	r := e.invoke(memstub.Tx{Creator: ident(SH, api.RoleAdmin), Fn: "gov:Init", Args: []string{reqArg(govcc.DefaultConfig())}})
+	if !r.OK() {
+		tb.Fatalf("gov:Init: %s", r.Message)
 	}
-	return &env{tb: tb, l: memstub.NewLedger(day0), cc: cc}
+	return e
 }
 
 func reqArg(req any) string {
@@ -75,16 +85,20 @@ func reqArg(req any) string {
 
 func (e *env) invoke(tx memstub.Tx) memstub.Result { return e.l.Invoke(e.cc, tx) }
 
-// call invokes "token:fn" as who.
-func (e *env) call(who *memstub.Identity, fn string, args ...string) memstub.Result {
-	return e.invoke(memstub.Tx{Creator: who, Fn: Name + ":" + fn, Args: args})
+// call invokes "token:fn" as who with one request (a JSON string, or a
+// value to encode; nil means "{}").
+func (e *env) call(who *memstub.Identity, fn string, req any) memstub.Result {
+	if req == nil {
+		req = "{}"
+	}
+	return e.invoke(memstub.Tx{Creator: who, Fn: api.ContractToken + ":" + fn, Args: []string{reqArg(req)}})
 }
 
 // ok invokes and fails the test unless the call succeeded; it decodes the
 // payload into out if out is not nil.
 func (e *env) ok(who *memstub.Identity, fn string, req any, out any) memstub.Result {
 	e.tb.Helper()
-	r := e.call(who, fn, reqArg(req))
+	r := e.call(who, fn, req)
 	if !r.OK() {
 		e.tb.Fatalf("%s failed: %s", fn, r.Message)
 	}
@@ -96,10 +110,10 @@ func (e *env) ok(who *memstub.Identity, fn string, req any, out any) memstub.Res
 	return r
 }
 
-// query invokes an evaluate function with plain string arguments.
-func (e *env) query(who *memstub.Identity, fn string, out any, args ...string) {
+// query invokes an evaluate function.
+func (e *env) query(who *memstub.Identity, fn string, out any, req any) {
 	e.tb.Helper()
-	r := e.call(who, fn, args...)
+	r := e.call(who, fn, req)
 	if !r.OK() {
 		e.tb.Fatalf("%s failed: %s", fn, r.Message)
 	}
@@ -110,19 +124,19 @@ func (e *env) query(who *memstub.Identity, fn string, out any, args ...string) {
 
 // codeOf reads the leading code of a Fabric error message, as the gateway
 // does.
-func codeOf(msg string) token.Code {
+func codeOf(msg string) api.Code {
 	i := strings.Index(msg, ": ")
 	if i < 0 {
 		return ""
 	}
-	return token.Code(msg[:i])
+	return api.Code(msg[:i])
 }
 
 // rejects asserts the call fails with code and leaves state unchanged.
-func (e *env) rejects(who *memstub.Identity, fn string, req any, code token.Code) {
+func (e *env) rejects(who *memstub.Identity, fn string, req any, code api.Code) {
 	e.tb.Helper()
 	before := e.l.Snapshot()
-	r := e.call(who, fn, reqArg(req))
+	r := e.call(who, fn, req)
 	if r.OK() {
 		e.tb.Fatalf("%s succeeded, want %s", fn, code)
 	}
@@ -134,11 +148,11 @@ func (e *env) rejects(who *memstub.Identity, fn string, req any, code token.Code
 	}
 }
 
-func (e *env) open(msp, id string, kind token.Kind, tier string) {
+func (e *env) open(msp, id string, kind api.Kind, tier string) {
 	e.tb.Helper()
 	r := e.invoke(memstub.Tx{Creator: ident(msp, RoleOperator), Fn: "token:OpenAccount",
-		Args:      []string{reqArg(token.OpenAccountRequest{ID: id, Kind: kind, Tier: tier})},
-		Transient: map[string][]byte{TransientCustomerRef: []byte("ref-" + id), TransientSalt: []byte("s")}})
+		Args:      []string{reqArg(api.OpenAccountRequest{ID: id, Kind: kind, Tier: tier})},
+		Transient: map[string][]byte{api.TransientCustomerRef: []byte("ref-" + id), api.TransientSalt: []byte("s")}})
 	if !r.OK() {
 		e.tb.Fatalf("open %s: %s", id, r.Message)
 	}
@@ -148,23 +162,23 @@ func (e *env) open(msp, id string, kind token.Kind, tier string) {
 func (e *env) mint(account, amount string) string {
 	e.tb.Helper()
 	e.mints++
-	var m token.Mint
+	var m api.MintRecord
 	e.ok(ident(SH, RoleIssuer), "Mint", fmt.Sprintf(`{"mintId":"mint-%d","account":%q,"amount":%q,"reserveRef":"ref"}`, e.mints, account, amount), &m)
 	return m.Output
 }
 
 // pay transfers and returns the payment.
-func (e *env) pay(msp string, r token.TransferRequest) token.Payment {
+func (e *env) pay(msp string, r api.TransferRequest) api.Payment {
 	e.tb.Helper()
-	var p token.Payment
+	var p api.Payment
 	e.ok(ident(msp, RoleOperator), "Transfer", r, &p)
 	return p
 }
 
 func (e *env) balance(account string) string {
 	e.tb.Helper()
-	var b Balance
-	e.query(ident(SH, RoleAuditor), "GetBalance", &b, account)
+	var b api.Balance
+	e.query(ident(SH, RoleAuditor), "GetBalance", &b, api.AccountRequest{ID: account})
 	return b.Balance.String()
 }
 
@@ -178,10 +192,10 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	e := newEnv(tb)
-	e.open(SH, "sh-reserve", token.KindReserve, "")
-	e.open(JS, "js-reserve", token.KindReserve, "")
-	e.open(SH, "alice", token.KindCustomer, token.TierClassIV)
-	e.open(SH, "m1", token.KindMerchant, "")
-	e.open(JS, "bob", token.KindCustomer, token.TierClassII)
+	e.open(SH, "sh-reserve", api.KindReserve, "")
+	e.open(JS, "js-reserve", api.KindReserve, "")
+	e.open(SH, "alice", api.KindCustomer, api.TierClassIV)
+	e.open(SH, "m1", api.KindMerchant, "")
+	e.open(JS, "bob", api.KindCustomer, api.TierClassII)
 	return &fixture{env: e, shOut: e.mint("sh-reserve", "1000000")}
 }

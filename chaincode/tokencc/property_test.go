@@ -3,11 +3,11 @@ package tokencc
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/yangtze-delta/settlement/api"
 	"math/rand"
 	"testing"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 // TestPropertySupplyEqualsOutputs runs random mints, transfers and
@@ -18,21 +18,21 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 	e := newEnv(t)
 	accounts := []struct {
 		id, msp string
-		kind    token.Kind
+		kind    api.Kind
 		tier    string
 	}{
-		{"r-sh", SH, token.KindReserve, ""}, {"r-js", JS, token.KindReserve, ""},
-		{"c-sh", SH, token.KindCustomer, token.TierClassIV}, {"c-js", JS, token.KindCustomer, token.TierClassII},
-		{"m-zj", ZJ, token.KindMerchant, ""}, {"f-ah", AH, token.KindFiscal, ""},
+		{"r-sh", SH, api.KindReserve, ""}, {"r-js", JS, api.KindReserve, ""},
+		{"c-sh", SH, api.KindCustomer, api.TierClassIV}, {"c-js", JS, api.KindCustomer, api.TierClassII},
+		{"m-zj", ZJ, api.KindMerchant, ""}, {"f-ah", AH, api.KindFiscal, ""},
 	}
 	owner := map[string]string{}
 	for _, a := range accounts {
 		e.open(a.msp, a.id, a.kind, a.tier)
 		owner[a.id] = a.msp
 	}
-	outputs := func(acct string) []token.Output {
-		var p OutputPage
-		e.query(ident(AH, RoleAuditor), "ListOutputs", &p, acct, "1000", "")
+	outputs := func(acct string) []api.Output {
+		var p api.OutputPage
+		e.query(ident(AH, RoleAuditor), "ListOutputs", &p, api.ListOutputsRequest{Account: acct, PageSize: 1000})
 		return p.Outputs
 	}
 	pick := func(acct string) ([]string, money.Amount) {
@@ -62,7 +62,7 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 		switch op := rng.Intn(10); {
 		case op < 2:
 			acct := []string{"r-sh", "r-js", "m-zj"}[rng.Intn(3)]
-			r := e.call(ident(JS, RoleIssuer), "Mint", reqArg(token.MintRequest{MintID: fmt.Sprintf("m%d", step), Account: acct,
+			r := e.call(ident(JS, RoleIssuer), "Mint", (api.MintRequest{MintID: fmt.Sprintf("m%d", step), Account: acct,
 				Amount: money.Amount(rng.Int63n(10_000_000) + 1), ReserveRef: "ref"}))
 			ok = r.OK()
 		case op < 3:
@@ -71,7 +71,7 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 			if len(ids) == 0 {
 				continue
 			}
-			r := e.call(ident(owner[acct], RoleOperator), "Redeem", reqArg(token.RedeemRequest{RedeemID: fmt.Sprintf("r%d", step), Account: acct,
+			r := e.call(ident(owner[acct], RoleOperator), "Redeem", (api.RedeemRequest{RedeemID: fmt.Sprintf("r%d", step), Account: acct,
 				Amount: amount(total), Inputs: ids}))
 			ok = r.OK()
 		default:
@@ -81,7 +81,7 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 			if len(ids) == 0 {
 				continue
 			}
-			tr := token.TransferRequest{PaymentID: fmt.Sprintf("p%d", rng.Intn(500)), From: from.id, To: to.id,
+			tr := api.TransferRequest{PaymentID: fmt.Sprintf("p%d", rng.Intn(500)), From: from.id, To: to.id,
 				Amount: amount(total), Inputs: ids, ChangeSplit: rng.Intn(4)}
 			who := ident(from.msp, RoleOperator)
 			if rng.Intn(10) == 0 {
@@ -89,15 +89,15 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 			}
 			var r = e.call(who, "Transfer", reqArg(tr))
 			if rng.Intn(4) == 0 {
-				r = e.call(who, "TransferBatch", reqArg(token.BatchRequest{Items: []token.TransferRequest{tr, tr}}))
+				r = e.call(who, "TransferBatch", (api.BatchRequest{Items: []api.TransferRequest{tr, tr}}))
 			}
 			ok = r.OK()
 		}
 		if ok {
 			settled++
 		}
-		var audit SupplyAudit
-		e.query(ident(AH, RoleAuditor), "AuditSupply", &audit)
+		var audit api.SupplyAudit
+		e.query(ident(AH, RoleAuditor), "AuditSupply", &audit, nil)
 		if !audit.Balanced {
 			t.Fatalf("step %d: supply %s != outputs %s", step, audit.Supply, audit.OutputsTotal)
 		}
@@ -113,6 +113,6 @@ func TestPropertySupplyEqualsOutputs(t *testing.T) {
 		t.Fatalf("only %d operations settled; the generator is too hostile", settled)
 	}
 	var b json.RawMessage
-	e.query(ident(AH, RoleAuditor), "AuditSupply", &b)
+	e.query(ident(AH, RoleAuditor), "AuditSupply", &b, nil)
 	t.Logf("%d operations settled; final audit %s", settled, b)
 }

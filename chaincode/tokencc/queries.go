@@ -2,130 +2,54 @@ package tokencc
 
 import (
 	"encoding/json"
-	"strconv"
-	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 )
-
-// Page sizes of paginated queries.
-const (
-	DefaultPageSize = 100
-	MaxPageSize     = 1000
-)
-
-// Balance is GetBalance's answer.
-type Balance struct {
-	Account string       `json:"account"`
-	Balance money.Amount `json:"balance"`
-}
-
-// OutputPage is ListOutputs' answer. An empty bookmark means no more pages.
-type OutputPage struct {
-	Outputs  []token.Output `json:"outputs"`
-	Bookmark string         `json:"bookmark"`
-}
-
-// StatementPage is Statement's answer. An empty bookmark means no more pages.
-type StatementPage struct {
-	Entries  []token.StatementEntry `json:"entries"`
-	Bookmark string                 `json:"bookmark"`
-}
-
-// SupplyAudit is AuditSupply's answer.
-type SupplyAudit struct {
-	Supply       money.Amount `json:"supply"`
-	OutputsTotal money.Amount `json:"outputsTotal"`
-	Outputs      int          `json:"outputs"`
-	Balanced     bool         `json:"balanced"`
-}
-
-// read runs an evaluate-only function: authorize, then body. No event.
-func (c *Contract) read(ctx contractapi.TransactionContextInterface, fn string, body func(s *txState, g grant) (any, error)) (string, error) {
-	g, err := c.authorize(ctx, fn)
-	if err != nil {
-		return "", err
-	}
-	s, err := newTxState(ctx.GetStub(), c.pol)
-	if err != nil {
-		return "", err
-	}
-	res, err := body(s, g)
-	if err != nil {
-		return "", err
-	}
-	return encode(res)
-}
-
-// readAccount loads an account the caller may read.
-func readAccount(s *txState, g grant, id string) (token.Account, error) {
-	a, err := s.account(id)
-	if err != nil {
-		return a, err
-	}
-	return a, g.owns(a.OwnerMSP)
-}
 
 // GetAccount returns an account record.
-func (c *Contract) GetAccount(ctx contractapi.TransactionContextInterface, id string) (string, error) {
-	return c.read(ctx, "GetAccount", func(s *txState, g grant) (any, error) {
-		return readAccount(s, g, id)
+func (c *Contract) GetAccount(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetAccount, request, func(s *txState, r api.AccountRequest) (api.Account, error) {
+		return s.ownedAccount(r.ID)
 	})
 }
 
 // GetBalance returns the sum of an account's unspent outputs.
-func (c *Contract) GetBalance(ctx contractapi.TransactionContextInterface, account string) (string, error) {
-	return c.read(ctx, "GetBalance", func(s *txState, g grant) (any, error) {
-		if _, err := readAccount(s, g, account); err != nil {
-			return nil, err
+func (c *Contract) GetBalance(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetBalance, request, func(s *txState, r api.AccountRequest) (api.Balance, error) {
+		if _, err := s.ownedAccount(r.ID); err != nil {
+			return api.Balance{}, err
 		}
-		b, err := s.balance(account)
+		b, err := s.balance(r.ID)
 		if err != nil {
-			return nil, err
+			return api.Balance{}, err
 		}
-		return Balance{Account: account, Balance: b}, nil
+		return api.Balance{Account: r.ID, Balance: b}, nil
 	})
 }
 
-func pageSize(s string) (int32, error) {
-	if s == "" {
-		return DefaultPageSize, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxPageSize {
-		return 0, token.Errorf(token.CodeInvalidArgument, "pageSize must be 1 to %d", MaxPageSize)
-	}
-	return int32(n), nil
-}
-
 // ListOutputs pages through an account's unspent outputs in key order.
-// pageSize is a decimal string ("" = 100); bookmark is "" for the first page.
-func (c *Contract) ListOutputs(ctx contractapi.TransactionContextInterface, account, size, bookmark string) (string, error) {
-	return c.read(ctx, "ListOutputs", func(s *txState, g grant) (any, error) {
-		if _, err := readAccount(s, g, account); err != nil {
-			return nil, err
+func (c *Contract) ListOutputs(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.ListOutputs, request, func(s *txState, r api.ListOutputsRequest) (api.OutputPage, error) {
+		if _, err := s.ownedAccount(r.Account); err != nil {
+			return api.OutputPage{}, err
 		}
-		n, err := pageSize(size)
+		it, md, err := s.stub.GetStateByPartialCompositeKeyWithPagination(nsOutput, []string{r.Account}, int32(api.PageSize(r.PageSize)), r.Bookmark)
 		if err != nil {
-			return nil, err
-		}
-		it, md, err := s.stub.GetStateByPartialCompositeKeyWithPagination(nsOutput, []string{account}, n, bookmark)
-		if err != nil {
-			return nil, token.Errorf(token.CodeInvalidArgument, "query outputs: %v", err)
+			return api.OutputPage{}, api.Errorf(api.CodeInvalidArgument, "query outputs: %v", err)
 		}
 		defer it.Close()
-		page := OutputPage{Outputs: []token.Output{}, Bookmark: md.GetBookmark()}
+		page := api.OutputPage{Outputs: []api.Output{}, Bookmark: md.GetBookmark()}
 		for it.HasNext() {
 			kv, err := it.Next()
 			if err != nil {
-				return nil, token.Internal(err, "query outputs")
+				return api.OutputPage{}, api.Internal(err, "query outputs")
 			}
-			var o token.Output
+			var o api.Output
 			if err := json.Unmarshal(kv.Value, &o); err != nil {
-				return nil, token.Internal(err, "decode output")
+				return api.OutputPage{}, api.Internal(err, "decode output")
 			}
 			page.Outputs = append(page.Outputs, o)
 		}
@@ -135,72 +59,59 @@ func (c *Contract) ListOutputs(ctx contractapi.TransactionContextInterface, acco
 
 // GetPayment returns a payment record; payer's and payee's provinces and
 // auditors may read it.
-func (c *Contract) GetPayment(ctx contractapi.TransactionContextInterface, paymentID string) (string, error) {
-	return c.read(ctx, "GetPayment", func(s *txState, g grant) (any, error) {
-		if err := token.ValidateID("paymentId", paymentID, token.MaxPaymentIDLen); err != nil {
-			return nil, err
-		}
-		k, err := s.key(nsPayment, paymentID)
+func (c *Contract) GetPayment(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetPayment, request, func(s *txState, r api.PaymentRequest) (api.Payment, error) {
+		k, err := s.key(nsPayment, r.PaymentID)
 		if err != nil {
-			return nil, err
+			return api.Payment{}, err
 		}
-		var p token.Payment
+		var p api.Payment
 		ok, err := s.getJSON(k, &p)
 		if err != nil {
-			return nil, err
+			return api.Payment{}, err
 		}
 		if !ok {
-			return nil, token.Errorf(token.CodeNotFound, "payment %s", paymentID)
+			return api.Payment{}, api.Errorf(api.CodeNotFound, "payment %s", r.PaymentID)
 		}
-		if err := g.owns(p.FromMSP, p.ToMSP); err != nil {
-			return nil, err
+		if err := s.call.Covers(p.FromMSP, p.ToMSP); err != nil {
+			return api.Payment{}, err
 		}
 		return p, nil
 	})
 }
 
 // Statement pages through an account's statement entries with timestamps
-// in [from, to) (RFC 3339). pageSize is a decimal string ("" = 100).
-func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, account, from, to, size, bookmark string) (string, error) {
-	return c.read(ctx, "Statement", func(s *txState, g grant) (any, error) {
-		if _, err := readAccount(s, g, account); err != nil {
-			return nil, err
+// in [from, to).
+func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.Statement, request, func(s *txState, r api.StatementRequest) (api.StatementPage, error) {
+		if _, err := s.ownedAccount(r.Account); err != nil {
+			return api.StatementPage{}, err
 		}
-		n, err := pageSize(size)
-		if err != nil {
-			return nil, err
-		}
-		fromT, err := time.Parse(time.RFC3339Nano, from)
-		if err != nil {
-			return nil, token.Errorf(token.CodeInvalidArgument, "from is not an RFC 3339 time: %q", from)
-		}
-		toT, err := time.Parse(time.RFC3339Nano, to)
-		if err != nil {
-			return nil, token.Errorf(token.CodeInvalidArgument, "to is not an RFC 3339 time: %q", to)
-		}
-		fromK, toK := fromT.UTC().Format(stmtTimeLayout), toT.UTC().Format(stmtTimeLayout)
+		fromK, toK := r.From.UTC().Format(stmtTimeLayout), r.To.UTC().Format(stmtTimeLayout)
+		bookmark := r.Bookmark
 		if bookmark == "" {
 			// Start the scan at the first key at or after from: the peer
 			// takes a bookmark as the next start key. Entries are also
 			// filtered below, so correctness does not depend on it.
-			if bookmark, err = s.key(nsStmt, account, fromK); err != nil {
-				return nil, err
+			var err error
+			if bookmark, err = s.key(nsStmt, r.Account, fromK); err != nil {
+				return api.StatementPage{}, err
 			}
 		}
-		it, md, err := s.stub.GetStateByPartialCompositeKeyWithPagination(nsStmt, []string{account}, n, bookmark)
+		it, md, err := s.stub.GetStateByPartialCompositeKeyWithPagination(nsStmt, []string{r.Account}, int32(api.PageSize(r.PageSize)), bookmark)
 		if err != nil {
-			return nil, token.Errorf(token.CodeInvalidArgument, "query statement: %v", err)
+			return api.StatementPage{}, api.Errorf(api.CodeInvalidArgument, "query statement: %v", err)
 		}
 		defer it.Close()
-		page := StatementPage{Entries: []token.StatementEntry{}, Bookmark: md.GetBookmark()}
+		page := api.StatementPage{Entries: []api.StatementEntry{}, Bookmark: md.GetBookmark()}
 		for it.HasNext() {
 			kv, err := it.Next()
 			if err != nil {
-				return nil, token.Internal(err, "query statement")
+				return api.StatementPage{}, api.Internal(err, "query statement")
 			}
 			_, attrs, err := s.stub.SplitCompositeKey(kv.Key)
 			if err != nil || len(attrs) != 4 {
-				return nil, token.Errorf(token.CodeInternal, "malformed statement key")
+				return api.StatementPage{}, api.Errorf(api.CodeInternal, "malformed statement key")
 			}
 			if attrs[1] < fromK {
 				continue
@@ -209,9 +120,9 @@ func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, accoun
 				page.Bookmark = ""
 				break
 			}
-			var e token.StatementEntry
+			var e api.StatementEntry
 			if err := json.Unmarshal(kv.Value, &e); err != nil {
-				return nil, token.Internal(err, "decode statement entry")
+				return api.StatementPage{}, api.Internal(err, "decode statement entry")
 			}
 			page.Entries = append(page.Entries, e)
 		}
@@ -220,8 +131,8 @@ func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, accoun
 }
 
 // GetSupply returns the supply record (total tokens in circulation).
-func (c *Contract) GetSupply(ctx contractapi.TransactionContextInterface) (string, error) {
-	return c.read(ctx, "GetSupply", func(s *txState, g grant) (any, error) {
+func (c *Contract) GetSupply(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetSupply, request, func(s *txState, _ api.Empty) (api.Supply, error) {
 		_, sup, err := s.supply()
 		return sup, err
 	})
@@ -229,29 +140,29 @@ func (c *Contract) GetSupply(ctx contractapi.TransactionContextInterface) (strin
 
 // AuditSupply sums every unspent output and compares it with the supply
 // record. It scans the whole output namespace: use off-peak.
-func (c *Contract) AuditSupply(ctx contractapi.TransactionContextInterface) (string, error) {
-	return c.read(ctx, "AuditSupply", func(s *txState, g grant) (any, error) {
+func (c *Contract) AuditSupply(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.AuditSupply, request, func(s *txState, _ api.Empty) (api.SupplyAudit, error) {
 		_, sup, err := s.supply()
 		if err != nil {
-			return nil, err
+			return api.SupplyAudit{}, err
 		}
 		it, err := s.stub.GetStateByPartialCompositeKey(nsOutput, nil)
 		if err != nil {
-			return nil, token.Internal(err, "query outputs")
+			return api.SupplyAudit{}, api.Internal(err, "query outputs")
 		}
 		defer it.Close()
-		a := SupplyAudit{Supply: sup.Total}
+		a := api.SupplyAudit{Supply: sup.Total}
 		for it.HasNext() {
 			kv, err := it.Next()
 			if err != nil {
-				return nil, token.Internal(err, "query outputs")
+				return api.SupplyAudit{}, api.Internal(err, "query outputs")
 			}
-			var o token.Output
+			var o api.Output
 			if err := json.Unmarshal(kv.Value, &o); err != nil {
-				return nil, token.Internal(err, "decode output")
+				return api.SupplyAudit{}, api.Internal(err, "decode output")
 			}
 			if a.OutputsTotal, err = money.Add(a.OutputsTotal, o.Amount); err != nil {
-				return nil, token.Internal(err, "sum outputs")
+				return api.SupplyAudit{}, api.Internal(err, "sum outputs")
 			}
 			a.Outputs++
 		}

@@ -6,8 +6,10 @@ import (
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/dispatch"
 	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 // txState is one transaction's access to the world state. Fabric's
@@ -17,8 +19,8 @@ import (
 // Writes go to the stub immediately, in program order; the overlay map is
 // only ever looked up by key, never iterated.
 type txState struct {
+	call    *dispatch.Call
 	stub    shim.ChaincodeStubInterface
-	pol     policies
 	tx      *token.Tx
 	overlay map[string][]byte // nil value: deleted in this tx
 	// created marks output keys created in this tx; pending sums, per
@@ -31,25 +33,20 @@ type txState struct {
 	// their endorsement policy is already set and is not written again.
 	committed map[string]bool
 	seq       int // statement entry counter
-	events    []Event
 }
 
-func newTxState(stub shim.ChaincodeStubInterface, pol policies) (*txState, error) {
-	ts, err := stub.GetTxTimestamp()
-	if err != nil {
-		return nil, token.Internal(err, "read transaction timestamp")
-	}
+func newTxState(c *dispatch.Call) *txState {
 	return &txState{
-		stub: stub, pol: pol, tx: token.NewTx(stub.GetTxID(), ts.AsTime()),
+		call: c, stub: c.Stub, tx: token.NewTx(c.TxID, c.Time),
 		overlay: map[string][]byte{}, created: map[string]bool{}, pending: map[string]money.Amount{},
 		committed: map[string]bool{},
-	}, nil
+	}
 }
 
 func (s *txState) key(ns string, attrs ...string) (string, error) {
 	k, err := s.stub.CreateCompositeKey(ns, attrs)
 	if err != nil {
-		return "", token.Errorf(token.CodeInvalidArgument, "bad key attribute: %v", err)
+		return "", api.Errorf(api.CodeInvalidArgument, "bad key attribute: %v", err)
 	}
 	return k, nil
 }
@@ -60,7 +57,7 @@ func (s *txState) get(key string) ([]byte, error) {
 	}
 	v, err := s.stub.GetState(key)
 	if err != nil {
-		return nil, token.Internal(err, "read state")
+		return nil, api.Internal(err, "read state")
 	}
 	if v != nil {
 		s.committed[key] = true
@@ -75,7 +72,7 @@ func (s *txState) getJSON(key string, v any) (bool, error) {
 		return false, err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return false, token.Internal(err, "decode state")
+		return false, api.Internal(err, "decode state")
 	}
 	return true, nil
 }
@@ -90,14 +87,14 @@ func (s *txState) getJSON(key string, v any) (bool, error) {
 func (s *txState) putJSON(key string, v any, ep []byte) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return token.Internal(err, "encode state")
+		return api.Internal(err, "encode state")
 	}
 	if err := s.stub.PutState(key, b); err != nil {
-		return token.Internal(err, "write state")
+		return api.Internal(err, "write state")
 	}
 	if ep != nil && !s.committed[key] {
 		if err := s.stub.SetStateValidationParameter(key, ep); err != nil {
-			return token.Internal(err, "set key endorsement policy")
+			return api.Internal(err, "set key endorsement policy")
 		}
 	}
 	s.overlay[key] = b
@@ -106,40 +103,40 @@ func (s *txState) putJSON(key string, v any, ep []byte) error {
 
 func (s *txState) del(key string) error {
 	if err := s.stub.DelState(key); err != nil {
-		return token.Internal(err, "delete state")
+		return api.Internal(err, "delete state")
 	}
 	s.overlay[key] = nil
 	return nil
 }
 
 func (s *txState) ownerPolicy(msp string) ([]byte, error) {
-	ep, ok := s.pol.owner[msp]
-	if !ok {
-		return nil, token.Errorf(token.CodeInternal, "no endorsement policy for MSP %s", msp)
+	ep, err := s.call.Policies.Owner(msp)
+	if err != nil {
+		return nil, api.Internal(err, "owner policy")
 	}
 	return ep, nil
 }
 
-func (s *txState) account(id string) (token.Account, error) {
-	if err := token.ValidateID("account id", id, token.MaxIDLen); err != nil {
-		return token.Account{}, err
+func (s *txState) account(id string) (api.Account, error) {
+	if err := api.ValidateID("account id", id, api.MaxIDLen); err != nil {
+		return api.Account{}, err
 	}
 	k, err := s.key(nsAccount, id)
 	if err != nil {
-		return token.Account{}, err
+		return api.Account{}, err
 	}
-	var a token.Account
+	var a api.Account
 	ok, err := s.getJSON(k, &a)
 	if err != nil {
-		return token.Account{}, err
+		return api.Account{}, err
 	}
 	if !ok {
-		return token.Account{}, token.Errorf(token.CodeNotFound, "account %s", id)
+		return api.Account{}, api.Errorf(api.CodeNotFound, "account %s", id)
 	}
 	return a, nil
 }
 
-func (s *txState) putAccount(a token.Account) error {
+func (s *txState) putAccount(a api.Account) error {
 	k, err := s.key(nsAccount, a.ID)
 	if err != nil {
 		return err
@@ -154,14 +151,14 @@ func (s *txState) putAccount(a token.Account) error {
 // inputs resolves output IDs of account: each must be an unspent output of
 // that account. A missing one is INPUT_SPENT if its tombstone exists,
 // INPUT_NOT_OWNED otherwise (it belongs to another account or never existed).
-func (s *txState) inputs(account string, ids []string) ([]token.Output, error) {
-	out := make([]token.Output, 0, len(ids))
+func (s *txState) inputs(account string, ids []string) ([]api.Output, error) {
+	out := make([]api.Output, 0, len(ids))
 	for _, id := range ids {
 		k, err := s.key(nsOutput, account, id)
 		if err != nil {
 			return nil, err
 		}
-		var o token.Output
+		var o api.Output
 		ok, err := s.getJSON(k, &o)
 		if err != nil {
 			return nil, err
@@ -180,9 +177,9 @@ func (s *txState) inputs(account string, ids []string) ([]token.Output, error) {
 			return nil, err
 		}
 		if spent && m.Account == account {
-			return nil, token.Errorf(token.CodeInputSpent, "output %s was spent by transaction %s", id, m.SpentBy)
+			return nil, api.Errorf(api.CodeInputSpent, "output %s was spent by transaction %s", id, m.SpentBy)
 		}
-		return nil, token.Errorf(token.CodeInputNotOwned, "output %s is not an unspent output of account %s", id, account)
+		return nil, api.Errorf(api.CodeInputNotOwned, "output %s is not an unspent output of account %s", id, account)
 	}
 	return out, nil
 }
@@ -236,7 +233,7 @@ func (s *txState) applySpend(sp token.Spend, owners func(account string) string)
 func (s *txState) addPending(account string, a money.Amount) error {
 	d, err := money.Add(s.pending[account], a)
 	if err != nil {
-		return token.Internal(err, "pending balance")
+		return api.Internal(err, "pending balance")
 	}
 	s.pending[account] = d
 	return nil
@@ -248,31 +245,31 @@ func (s *txState) addPending(account string, a money.Amount) error {
 func (s *txState) balance(account string) (money.Amount, error) {
 	it, err := s.stub.GetStateByPartialCompositeKey(nsOutput, []string{account})
 	if err != nil {
-		return 0, token.Internal(err, "query outputs of %s", account)
+		return 0, api.Internal(err, "query outputs of %s", account)
 	}
 	defer it.Close()
 	total := s.pending[account]
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
-			return 0, token.Internal(err, "query outputs of %s", account)
+			return 0, api.Internal(err, "query outputs of %s", account)
 		}
 		if v, ok := s.overlay[kv.Key]; ok && v == nil {
 			continue // spent in this transaction
 		}
-		var o token.Output
+		var o api.Output
 		if err := json.Unmarshal(kv.Value, &o); err != nil {
-			return 0, token.Internal(err, "decode output %s", kv.Key)
+			return 0, api.Internal(err, "decode output %s", kv.Key)
 		}
 		if total, err = money.Add(total, o.Amount); err != nil {
-			return 0, token.Internal(err, "sum outputs of %s", account)
+			return 0, api.Internal(err, "sum outputs of %s", account)
 		}
 	}
 	return total, nil
 }
 
 // statement writes one statement entry under a new key.
-func (s *txState) statement(e token.StatementEntry) error {
+func (s *txState) statement(e api.StatementEntry) error {
 	e.Timestamp, e.TxID, e.Seq = s.tx.Time, s.tx.ID, s.seq
 	s.seq++
 	k, err := s.key(nsStmt, e.Account, s.tx.Time.Format(stmtTimeLayout), s.tx.ID, seqKey(e.Seq))
@@ -291,8 +288,6 @@ func seqKey(n int) string {
 	}
 	return string(b)
 }
-
-func (s *txState) emit(e Event) { s.events = append(s.events, e) }
 
 // now is the transaction time.
 func (s *txState) now() time.Time { return s.tx.Time }

@@ -13,29 +13,29 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/api"
 )
 
 // Code is a stable error code; the HTTP layer maps it to a status and
 // returns it to clients unchanged.
 type Code string
 
-// Codes raised by the chaincode (rendered "CODE: message"), taken from
-// package token so the two cannot drift apart.
+// Codes raised by the chaincode (rendered "CODE: message") are package
+// api's; these aliases keep call sites short.
 const (
-	CodeInvalidArgument    = Code(token.CodeInvalidArgument)
-	CodeNotFound           = Code(token.CodeNotFound)
-	CodeAlreadyExists      = Code(token.CodeAlreadyExists)
-	CodeDuplicatePayment   = Code(token.CodeDuplicatePayment)
-	CodeForbidden          = Code(token.CodeForbidden)
-	CodeAccountFrozen      = Code(token.CodeAccountFrozen)
-	CodeAccountClosed      = Code(token.CodeAccountClosed)
-	CodeInsufficientFunds  = Code(token.CodeInsufficientFunds)
-	CodeInputNotOwned      = Code(token.CodeInputNotOwned)
-	CodeInputSpent         = Code(token.CodeInputSpent)
-	CodeLimitExceeded      = Code(token.CodeLimitExceeded)
-	CodeBalanceCapExceeded = Code(token.CodeBalanceCapExceeded)
-	CodeBatchTooLarge      = Code(token.CodeBatchTooLarge)
+	CodeInvalidArgument    = Code(api.CodeInvalidArgument)
+	CodeNotFound           = Code(api.CodeNotFound)
+	CodeAlreadyExists      = Code(api.CodeAlreadyExists)
+	CodeDuplicatePayment   = Code(api.CodeDuplicatePayment)
+	CodeForbidden          = Code(api.CodeForbidden)
+	CodeInsufficientFunds  = Code(api.CodeInsufficientFunds)
+	CodeInputSpent         = Code(api.CodeInputSpent)
+	CodeBatchTooLarge      = Code(api.CodeBatchTooLarge)
+	CodeAccountFrozen      = Code(api.CodeAccountFrozen)
+	CodeAccountClosed      = Code(api.CodeAccountClosed)
+	CodeInputNotOwned      = Code(api.CodeInputNotOwned)
+	CodeLimitExceeded      = Code(api.CodeLimitExceeded)
+	CodeBalanceCapExceeded = Code(api.CodeBalanceCapExceeded)
 )
 
 // Codes raised by the gateway about Fabric itself.
@@ -63,15 +63,6 @@ const (
 	// CodeInternal: anything else.
 	CodeInternal Code = "INTERNAL"
 )
-
-// chaincodeCodes are the codes the chaincode is known to raise.
-var chaincodeCodes = map[Code]bool{
-	CodeInvalidArgument: true, CodeNotFound: true, CodeAlreadyExists: true,
-	CodeDuplicatePayment: true, CodeForbidden: true, CodeAccountFrozen: true,
-	CodeAccountClosed: true, CodeInsufficientFunds: true, CodeInputNotOwned: true,
-	CodeInputSpent: true, CodeLimitExceeded: true, CodeBalanceCapExceeded: true,
-	CodeBatchTooLarge: true,
-}
 
 // Stage names where an error happened; also the metric label.
 type Stage string
@@ -137,7 +128,7 @@ var ccCodePattern = regexp.MustCompile(`(chaincode response \d+, )?\b([A-Z][A-Z0
 func ParseChaincodeError(text string) (Code, string, bool) {
 	for _, m := range ccCodePattern.FindAllStringSubmatchIndex(text, -1) {
 		code := Code(text[m[4]:m[5]])
-		if chaincodeCodes[code] || m[2] >= 0 {
+		if api.Code(code).Known() || m[2] >= 0 {
 			return code, strings.TrimSpace(text[m[1]:]), true
 		}
 	}

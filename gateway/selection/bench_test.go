@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/gateway/selection"
 )
 

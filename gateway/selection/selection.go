@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
 )
 

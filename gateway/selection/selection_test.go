@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/gateway/selection"
 )
 

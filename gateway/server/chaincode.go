@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/selection"
 )

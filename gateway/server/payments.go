@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 )

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -12,8 +12,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
-	"github.com/yangtze-delta/settlement/chaincode/token"
-	"github.com/yangtze-delta/settlement/chaincode/tokencc"
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -27,8 +26,8 @@ func TestRogueProvince(t *testing.T) {
 	defer cancel()
 
 	shOp, ahOp := as(t, shanghai, "operator"), as(t, anhui, "operator")
-	openAccount(t, shOp, "sh-rogue", token.KindReserve, "")
-	openAccount(t, ahOp, "ah-victim", token.KindReserve, "")
+	openAccount(t, shOp, "sh-rogue", api.KindReserve, "")
+	openAccount(t, ahOp, "ah-victim", api.KindReserve, "")
 	shMint := mint(t, as(t, shanghai, "issuer"), "m-rogue-sh", "sh-rogue", "100.00")
 	ahMint := mint(t, as(t, anhui, "issuer"), "m-rogue-ah", "ah-victim", "100.00")
 
@@ -82,7 +81,7 @@ func TestRogueProvince(t *testing.T) {
 	for account, want := range map[string]string{"sh-rogue": "100.00", "ah-victim": "100.00"} {
 		requireBalance(t, auditor, account, yuan(t, want))
 	}
-	var page tokencc.OutputPage
+	var page api.OutputPage
 	auditor.eval(t, &page, "token:ListOutputs", "sh-rogue", strconv.Itoa(10), "")
 	require.Len(t, page.Outputs, 1)
 	requireBalancedSupply(t)

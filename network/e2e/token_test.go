@@ -11,9 +11,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
-	"github.com/yangtze-delta/settlement/chaincode/money"
-	"github.com/yangtze-delta/settlement/chaincode/token"
-	"github.com/yangtze-delta/settlement/chaincode/tokencc"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -31,16 +30,16 @@ func yuan(t *testing.T, s string) money.Amount {
 	return a
 }
 
-func openAccount(t *testing.T, op *actor, id string, kind token.Kind, tier string) {
+func openAccount(t *testing.T, op *actor, id string, kind api.Kind, tier string) {
 	t.Helper()
-	op.mustSubmit(t, "token:OpenAccount", token.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}, nil,
+	op.mustSubmit(t, "token:OpenAccount", api.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}, nil,
 		client.WithTransient(map[string][]byte{"customerRef": []byte("ref-" + id), "salt": []byte("s")}))
 }
 
-func mint(t *testing.T, iss *actor, id, account, amount string) token.Mint {
+func mint(t *testing.T, iss *actor, id, account, amount string) api.MintRecord {
 	t.Helper()
-	var m token.Mint
-	iss.mustSubmit(t, "token:Mint", token.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id}, &m)
+	var m api.MintRecord
+	iss.mustSubmit(t, "token:Mint", api.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id}, &m)
 	return m
 }
 
@@ -57,16 +56,16 @@ func requireBalance(t *testing.T, a *actor, account string, want money.Amount) {
 
 func balance(t *testing.T, a *actor, account string) money.Amount {
 	t.Helper()
-	var b tokencc.Balance
+	var b api.Balance
 	a.eval(t, &b, "token:GetBalance", account)
 	return b.Balance
 }
 
 // split pays a token amount to payee and leaves the change in n outputs.
-func split(t *testing.T, op *actor, id, from, payee string, inputs []string, n int) token.Payment {
+func split(t *testing.T, op *actor, id, from, payee string, inputs []string, n int) api.Payment {
 	t.Helper()
-	var p token.Payment
-	op.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: id, From: from, To: payee,
+	var p api.Payment
+	op.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: id, From: from, To: payee,
 		Amount: yuan(t, "0.01"), Inputs: inputs, ChangeSplit: n}, &p)
 	require.Len(t, p.ChangeOutputs, n)
 	return p
@@ -74,7 +73,7 @@ func split(t *testing.T, op *actor, id, from, payee string, inputs []string, n i
 
 func requireBalancedSupply(t *testing.T) {
 	t.Helper()
-	var audit tokencc.SupplyAudit
+	var audit api.SupplyAudit
 	as(t, anhui, "auditor").eval(t, &audit, "token:AuditSupply")
 	require.True(t, audit.Balanced, "supply %s, outputs %s", audit.Supply, audit.OutputsTotal)
 }
@@ -84,13 +83,13 @@ func requireBalancedSupply(t *testing.T) {
 func TestTokenLifecycle(t *testing.T) {
 	shOp, jsOp := as(t, shanghai, "operator"), as(t, jiangsu, "operator")
 	shIss := as(t, shanghai, "issuer")
-	openAccount(t, shOp, "sh-reserve", token.KindReserve, "")
-	openAccount(t, jsOp, "js-alice", token.KindCustomer, token.TierClassIV)
-	openAccount(t, jsOp, "js-shop", token.KindMerchant, "")
+	openAccount(t, shOp, "sh-reserve", api.KindReserve, "")
+	openAccount(t, jsOp, "js-alice", api.KindCustomer, api.TierClassIV)
+	openAccount(t, jsOp, "js-shop", api.KindMerchant, "")
 
-	var m token.Mint
+	var m api.MintRecord
 	t.Run("mint needs three provinces", func(t *testing.T) {
-		_, err := shIss.submit("token:Mint", token.MintRequest{MintID: "m-two", Account: "sh-reserve",
+		_, err := shIss.submit("token:Mint", api.MintRequest{MintID: "m-two", Account: "sh-reserve",
 			Amount: yuan(t, "100.00"), ReserveRef: "dep-two"}, client.WithEndorsingOrganizations(shanghai.MSPID, jiangsu.MSPID))
 		requireCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE.String(), err)
 		requireBalance(t, shOp, "sh-reserve", 0)
@@ -100,56 +99,56 @@ func TestTokenLifecycle(t *testing.T) {
 		requireBalancedSupply(t)
 	})
 
-	var pay token.Payment
+	var pay api.Payment
 	t.Run("cross-province payment", func(t *testing.T) {
-		shOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+		shOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1500.00"), Inputs: []string{m.Output}, Purpose: "SALA"}, &pay)
 		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
 		requireBalance(t, shOp, "sh-reserve", yuan(t, "998500.00"))
 	})
 
 	t.Run("duplicate payment ID", func(t *testing.T) {
-		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
-		requireCode(t, string(token.CodeDuplicatePayment), err)
+		requireCode(t, string(api.CodeDuplicatePayment), err)
 		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
 	})
 
 	t.Run("frozen account neither receives nor sends", func(t *testing.T) {
 		comp := as(t, jiangsu, "compliance")
-		comp.mustSubmit(t, "token:Freeze", token.FreezeRequest{ID: "js-alice", Reason: "court order"}, nil)
-		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-frozen-in", From: "sh-reserve", To: "js-alice",
+		comp.mustSubmit(t, "token:Freeze", api.FreezeRequest{ID: "js-alice", Reason: "court order"}, nil)
+		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-frozen-in", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
-		requireCode(t, string(token.CodeAccountFrozen), err)
-		_, err = jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-frozen-out", From: "js-alice", To: "js-shop",
+		requireCode(t, string(api.CodeAccountFrozen), err)
+		_, err = jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-frozen-out", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "1.00"), Inputs: []string{pay.PayeeOutput}})
-		requireCode(t, string(token.CodeAccountFrozen), err)
-		comp.mustSubmit(t, "token:Unfreeze", token.AccountRequest{ID: "js-alice"}, nil)
+		requireCode(t, string(api.CodeAccountFrozen), err)
+		comp.mustSubmit(t, "token:Unfreeze", api.AccountRequest{ID: "js-alice"}, nil)
 	})
 
 	t.Run("tier limits", func(t *testing.T) {
 		// Class IV: at most 2,000 yuan per payment, balance at most 10,000.
-		_, err := shOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-cap", From: "sh-reserve", To: "js-alice",
+		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-cap", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "8500.01"), Inputs: pay.ChangeOutputs})
-		requireCode(t, string(token.CodeBalanceCapExceeded), err)
-		var more token.Payment
-		shOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-2", From: "sh-reserve", To: "js-alice",
+		requireCode(t, string(api.CodeBalanceCapExceeded), err)
+		var more api.Payment
+		shOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-2", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1000.00"), Inputs: pay.ChangeOutputs}, &more)
-		_, err = jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-big", From: "js-alice", To: "js-shop",
+		_, err = jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-big", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "2000.01"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}})
-		requireCode(t, string(token.CodeLimitExceeded), err)
-		jsOp.mustSubmit(t, "token:Transfer", token.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
+		requireCode(t, string(api.CodeLimitExceeded), err)
+		jsOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "2000.00"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}}, nil)
 		requireBalance(t, jsOp, "js-alice", yuan(t, "500.00"))
 	})
 
 	t.Run("another province cannot spend Shanghai's money", func(t *testing.T) {
-		var out tokencc.OutputPage
+		var out api.OutputPage
 		shOp.eval(t, &out, "token:ListOutputs", "sh-reserve", "10", "")
 		require.NotEmpty(t, out.Outputs)
-		_, err := jsOp.submit("token:Transfer", token.TransferRequest{PaymentID: "p-steal", From: "sh-reserve", To: "js-shop",
+		_, err := jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-steal", From: "sh-reserve", To: "js-shop",
 			Amount: yuan(t, "1.00"), Inputs: []string{out.Outputs[0].ID}})
-		requireCode(t, string(token.CodeForbidden), err)
+		requireCode(t, string(api.CodeForbidden), err)
 	})
 	requireBalancedSupply(t)
 }
@@ -195,8 +194,8 @@ func concurrently(n int, fn func(i int) error) *outcome {
 func TestHotAccounts(t *testing.T) {
 	zjOp, zjIss := as(t, zhejiang, "operator"), as(t, zhejiang, "issuer")
 	ahOp := as(t, anhui, "operator")
-	openAccount(t, zjOp, "zj-reserve", token.KindReserve, "")
-	openAccount(t, ahOp, "ah-shop", token.KindMerchant, "")
+	openAccount(t, zjOp, "zj-reserve", api.KindReserve, "")
+	openAccount(t, ahOp, "ah-shop", api.KindMerchant, "")
 	m := mint(t, zjIss, "m-hot", "zj-reserve", "500000.00")
 
 	// 100 outputs for the reserve: two splits of 50.
@@ -207,7 +206,7 @@ func TestHotAccounts(t *testing.T) {
 
 	t.Run("50 concurrent payments out of one reserve account", func(t *testing.T) {
 		o := concurrently(50, func(i int) error {
-			_, err := zjOp.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("hot-out-%d", i),
+			_, err := zjOp.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("hot-out-%d", i),
 				From: "zj-reserve", To: "ah-shop", Amount: yuan(t, "1.00"), Inputs: []string{pool[i]}})
 			return err
 		})
@@ -222,7 +221,7 @@ func TestHotAccounts(t *testing.T) {
 		payers := make([]string, 100)
 		open := concurrently(100, func(i int) error {
 			payers[i] = fmt.Sprintf("zj-payer-%03d", i)
-			_, err := zjOp.submit("token:OpenAccount", token.OpenAccountRequest{ID: payers[i], Kind: token.KindMerchant},
+			_, err := zjOp.submit("token:OpenAccount", api.OpenAccountRequest{ID: payers[i], Kind: api.KindMerchant},
 				client.WithTransient(map[string][]byte{"customerRef": []byte(payers[i])}))
 			return err
 		})
@@ -231,13 +230,13 @@ func TestHotAccounts(t *testing.T) {
 		third := split(t, zjOp, "split-3", "zj-reserve", "ah-shop", pool[50:51], 50)
 		fourth := split(t, zjOp, "split-4", "zj-reserve", "ah-shop", pool[51:52], 50)
 		funds := append(append([]string(nil), third.ChangeOutputs...), fourth.ChangeOutputs...)
-		items := make([]token.TransferRequest, 100)
+		items := make([]api.TransferRequest, 100)
 		for i := range items {
-			items[i] = token.TransferRequest{PaymentID: fmt.Sprintf("fund-%d", i), From: "zj-reserve", To: payers[i],
+			items[i] = api.TransferRequest{PaymentID: fmt.Sprintf("fund-%d", i), From: "zj-reserve", To: payers[i],
 				Amount: yuan(t, "3.00"), Inputs: []string{funds[i]}}
 		}
-		var res tokencc.BatchResult
-		zjOp.mustSubmit(t, "token:TransferBatch", token.BatchRequest{Items: items}, &res)
+		var res api.BatchResult
+		zjOp.mustSubmit(t, "token:TransferBatch", api.BatchRequest{Items: items}, &res)
 		require.Equal(t, 100, res.Settled, "%+v", res.Results)
 
 		// Read on the submitting province's peer, which has every block
@@ -245,7 +244,7 @@ func TestHotAccounts(t *testing.T) {
 		zjAud := as(t, zhejiang, "auditor")
 		before := balance(t, zjAud, "ah-shop")
 		o := concurrently(100, func(i int) error {
-			_, err := zjOp.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
+			_, err := zjOp.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
 				From: payers[i], To: "ah-shop", Amount: yuan(t, "3.00"), Inputs: []string{res.Results[i].Payment.PayeeOutput}})
 			return err
 		})
@@ -262,8 +261,8 @@ func TestHotAccounts(t *testing.T) {
 // each bad item is reported with its code and changes nothing.
 func TestBatchOf500(t *testing.T) {
 	op, iss := as(t, anhui, "operator"), as(t, anhui, "issuer")
-	openAccount(t, op, "ah-fiscal", token.KindReserve, "")
-	openAccount(t, op, "ah-benef", token.KindMerchant, "")
+	openAccount(t, op, "ah-fiscal", api.KindReserve, "")
+	openAccount(t, op, "ah-benef", api.KindMerchant, "")
 	m := mint(t, iss, "m-batch", "ah-fiscal", "100000.00")
 
 	// 500 outputs: one split of 50, then ten splits of 50 from its change.
@@ -271,12 +270,12 @@ func TestBatchOf500(t *testing.T) {
 	var outputs []string
 	var mu sync.Mutex
 	o := concurrently(10, func(i int) error {
-		out, err := op.submit("token:Transfer", token.TransferRequest{PaymentID: fmt.Sprintf("batch-split-%d", i),
+		out, err := op.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("batch-split-%d", i),
 			From: "ah-fiscal", To: "ah-benef", Amount: 1, Inputs: seed.ChangeOutputs[i : i+1], ChangeSplit: 50})
 		if err != nil {
 			return err
 		}
-		var p token.Payment
+		var p api.Payment
 		if err := json.Unmarshal(out, &p); err != nil {
 			return err
 		}
@@ -290,25 +289,25 @@ func TestBatchOf500(t *testing.T) {
 	require.Len(t, outputs, 500)
 
 	before := balance(t, op, "ah-benef")
-	items := make([]token.TransferRequest, 500)
+	items := make([]api.TransferRequest, 500)
 	for i := range items {
-		items[i] = token.TransferRequest{PaymentID: fmt.Sprintf("b-%03d", i), From: "ah-fiscal", To: "ah-benef",
+		items[i] = api.TransferRequest{PaymentID: fmt.Sprintf("b-%03d", i), From: "ah-fiscal", To: "ah-benef",
 			Amount: yuan(t, "1.00"), Inputs: []string{outputs[i]}}
 	}
-	bad := map[int]token.Code{
-		7:   token.CodeNotFound,          // unknown payee
-		42:  token.CodeInputSpent,        // an input already spent
-		99:  token.CodeInsufficientFunds, // more than its input holds
-		250: token.CodeDuplicatePayment,  // the ID of an earlier item
-		499: token.CodeInvalidArgument,   // no amount
+	bad := map[int]api.Code{
+		7:   api.CodeNotFound,          // unknown payee
+		42:  api.CodeInputSpent,        // an input already spent
+		99:  api.CodeInsufficientFunds, // more than its input holds
+		250: api.CodeDuplicatePayment,  // the ID of an earlier item
+		499: api.CodeInvalidArgument,   // no amount
 	}
 	items[7].To = "nobody"
 	items[42].Inputs = []string{m.Output}
 	items[99].Amount = yuan(t, "900000.00")
 	items[250].PaymentID = items[249].PaymentID
 	items[499].Amount = 0
-	var res tokencc.BatchResult
-	op.mustSubmit(t, "token:TransferBatch", token.BatchRequest{Items: items}, &res)
+	var res api.BatchResult
+	op.mustSubmit(t, "token:TransferBatch", api.BatchRequest{Items: items}, &res)
 	require.Len(t, res.Results, 500)
 	require.Equal(t, 495, res.Settled)
 	require.Equal(t, 5, res.Rejected)

@@ -12,15 +12,11 @@
 package main
 
 import (
-	"fmt"
 	"log"
 	"os"
 
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
-
-	"github.com/yangtze-delta/settlement/chaincode/benchcc"
 	"github.com/yangtze-delta/settlement/chaincode/ccserver"
-	"github.com/yangtze-delta/settlement/chaincode/system"
+	"github.com/yangtze-delta/settlement/chaincode/yrdcc"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -37,11 +33,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cc, err := contractapi.NewChaincode(benchcc.New(), system.New(version))
+	cc, err := yrdcc.NewBench(version)
 	if err != nil {
-		return fmt.Errorf("build chaincode: %w", err)
+		return err
 	}
-	cc.Info.Title = "yrdbench"
-	cc.Info.Version = version
 	return ccserver.Serve(cfg, cc)
 }

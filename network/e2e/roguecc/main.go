@@ -14,11 +14,10 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/ccserver"
-	"github.com/yangtze-delta/settlement/chaincode/money"
-	"github.com/yangtze-delta/settlement/chaincode/system"
-	"github.com/yangtze-delta/settlement/chaincode/token"
-	"github.com/yangtze-delta/settlement/chaincode/tokencc"
+	"github.com/yangtze-delta/settlement/chaincode/yrdcc"
+	"github.com/yangtze-delta/settlement/money"
 )
 
 // rogue writes outputs straight into the token contract's key namespace.
@@ -26,7 +25,7 @@ type rogue struct{ contractapi.Contract }
 
 const nsOutput = "yrd.out" // see docs/token.md
 
-func (r *rogue) put(ctx contractapi.TransactionContextInterface, o token.Output) error {
+func (r *rogue) put(ctx contractapi.TransactionContextInterface, o api.Output) error {
 	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{o.Account, o.ID})
 	if err != nil {
 		return err
@@ -38,22 +37,22 @@ func (r *rogue) put(ctx contractapi.TransactionContextInterface, o token.Output)
 	return ctx.GetStub().PutState(key, b)
 }
 
-func (r *rogue) get(ctx contractapi.TransactionContextInterface, account, id string) (token.Output, string, error) {
+func (r *rogue) get(ctx contractapi.TransactionContextInterface, account, id string) (api.Output, string, error) {
 	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{account, id})
 	if err != nil {
-		return token.Output{}, "", err
+		return api.Output{}, "", err
 	}
 	b, err := ctx.GetStub().GetState(key)
 	if err != nil || b == nil {
-		return token.Output{}, "", fmt.Errorf("output %s/%s: %v", account, id, err)
+		return api.Output{}, "", fmt.Errorf("output %s/%s: %v", account, id, err)
 	}
-	var o token.Output
+	var o api.Output
 	return o, key, json.Unmarshal(b, &o)
 }
 
 // MintToSelf creates an output out of nothing.
 func (r *rogue) MintToSelf(ctx contractapi.TransactionContextInterface, account, id string, fen int64) error {
-	return r.put(ctx, token.Output{ID: id, Account: account, Amount: money.Amount(fen), TxID: ctx.GetStub().GetTxID()})
+	return r.put(ctx, api.Output{ID: id, Account: account, Amount: money.Amount(fen), TxID: ctx.GetStub().GetTxID()})
 }
 
 // Inflate rewrites an existing output with a larger amount.
@@ -80,13 +79,9 @@ func (r *rogue) Steal(ctx contractapi.TransactionContextInterface, account, id, 
 }
 
 func main() {
-	tok, err := tokencc.New(tokencc.DefaultConfig())
-	if err != nil {
-		log.Fatal(err)
-	}
 	rc := &rogue{}
 	rc.Name = "rogue"
-	cc, err := contractapi.NewChaincode(system.New("rogue"), tok, rc)
+	cc, err := contractapi.NewChaincode(append(yrdcc.Contracts("rogue"), rc)...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,264 @@
+package api
+
+import (
+	"time"
+
+	"github.com/yangtze-delta/settlement/money"
+)
+
+// ContractToken is the namespace of the token contract.
+const ContractToken = "token"
+
+// Transient-map keys of token:OpenAccount.
+const (
+	// TransientCustomerRef carries the customer reference (ID number, phone),
+	// required for customer accounts; only a salted hash is stored.
+	TransientCustomerRef = "customerRef"
+	// TransientSalt carries the salt of that hash.
+	TransientSalt = "salt"
+)
+
+var (
+	reader     = Access{RoleAuditor: ScopeAny, RoleOperator: ScopeProvince, RoleCompliance: ScopeProvince, RoleIssuer: ScopeProvince}
+	supplyView = Access{RoleAuditor: ScopeAny, RoleIssuer: ScopeAny, RoleOperator: ScopeAny, RoleCompliance: ScopeAny}
+)
+
+// The token contract's operations.
+var (
+	OpenAccount = define[OpenAccountRequest, Account](Op{Contract: ContractToken, Name: "OpenAccount", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince}, Transient: []string{TransientCustomerRef, TransientSalt},
+		Doc: "opens an account owned by the caller's province"})
+	Freeze = define[FreezeRequest, Account](Op{Contract: ContractToken, Name: "Freeze", Mode: Submit,
+		Access: Access{RoleCompliance: ScopeProvince}, Doc: "freezes an account: it can neither send nor receive"})
+	Unfreeze = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "Unfreeze", Mode: Submit,
+		Access: Access{RoleCompliance: ScopeProvince}, Doc: "makes a frozen account active again"})
+	CloseAccount = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "CloseAccount", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince}, Doc: "closes an account with a zero balance for good"})
+	Mint = define[MintRequest, MintRecord](Op{Contract: ContractToken, Name: "Mint", Mode: Submit,
+		Access: Access{RoleIssuer: ScopeAny}, Doc: "issues new tokens into a reserve account against a reserve reference"})
+	Redeem = define[RedeemRequest, Redemption](Op{Contract: ContractToken, Name: "Redeem", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince, RoleIssuer: ScopeProvince}, Doc: "burns tokens of a reserve account back to fiat"})
+	Transfer = define[TransferRequest, Payment](Op{Contract: ContractToken, Name: "Transfer", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince}, Doc: "settles one payment"})
+	TransferBatch = define[BatchRequest, BatchResult](Op{Contract: ContractToken, Name: "TransferBatch", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince}, Doc: "settles up to MaxBatchItems payments in one transaction, each on its own"})
+	Merge = define[MergeRequest, MergeRecord](Op{Contract: ContractToken, Name: "Merge", Mode: Submit,
+		Access: Access{RoleOperator: ScopeProvince}, Doc: "consolidates outputs of one account into one"})
+
+	GetAccount = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "GetAccount", Mode: Evaluate,
+		Access: reader, Doc: "reads an account record"})
+	GetBalance = define[AccountRequest, Balance](Op{Contract: ContractToken, Name: "GetBalance", Mode: Evaluate,
+		Access: reader, Doc: "sums an account's unspent outputs"})
+	ListOutputs = define[ListOutputsRequest, OutputPage](Op{Contract: ContractToken, Name: "ListOutputs", Mode: Evaluate,
+		Access: reader, Doc: "pages through an account's unspent outputs"})
+	GetPayment = define[PaymentRequest, Payment](Op{Contract: ContractToken, Name: "GetPayment", Mode: Evaluate,
+		Access: Access{RoleAuditor: ScopeAny, RoleOperator: ScopeProvince, RoleCompliance: ScopeProvince},
+		Doc: "reads a payment record (payer's and payee's provinces)"})
+	Statement = define[StatementRequest, StatementPage](Op{Contract: ContractToken, Name: "Statement", Mode: Evaluate,
+		Access: reader, Doc: "pages through an account's statement entries in a time window"})
+	GetSupply = define[Empty, Supply](Op{Contract: ContractToken, Name: "GetSupply", Mode: Evaluate,
+		Access: supplyView, Doc: "reads the total supply"})
+	AuditSupply = define[Empty, SupplyAudit](Op{Contract: ContractToken, Name: "AuditSupply", Mode: Evaluate,
+		Access: Access{RoleAuditor: ScopeAny, RoleIssuer: ScopeAny}, Doc: "sums every unspent output and compares with the supply (full scan)"})
+)
+
+// Kind is what an account is for.
+type Kind string
+
+// Account kinds.
+const (
+	KindReserve  Kind = "reserve"  // a reserve account; mints land here
+	KindCustomer Kind = "customer" // a tiered personal or business wallet
+	KindFiscal   Kind = "fiscal"   // a fiscal bureau's account
+	KindMerchant Kind = "merchant" // a merchant's collection account
+)
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindReserve, KindCustomer, KindFiscal, KindMerchant:
+		return true
+	}
+	return false
+}
+
+// Status is an account's life-cycle state.
+type Status string
+
+// Account statuses.
+const (
+	StatusActive Status = "active"
+	StatusFrozen Status = "frozen"
+	StatusClosed Status = "closed"
+)
+
+// Tier names (e-CNY wallet classes); see package token for their limits.
+const (
+	TierClassII   = "class-II"
+	TierClassIV   = "class-IV"
+	TierUnlimited = "unlimited"
+)
+
+// Account is the record of one account. Its balance is not stored here: it
+// is the sum of the account's unspent outputs.
+type Account struct {
+	ID              string    `json:"id"`
+	OwnerMSP        string    `json:"ownerMsp"`
+	Kind            Kind      `json:"kind"`
+	Tier            string    `json:"tier"`
+	Status          Status    `json:"status"`
+	StatusReason    string    `json:"statusReason,omitempty"`
+	CustomerRefHash string    `json:"customerRefHash,omitempty"`
+	OpenedAt        time.Time `json:"openedAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
+// Earmark restricts how an output may be spent. It travels: outputs made
+// from earmarked inputs carry the same earmark, and inputs with different
+// earmarks are never combined.
+type Earmark struct {
+	Code string `json:"code"`
+	Ref  string `json:"ref,omitempty"`
+}
+
+// Clone returns a deep copy, or nil for nil.
+func (e *Earmark) Clone() *Earmark {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	return &c
+}
+
+// Output is one unspent amount owned by one account.
+type Output struct {
+	ID        string       `json:"id"`
+	Account   string       `json:"account"`
+	Amount    money.Amount `json:"amount"`
+	TxID      string       `json:"txId"`
+	Earmark   *Earmark     `json:"earmark,omitempty"`
+	CreatedAt time.Time    `json:"createdAt"`
+}
+
+// Payment is the record of a settled transfer.
+type Payment struct {
+	PaymentID      string       `json:"paymentId"`
+	From           string       `json:"from"`
+	To             string       `json:"to"`
+	FromMSP        string       `json:"fromMsp"`
+	ToMSP          string       `json:"toMsp"`
+	Amount         money.Amount `json:"amount"`
+	Purpose        string       `json:"purpose,omitempty"`
+	RemittanceHash string       `json:"remittanceHash,omitempty"`
+	Inputs         []string     `json:"inputs"`
+	PayeeOutput    string       `json:"payeeOutput"`
+	ChangeOutputs  []string     `json:"changeOutputs"`
+	TxID           string       `json:"txId"`
+	Timestamp      time.Time    `json:"timestamp"`
+}
+
+// MintRecord is the record of an issuance.
+type MintRecord struct {
+	MintID     string       `json:"mintId"`
+	Account    string       `json:"account"`
+	Amount     money.Amount `json:"amount"`
+	ReserveRef string       `json:"reserveRef"`
+	Output     string       `json:"output"`
+	Supply     money.Amount `json:"supply"`
+	TxID       string       `json:"txId"`
+	Timestamp  time.Time    `json:"timestamp"`
+}
+
+// Redemption is the record of a redemption.
+type Redemption struct {
+	RedeemID      string       `json:"redeemId"`
+	Account       string       `json:"account"`
+	Amount        money.Amount `json:"amount"`
+	Inputs        []string     `json:"inputs"`
+	ChangeOutputs []string     `json:"changeOutputs"`
+	Supply        money.Amount `json:"supply"`
+	TxID          string       `json:"txId"`
+	Timestamp     time.Time    `json:"timestamp"`
+}
+
+// MergeRecord is the record of a consolidation.
+type MergeRecord struct {
+	MergeID   string       `json:"mergeId"`
+	Account   string       `json:"account"`
+	Inputs    []string     `json:"inputs"`
+	Output    string       `json:"output"`
+	Amount    money.Amount `json:"amount"`
+	TxID      string       `json:"txId"`
+	Timestamp time.Time    `json:"timestamp"`
+}
+
+// Supply is the total of tokens in circulation.
+type Supply struct {
+	Total     money.Amount `json:"total"`
+	TxID      string       `json:"txId,omitempty"`
+	UpdatedAt time.Time    `json:"updatedAt"`
+}
+
+// Statement entry types.
+const (
+	EntryDebit  = "debit"
+	EntryCredit = "credit"
+	EntryMint   = "mint"
+	EntryRedeem = "redeem"
+)
+
+// StatementEntry is one line of an account statement.
+type StatementEntry struct {
+	Account      string       `json:"account"`
+	Timestamp    time.Time    `json:"timestamp"`
+	TxID         string       `json:"txId"`
+	Seq          int          `json:"seq"`
+	Type         string       `json:"type"`
+	Reference    string       `json:"reference"`
+	Counterparty string       `json:"counterparty,omitempty"`
+	Amount       money.Amount `json:"amount"`
+}
+
+// Balance is GetBalance's answer.
+type Balance struct {
+	Account string       `json:"account"`
+	Balance money.Amount `json:"balance"`
+}
+
+// OutputPage is ListOutputs' answer. An empty bookmark means no more pages.
+type OutputPage struct {
+	Outputs  []Output `json:"outputs"`
+	Bookmark string   `json:"bookmark"`
+}
+
+// StatementPage is Statement's answer. An empty bookmark means no more pages.
+type StatementPage struct {
+	Entries  []StatementEntry `json:"entries"`
+	Bookmark string           `json:"bookmark"`
+}
+
+// SupplyAudit is AuditSupply's answer.
+type SupplyAudit struct {
+	Supply       money.Amount `json:"supply"`
+	OutputsTotal money.Amount `json:"outputsTotal"`
+	Outputs      int          `json:"outputs"`
+	Balanced     bool         `json:"balanced"`
+}
+
+// BatchResult is TransferBatch's answer: one ItemResult per request item,
+// in order.
+type BatchResult struct {
+	Settled  int          `json:"settled"`
+	Rejected int          `json:"rejected"`
+	Results  []ItemResult `json:"results"`
+}
+
+// ItemResult is the outcome of one batch item. When OK is false, Code and
+// Message say why and the item changed nothing.
+type ItemResult struct {
+	PaymentID string   `json:"paymentId"`
+	OK        bool     `json:"ok"`
+	Code      Code     `json:"code,omitempty"`
+	Message   string   `json:"message,omitempty"`
+	Payment   *Payment `json:"payment,omitempty"`
+}

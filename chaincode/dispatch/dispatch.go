@@ -1,0 +1,161 @@
+// Package dispatch is the one door of every contract of the yrd chaincode.
+// [Run] executes one call of an api operation: it reads the channel's
+// configuration from the ledger, identifies the caller from its
+// certificate, checks the caller's province and role against the
+// operation's access rule, decodes and validates the request strictly, runs
+// the contract's body, sets the transaction's single event (submit
+// operations) and encodes the response.
+//
+// Contracts therefore never repeat an access check, a decoder or an event
+// writer; a contract method is one line that names its api operation.
+package dispatch
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/keypolicy"
+)
+
+// Attribute names read from the caller's certificate.
+const (
+	AttrRole = "role"
+	AttrBank = "bank"
+)
+
+// Call is one admitted call: what a contract body works with.
+type Call struct {
+	Stub   shim.ChaincodeStubInterface
+	Op     api.Op
+	Caller api.Caller
+	// Scope is the caller's scope for this operation.
+	Scope api.Scope
+	// Config is the channel configuration; zero for operations that run
+	// without it (api.ConfigOptional before gov:Init, api.ConfigNone).
+	Config api.Config
+	// Policies are the key-level policies of Config; nil before it exists.
+	Policies *keypolicy.Set
+	// TxID and Time identify the transaction.
+	TxID string
+	Time time.Time
+
+	events []api.Event
+}
+
+// Emit records a business event; Run publishes the transaction's events as
+// one envelope.
+func (c *Call) Emit(e api.Event) { c.events = append(c.events, e) }
+
+// Covers checks the scope rule: with ScopeProvince the caller's MSP must be
+// one of owners; ScopeAny covers everything.
+func (c *Call) Covers(owners ...string) error {
+	if c.Scope == api.ScopeAny {
+		return nil
+	}
+	for _, o := range owners {
+		if o == c.Caller.MSPID {
+			return nil
+		}
+	}
+	return api.Errorf(api.CodeForbidden, "%s of %s may not call %s on another province's record", c.Caller.Role, c.Caller.MSPID, c.Op.Function())
+}
+
+// Run executes one call of op with the raw argument arg.
+func Run[Req, Resp any](ctx contractapi.TransactionContextInterface, op api.Operation[Req, Resp], arg string,
+	body func(c *Call, req Req) (Resp, error)) (string, error) {
+	c, err := admit(ctx.GetStub(), ctx.GetClientIdentity(), op.Op)
+	if err != nil {
+		return "", err
+	}
+	req, err := op.DecodeRequest(arg)
+	if err != nil {
+		return "", err
+	}
+	resp, err := body(c, req)
+	if err != nil {
+		return "", err
+	}
+	if op.Mode == api.Submit {
+		if err := c.publish(); err != nil {
+			return "", err
+		}
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return "", api.Internal(err, "encode result")
+	}
+	return string(b), nil
+}
+
+// admit identifies and authorizes the caller.
+func admit(stub shim.ChaincodeStubInterface, id cid.ClientIdentity, op api.Op) (*Call, error) {
+	caller, err := CallerOf(id)
+	if err != nil {
+		return nil, api.Errorf(api.CodeForbidden, "cannot identify caller: %v", err)
+	}
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, api.Internal(err, "read transaction timestamp")
+	}
+	c := &Call{Stub: stub, Op: op, Caller: caller, TxID: stub.GetTxID(), Time: ts.AsTime().UTC()}
+	if op.Config != api.ConfigNone {
+		cfg, pol, err := LoadConfig(stub)
+		switch {
+		case err == nil:
+			c.Config, c.Policies = cfg, pol
+			if !cfg.HasOrg(caller.MSPID) {
+				return nil, api.Errorf(api.CodeForbidden, "MSP %s is not a province of this channel", caller.MSPID)
+			}
+		case api.CodeOf(err) == api.CodeNotConfigured && op.Config == api.ConfigOptional:
+		default:
+			return nil, err
+		}
+	}
+	scope, ok := op.Access[caller.Role]
+	if !ok {
+		return nil, api.Errorf(api.CodeForbidden, "role %q may not call %s", caller.Role, op.Function())
+	}
+	c.Scope = scope
+	return c, nil
+}
+
+// CallerOf reads the caller from a client identity.
+func CallerOf(id cid.ClientIdentity) (api.Caller, error) {
+	msp, err := id.GetMSPID()
+	if err != nil {
+		return api.Caller{}, err
+	}
+	uid, err := id.GetID()
+	if err != nil {
+		return api.Caller{}, err
+	}
+	role, _, err := id.GetAttributeValue(AttrRole)
+	if err != nil {
+		return api.Caller{}, err
+	}
+	bank, _, err := id.GetAttributeValue(AttrBank)
+	if err != nil {
+		return api.Caller{}, err
+	}
+	return api.Caller{MSPID: msp, ID: uid, Role: api.Role(role), Bank: bank}, nil
+}
+
+func (c *Call) publish() error {
+	events := c.events
+	if events == nil {
+		events = []api.Event{}
+	}
+	b, err := json.Marshal(api.Envelope{Version: api.EnvelopeVersion, TxID: c.TxID, Timestamp: c.Time, Events: events})
+	if err != nil {
+		return api.Internal(err, "encode event")
+	}
+	if err := c.Stub.SetEvent(api.EventName, b); err != nil {
+		return api.Internal(err, "set event")
+	}
+	return nil
+}
