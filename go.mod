@@ -9,6 +9,7 @@ require (
 	github.com/hyperledger/fabric-protos-go-apiv2 v0.3.7
 	github.com/prometheus/client_golang v1.23.2
 	github.com/stretchr/testify v1.11.1
+	go.etcd.io/bbolt v1.4.3
 	google.golang.org/grpc v1.82.1
 	google.golang.org/protobuf v1.36.11
 )

@@ -3,8 +3,8 @@ package api
 // Limits on identifiers, texts and request sizes. The chaincode enforces
 // them; the gateway checks them first to answer 400 without a round trip.
 const (
-	MaxIDLen          = 64   // account IDs
-	MaxPaymentIDLen   = 128  // payment, mint, redeem, merge and ping IDs
+	MaxIDLen          = 64  // account IDs
+	MaxPaymentIDLen   = 128 // payment, mint, redeem, merge and ping IDs
 	MaxOutputIDLen    = 2 * MaxPaymentIDLen
 	MaxPurposeLen     = 64   // purpose codes
 	MaxReasonLen      = 256  // freeze reasons

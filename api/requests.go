@@ -83,7 +83,13 @@ type RedeemRequest struct {
 }
 
 // Validate checks syntax.
-func (r *RedeemRequest) Validate() error {
+func (r *RedeemRequest) Validate() error { return r.check(1) }
+
+// ValidateSelectable checks syntax, allowing no inputs (the gateway selects
+// them).
+func (r *RedeemRequest) ValidateSelectable() error { return r.check(0) }
+
+func (r *RedeemRequest) check(minInputs int) error {
 	if err := ValidateID("redeemId", r.RedeemID, MaxPaymentIDLen); err != nil {
 		return err
 	}
@@ -93,7 +99,14 @@ func (r *RedeemRequest) Validate() error {
 	if err := positive("amount", r.Amount); err != nil {
 		return err
 	}
-	return ValidateInputs(r.Inputs, 1)
+	return validateInputsIf(r.Inputs, minInputs)
+}
+
+func validateInputsIf(in []string, min int) error {
+	if min == 0 && len(in) == 0 {
+		return nil
+	}
+	return ValidateInputs(in, max(min, 1))
 }
 
 // TransferRequest is one payment.
@@ -109,7 +122,13 @@ type TransferRequest struct {
 }
 
 // Validate checks syntax.
-func (r *TransferRequest) Validate() error {
+func (r *TransferRequest) Validate() error { return r.check(1) }
+
+// ValidateSelectable checks syntax, allowing no inputs (the gateway selects
+// them).
+func (r *TransferRequest) ValidateSelectable() error { return r.check(0) }
+
+func (r *TransferRequest) check(minInputs int) error {
 	if err := ValidateID("paymentId", r.PaymentID, MaxPaymentIDLen); err != nil {
 		return err
 	}
@@ -125,7 +144,7 @@ func (r *TransferRequest) Validate() error {
 	if err := positive("amount", r.Amount); err != nil {
 		return err
 	}
-	if err := ValidateInputs(r.Inputs, 1); err != nil {
+	if err := validateInputsIf(r.Inputs, minInputs); err != nil {
 		return err
 	}
 	if r.Purpose != "" {
@@ -167,14 +186,20 @@ type MergeRequest struct {
 }
 
 // Validate checks syntax.
-func (r *MergeRequest) Validate() error {
+func (r *MergeRequest) Validate() error { return r.check(2) }
+
+// ValidateSelectable checks syntax, allowing no inputs (the gateway selects
+// them).
+func (r *MergeRequest) ValidateSelectable() error { return r.check(0) }
+
+func (r *MergeRequest) check(minInputs int) error {
 	if err := ValidateID("mergeId", r.MergeID, MaxPaymentIDLen); err != nil {
 		return err
 	}
 	if err := ValidateID("account", r.Account, MaxIDLen); err != nil {
 		return err
 	}
-	return ValidateInputs(r.Inputs, 2)
+	return validateInputsIf(r.Inputs, minInputs)
 }
 
 // ListOutputsRequest asks for one page of an account's unspent outputs.

@@ -53,7 +53,7 @@ var (
 		Access: reader, Doc: "pages through an account's unspent outputs"})
 	GetPayment = define[PaymentRequest, Payment](Op{Contract: ContractToken, Name: "GetPayment", Mode: Evaluate,
 		Access: Access{RoleAuditor: ScopeAny, RoleOperator: ScopeProvince, RoleCompliance: ScopeProvince},
-		Doc: "reads a payment record (payer's and payee's provinces)"})
+		Doc:    "reads a payment record (payer's and payee's provinces)"})
 	Statement = define[StatementRequest, StatementPage](Op{Contract: ContractToken, Name: "Statement", Mode: Evaluate,
 		Access: reader, Doc: "pages through an account's statement entries in a time window"})
 	GetSupply = define[Empty, Supply](Op{Contract: ContractToken, Name: "GetSupply", Mode: Evaluate,

@@ -5,7 +5,9 @@
 # 127.0.0.1. See docs/network.md.
 #
 # Usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|
-#        restart ORG orderer|peer|gateway|cc-restart ORG [BINARY]
+#        restart ORG orderer|peer|gateway|cc-restart ORG [BINARY]|
+#        rotate-tokens ORG (new bearer tokens for ORG's gateway; tokens are
+#        otherwise kept across restarts)
 #
 # Environment: YRD_STATE_DIR (default ./.state), YRD_PORT_BASE (default 27000),
 # YRD_BIN (default ./bin), YRD_OWNER_PID (stop the network when that process
@@ -107,7 +109,10 @@ fail_up() {
 cmd_deploy() {
 	cc_select "${1:-$CC_NAME}"
 	step "deploying chaincode $CC_NAME" cc_deploy || return 1
-	step "waiting for chaincode $CC_NAME on every peer" wait_cc
+	step "waiting for chaincode $CC_NAME on every peer" wait_cc || return 1
+	if [ "$CC_NAME" = yrd ]; then
+		step "writing the channel configuration (gov:Init)" cc_gov_init || return 1
+	fi
 }
 
 cmd_down() {
@@ -184,5 +189,6 @@ status) cmd_status ;;
 logs) shift; cmd_logs "$@" ;;
 cc-restart) shift; cmd_cc_restart "$@" ;;
 restart) shift; cmd_restart "$@" ;;
-*) echo "usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|restart ORG SERVICE|cc-restart ORG [BINARY]" >&2; exit 2 ;;
+rotate-tokens) shift; gateway_rotate_tokens "${1:?usage: network.sh rotate-tokens ORG}" ;;
+*) echo "usage: network.sh up|down|deploy [yrd|yrdbench]|status|logs [NAME]|restart ORG SERVICE|cc-restart ORG [BINARY]|rotate-tokens ORG" >&2; exit 2 ;;
 esac

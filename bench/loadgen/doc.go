@@ -11,9 +11,10 @@
 // committed operations over the time from the first start to the last
 // finish.
 //
-// Token scenarios (chaincode yrd) run through the HTTP gateways ("gw:")
-// or, as a floor without the gateway's work, through the Fabric Gateway
-// SDK directly ("sdk:"):
+// Token scenarios (chaincode yrd) run through the HTTP gateways ("gw:",
+// with package client) or, as a floor without the gateway's work, through
+// the Fabric Gateway SDK directly ("sdk:", calling the api operations with
+// their one JSON argument, see testnet.Submit):
 //
 //	distinct        each worker its own payer and payee (provinces round robin)
 //	hot-payer       one reserve account pays many payees (output pool)

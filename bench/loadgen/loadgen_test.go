@@ -5,13 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/network/testnet"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 func TestClosedLoopStopsByTimeAndCount(t *testing.T) {
@@ -75,18 +81,73 @@ func TestPercentiles(t *testing.T) {
 	}
 }
 
-func TestSumMetric(t *testing.T) {
+// TestConflictsMetric reads the conflicts counter the way conflicts does:
+// every label set summed, longer names and other metrics ignored.
+func TestConflictsMetric(t *testing.T) {
 	text := `# HELP yrd_gateway_fabric_conflicts_total conflicts
 # TYPE yrd_gateway_fabric_conflicts_total counter
 yrd_gateway_fabric_conflicts_total{code="MVCC_READ_CONFLICT"} 7
-yrd_gateway_fabric_conflicts_total{code="PHANTOM_READ_CONFLICT"} 2
+yrd_gateway_fabric_conflicts_total{code="PHANTOM_READ_CONFLICT",note="a \"quoted\", odd} value"} 2
 yrd_gateway_fabric_conflicts_total_other 100
 yrd_gateway_fabric_retries_total{reason="conflict"} 9
 `
-	n, err := sumMetric(strings.NewReader(text), "yrd_gateway_fabric_conflicts_total")
-	if err != nil || n != 9 {
-		t.Fatalf("sum = %d, %v; want 9", n, err)
+	s, err := testnet.ParseMetrics(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if n := s.Sum(conflictsMetric, nil); n != 9 {
+		t.Fatalf("sum = %v; want 9", n)
+	}
+	if n := s.Sum(conflictsMetric, map[string]string{"note": `a "quoted", odd} value`}); n != 2 {
+		t.Fatalf("sum of the escaped label = %v; want 2", n)
+	}
+	if _, err := testnet.ParseMetrics(strings.NewReader("broken{a=\"1\" 3\n")); err == nil {
+		t.Fatal("a malformed label set was accepted")
+	}
+}
+
+// TestBatchOutcome: a batch counts only when every item settled; otherwise
+// the first rejected item's code names the failure.
+func TestBatchOutcome(t *testing.T) {
+	ok := rest.ItemResult{OK: true}
+	spent := rest.ItemResult{Code: rest.CodeInputSpent}
+	rejected := &client.Error{Status: 422, Code: rest.CodeBatchRejected}
+	tests := []struct {
+		name string
+		res  rest.BatchResult
+		err  error
+		want outcome
+	}{
+		{"all settled", rest.BatchResult{Settled: 2, Results: []rest.ItemResult{ok, ok}}, nil, outcome{txs: 1, payments: 2}},
+		{"one rejected in a committed batch", rest.BatchResult{Settled: 1, Rejected: 1, Results: []rest.ItemResult{ok, spent}}, nil, outcome{code: "ITEM_INPUT_SPENT"}},
+		{"all rejected, details unreadable", rest.BatchResult{}, rejected, outcome{code: rest.CodeBatchRejected}},
+		{"the gateway failed", rest.BatchResult{}, &client.Error{Status: 503, Code: rest.CodeConflict}, outcome{code: rest.CodeConflict}},
+		{"fewer settled, none rejected", rest.BatchResult{Settled: 1, Results: []rest.ItemResult{ok}}, nil, outcome{code: "BAD_RESULT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := batchOutcome(tt.res, tt.err, 2); got != tt.want {
+				t.Fatalf("outcome %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	t.Run("all rejected, as the gateway answers it", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			fmt.Fprint(w, `{"code":"BATCH_REJECTED","message":"all 2 items were rejected","details":{"results":[`+
+				`{"paymentId":"p1","ok":false,"code":"FUNDS_LOCKED"},{"paymentId":"p2","ok":false,"code":"NOT_FOUND"}]}}`)
+		}))
+		defer srv.Close()
+		c, err := client.New(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.PayBatch(context.Background(), rest.BatchRequest{Items: []rest.PaymentRequest{{PaymentID: "p1"}, {PaymentID: "p2"}}})
+		if got := batchOutcome(res.Result, err, 2); got != (outcome{code: "ITEM_FUNDS_LOCKED"}) {
+			t.Fatalf("outcome %+v", got)
+		}
+	})
 }
 
 func TestSDKCode(t *testing.T) {
@@ -96,7 +157,7 @@ func TestSDKCode(t *testing.T) {
 		want string
 	}{
 		{"nil", nil, ""},
-		{"mvcc", &client.CommitError{Code: peer.TxValidationCode_MVCC_READ_CONFLICT}, "MVCC_READ_CONFLICT"},
+		{"mvcc", &sdk.CommitError{Code: peer.TxValidationCode_MVCC_READ_CONFLICT}, "MVCC_READ_CONFLICT"},
 		{"chaincode code", fmt.Errorf("endorse: chaincode response 500, INPUT_SPENT: output x spent"), "INPUT_SPENT"},
 		{"mismatch", fmt.Errorf("ProposalResponsePayloads do not match"), "ENDORSE_MISMATCH"},
 		{"timeout", context.DeadlineExceeded, "CLIENT_TIMEOUT"},

@@ -9,8 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -46,7 +47,7 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 	if log == nil {
 		log = io.Discard
 	}
-	r := &runner{cfg: cfg, net: n, gw: newGWClient(n, cfg.Concurrency), sdk: newSDKClient(n, cfg), log: log}
+	r := &runner{cfg: cfg, net: n, gw: newGWClient(n, cfg.Concurrency, cfg.OpTimeout), sdk: newSDKClient(n, cfg), log: log}
 	defer r.sdk.close()
 	rep := &Report{RunID: cfg.RunID, Started: time.Now().UTC(), Concurrency: cfg.Concurrency,
 		DurationSeconds: cfg.Duration.Seconds(), BatchSize: cfg.BatchSize}
@@ -56,7 +57,7 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 		needGW = needGW || !s.bench
 	}
 	if needGW {
-		if err := r.gw.loadTokens(); err != nil {
+		if err := r.gw.loadClients(); err != nil {
 			return nil, err
 		}
 	}
@@ -149,12 +150,12 @@ func (r *runner) measure(ctx context.Context, s scenario, tag string, res *Resul
 		s.name, res.PaymentsPerSec, res.TxPerSec, res.LatencyMs.P50, res.LatencyMs.P99, res.ConflictsRetried, res.Failed)
 }
 
-// benchContracts returns the bench contract as operator of each province,
-// in testnet.Provinces order.
-func (r *runner) benchContracts() ([]*client.Contract, error) {
-	out := make([]*client.Contract, 4)
+// benchContracts returns the yrdbench chaincode as operator of each
+// province, in testnet.Provinces order.
+func (r *runner) benchContracts() ([]*sdk.Contract, error) {
+	out := make([]*sdk.Contract, 4)
 	for i, p := range testnet.Provinces {
-		c, err := r.sdk.contract(p, "operator", r.cfg.BenchChaincode, "bench")
+		c, err := r.sdk.contract(p, "operator", r.cfg.BenchChaincode)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +173,7 @@ func (r *runner) benchAvailable(ctx context.Context) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	_, err = r.sdk.evaluate(ctx, cs[0], "Balance", "loadgen-probe")
+	_, err = testnet.Evaluate(ctx, cs[0], api.BenchBalance, api.BenchAccount{Account: "loadgen-probe"})
 	if err == nil {
 		return ""
 	}

@@ -2,15 +2,17 @@ package loadgen
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // A scenario sets itself up (not measured) and returns the operation its
@@ -84,10 +86,10 @@ const (
 	viaSDK
 )
 
-const (
-	payAmount  = "0.01"
-	fundAmount = "100000.00"
-	mintAmount = "1000000000.00"
+var (
+	payAmount  = money.Amount(1) // 0.01
+	fundAmount = money.Yuan(100_000)
+	mintAmount = money.Yuan(1_000_000_000)
 )
 
 func province(i int) testnet.Province { return testnet.Provinces[((i%4)+4)%4] }
@@ -103,25 +105,25 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		payeeProv := make([]testnet.Province, n)
 		accts := []account{}
 		for _, p := range testnet.Provinces {
-			accts = append(accts, account{reserve(p), p, "reserve"}, account{sink(p), p, "merchant"})
+			accts = append(accts, account{reserve(p), p, rest.KindReserve}, account{sink(p), p, rest.KindMerchant})
 		}
 		for w := 0; w < n; w++ {
 			if shape.hotPayer {
 				payer[w], payerProv[w] = reserve(province(0)), province(0)
 			} else {
 				payer[w], payerProv[w] = fmt.Sprintf("%s-a%d", tag, w), province(w)
-				accts = append(accts, account{payer[w], payerProv[w], "merchant"})
+				accts = append(accts, account{payer[w], payerProv[w], rest.KindMerchant})
 			}
 			if shape.hotPayee {
 				payee[w], payeeProv[w] = tag+"-hot", province(0)
 			} else {
 				payeeProv[w] = province(w%4 + shape.payeeOffset(w))
 				payee[w] = fmt.Sprintf("%s-b%d", tag, w)
-				accts = append(accts, account{payee[w], payeeProv[w], "merchant"})
+				accts = append(accts, account{payee[w], payeeProv[w], rest.KindMerchant})
 			}
 		}
 		if shape.hotPayee {
-			accts = append(accts, account{tag + "-hot", province(0), "merchant"})
+			accts = append(accts, account{tag + "-hot", province(0), rest.KindMerchant})
 		}
 		if err := r.openAccounts(ctx, accts); err != nil {
 			return nil, err
@@ -150,7 +152,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		outputs := make([]string, n)
 		if !shape.hotPayer {
 			err := parallel(ctx, n, 16, func(ctx context.Context, w int) error {
-				rec, err := r.gw.pay(ctx, payerProv[w], gwPayment{PaymentID: fmt.Sprintf("%s-fund%d", tag, w),
+				rec, err := r.gw.pay(ctx, payerProv[w], rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-fund%d", tag, w),
 					From: reserve(payerProv[w]), To: payer[w], Amount: fundAmount})
 				if err != nil {
 					return fmt.Errorf("fund %s: %w", payer[w], err)
@@ -165,7 +167,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		pid := func(w, seq int) string { return fmt.Sprintf("%s-w%d-%d", tag, w, seq) }
 		if path == viaGateway {
 			return func(ctx context.Context, w, seq int) outcome {
-				_, err := r.gw.pay(ctx, payerProv[w], gwPayment{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
+				_, err := r.gw.pay(ctx, payerProv[w], rest.PaymentRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
 				if err != nil {
 					return outcome{code: gwCode(err)}
 				}
@@ -174,9 +176,9 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		}
 
 		// SDK: the worker names its inputs itself.
-		contracts := make([]*client.Contract, n)
+		contracts := make([]*sdk.Contract, n)
 		for w := 0; w < n; w++ {
-			c, err := r.sdk.contract(payerProv[w], "operator", r.cfg.Chaincode, "token")
+			c, err := r.sdk.contract(payerProv[w], "operator", r.cfg.Chaincode)
 			if err != nil {
 				return nil, err
 			}
@@ -204,12 +206,8 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 			} else {
 				in = outputs[w]
 			}
-			arg, _ := json.Marshal(gwPayment{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount, Inputs: []string{in}})
-			res, conflicts, err := r.sdk.submit(ctx, contracts[w], "Transfer", string(arg))
-			var rec paymentRecord
-			if err == nil {
-				err = json.Unmarshal(res, &rec)
-			}
+			rec, conflicts, err := sdkSubmit(ctx, r.sdk, contracts[w], api.Transfer,
+				api.TransferRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount, Inputs: []string{in}})
 			if err == nil && len(rec.ChangeOutputs) == 0 {
 				err = errors.New("payment left no change")
 			}
@@ -237,9 +235,9 @@ func batchSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	p := province(0)
 	reserve, sink := tag+"-res", tag+"-sink"
 	const payees = 20
-	accts := []account{{reserve, p, "reserve"}, {sink, p, "merchant"}}
+	accts := []account{{reserve, p, rest.KindReserve}, {sink, p, rest.KindMerchant}}
 	for i := 0; i < payees; i++ {
-		accts = append(accts, account{fmt.Sprintf("%s-b%d", tag, i), province(i), "merchant"})
+		accts = append(accts, account{fmt.Sprintf("%s-b%d", tag, i), province(i), rest.KindMerchant})
 	}
 	if err := r.openAccounts(ctx, accts); err != nil {
 		return nil, err
@@ -251,38 +249,41 @@ func batchSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 		return nil, err
 	}
 	return func(ctx context.Context, w, seq int) outcome {
-		items := make([]gwPayment, size)
+		items := make([]rest.PaymentRequest, size)
 		for k := range items {
-			items[k] = gwPayment{PaymentID: fmt.Sprintf("%s-w%d-%d-%d", tag, w, seq, k), From: reserve,
+			items[k] = rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-w%d-%d-%d", tag, w, seq, k), From: reserve,
 				To: fmt.Sprintf("%s-b%d", tag, (w*size+k)%payees), Amount: payAmount}
 		}
-		var res writeResult
-		if err := r.gw.post(ctx, p, "operator", "/v1/payment-batches", map[string]any{"items": items}, &res); err != nil {
-			return outcome{code: gwCode(err)}
-		}
-		var br struct {
-			Settled int `json:"settled"`
-			Results []struct {
-				OK   bool   `json:"ok"`
-				Code string `json:"code"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(res.Result, &br); err != nil {
-			return outcome{code: "BAD_RESULT"}
-		}
-		o := outcome{txs: 1, payments: br.Settled}
-		if br.Settled < size {
-			// Some items were rejected inside a committed transaction.
-			for _, it := range br.Results {
-				if !it.OK {
-					o.code = "ITEM_" + it.Code
-					o.txs, o.payments = 0, 0 // counted as a failed operation
-					break
-				}
+		res, err := r.gw.as(p, "operator").PayBatch(ctx, rest.BatchRequest{Items: items})
+		return batchOutcome(res.Result, err, size)
+	}, nil
+}
+
+// batchOutcome counts a batch: committed with every item settled, or a
+// failed operation whose code is the gateway's, or ITEM_<code> of the first
+// rejected item (of a committed batch, or of one whose every item was
+// rejected: BATCH_REJECTED).
+func batchOutcome(res rest.BatchResult, err error, size int) outcome {
+	if err != nil {
+		var e *client.Error
+		if errors.As(err, &e) && e.Code == rest.CodeBatchRejected {
+			if items, ok := e.BatchResults(); ok {
+				res = rest.BatchResult{Results: items}
 			}
 		}
-		return o
-	}, nil
+		if len(res.Results) == 0 {
+			return outcome{code: gwCode(err)}
+		}
+	}
+	if err == nil && res.Settled == size {
+		return outcome{txs: 1, payments: size}
+	}
+	for _, it := range res.Results {
+		if !it.OK {
+			return outcome{code: "ITEM_" + it.Code} // counted as a failed operation
+		}
+	}
+	return outcome{code: "BAD_RESULT"} // fewer settled than sent, none rejected
 }
 
 func benchPutSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
@@ -292,7 +293,7 @@ func benchPutSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	}
 	value := strings.Repeat("x", 100)
 	return func(ctx context.Context, w, seq int) outcome {
-		_, conflicts, err := r.sdk.submit(ctx, cs[w%4], "Put", fmt.Sprintf("%s-w%d-%d", tag, w, seq), value)
+		_, conflicts, err := sdkSubmit(ctx, r.sdk, cs[w%4], api.BenchPut, api.BenchPutRequest{Key: fmt.Sprintf("%s-w%d-%d", tag, w, seq), Value: value})
 		if err != nil {
 			return outcome{conflicts: conflicts, code: sdkCode(err)}
 		}
@@ -314,20 +315,20 @@ func benchTransferSetup(hot bool) func(ctx context.Context, r *runner, tag strin
 			return fmt.Sprintf("%s-a%d", tag, w)
 		}
 		to := func(w int) string { return fmt.Sprintf("%s-b%d", tag, w) }
-		var opens [][2]string
+		var opens []api.BenchAccount
 		for w := 0; w < n; w++ {
 			if !hot {
-				opens = append(opens, [2]string{from(w), "100000000000"})
+				opens = append(opens, api.BenchAccount{Account: from(w), AmountFen: 100_000_000_000})
 			}
-			opens = append(opens, [2]string{to(w), "0"})
+			opens = append(opens, api.BenchAccount{Account: to(w)})
 		}
 		if hot {
-			opens = append(opens, [2]string{from(0), "100000000000000"})
+			opens = append(opens, api.BenchAccount{Account: from(0), AmountFen: 100_000_000_000_000})
 		}
 		err = parallel(ctx, len(opens), 16, func(ctx context.Context, i int) error {
-			_, _, err := r.sdk.submit(ctx, cs[i%4], "Open", opens[i][0], opens[i][1])
+			_, _, err := sdkSubmit(ctx, r.sdk, cs[i%4], api.BenchOpen, opens[i])
 			if err != nil {
-				return fmt.Errorf("open %s: %w", opens[i][0], err)
+				return fmt.Errorf("open %s: %w", opens[i].Account, err)
 			}
 			return nil
 		})
@@ -335,7 +336,7 @@ func benchTransferSetup(hot bool) func(ctx context.Context, r *runner, tag strin
 			return nil, err
 		}
 		return func(ctx context.Context, w, seq int) outcome {
-			_, conflicts, err := r.sdk.submit(ctx, cs[w%4], "Transfer", from(w), to(w), strconv.Itoa(1))
+			_, conflicts, err := sdkSubmit(ctx, r.sdk, cs[w%4], api.BenchTransfer, api.BenchTransferRequest{From: from(w), To: to(w), AmountFen: 1})
 			if err != nil {
 				return outcome{conflicts: conflicts, code: sdkCode(err)}
 			}

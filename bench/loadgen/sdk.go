@@ -5,23 +5,29 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/status"
 
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/client"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
 // Network is what a run needs from a running network; *testnet.Network
 // implements it.
 type Network interface {
-	GatewayURL(p testnet.Province) string
-	GatewayToken(p testnet.Province, user string) (string, error)
+	// GatewayClient is a client of province p's HTTP gateway as user.
+	GatewayClient(p testnet.Province, user string, opts ...client.Option) (*client.Client, error)
+	// GatewayMetrics scrapes province p's gateway metrics.
+	GatewayMetrics(ctx context.Context, hc *http.Client, p testnet.Province) (testnet.Samples, error)
+	// Connect opens a Fabric Gateway SDK connection as user of province p.
 	Connect(p testnet.Province, user string) (*testnet.Conn, error)
 }
 
@@ -47,8 +53,9 @@ func (s *sdkClient) close() {
 	}
 }
 
-// contract returns the contract of chaincode as user of province p.
-func (s *sdkClient) contract(p testnet.Province, user, chaincode, contract string) (*client.Contract, error) {
+// contract returns chaincode as user of province p; its functions are
+// called by their qualified names (api operations).
+func (s *sdkClient) contract(p testnet.Province, user, chaincode string) (*sdk.Contract, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := p.Name + "/" + user
@@ -60,18 +67,18 @@ func (s *sdkClient) contract(p testnet.Province, user, chaincode, contract strin
 		}
 		s.conns[k] = c
 	}
-	return c.GetNetwork(s.cfg.Channel).GetContractWithName(chaincode, contract), nil
+	return c.Contract(s.cfg.Channel, chaincode), nil
 }
 
-// submit endorses, submits and waits for the commit of fn(args), running
+// sdkSubmit endorses, submits and waits for the commit of op(req), running
 // a new proposal on MVCC/phantom conflicts and on answers of peers at
 // different heights (endorsement mismatch, INPUT_NOT_OWNED for an input
-// just created), up to cfg.ConflictAttempts in total. It
-// returns the transaction's result and the conflicts retried.
-func (s *sdkClient) submit(ctx context.Context, c *client.Contract, fn string, args ...string) ([]byte, int, error) {
+// just created), up to s.cfg.ConflictAttempts in total. It returns the
+// decoded result and the conflicts retried.
+func sdkSubmit[Req, Resp any](ctx context.Context, s *sdkClient, c *sdk.Contract, op api.Operation[Req, Resp], req Req) (Resp, int, error) {
 	conflicts := 0
 	for attempt := 1; ; attempt++ {
-		res, err := submitOnce(ctx, c, fn, args)
+		res, _, err := testnet.Submit(ctx, c, op, req)
 		if err == nil {
 			return res, conflicts, nil
 		}
@@ -80,47 +87,20 @@ func (s *sdkClient) submit(ctx context.Context, c *client.Contract, fn string, a
 		// transaction, but an endorsing peer has not committed that block
 		// yet (the commit status came from another peer).
 		conflict := code == "MVCC_READ_CONFLICT" || code == "PHANTOM_READ_CONFLICT"
-		retry := conflict || code == "ENDORSE_MISMATCH" || code == "INPUT_NOT_OWNED"
+		retry := conflict || code == "ENDORSE_MISMATCH" || code == string(api.CodeInputNotOwned)
 		if conflict {
 			conflicts++
 		}
 		if !retry || attempt >= s.cfg.ConflictAttempts {
-			return nil, conflicts, err
+			return res, conflicts, err
 		}
 		// Exponential backoff with full jitter: 20 ms, 40 ms, … capped at 1 s.
 		backoff := min(20*time.Millisecond<<(attempt-1), time.Second)
 		sleepCtx(ctx, time.Duration(rand.Int64N(int64(backoff))+1))
 		if ctx.Err() != nil {
-			return nil, conflicts, err
+			return res, conflicts, err
 		}
 	}
-}
-
-func submitOnce(ctx context.Context, c *client.Contract, fn string, args []string) ([]byte, error) {
-	prop, err := c.NewProposal(fn, client.WithArguments(args...))
-	if err != nil {
-		return nil, err
-	}
-	tx, err := prop.EndorseWithContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	commit, err := tx.SubmitWithContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st, err := commit.StatusWithContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Successful {
-		return nil, &client.CommitError{TransactionID: st.TransactionID, Code: st.Code}
-	}
-	return tx.Result(), nil
-}
-
-func (s *sdkClient) evaluate(ctx context.Context, c *client.Contract, fn string, args ...string) ([]byte, error) {
-	return c.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
 }
 
 var chaincodeCodeRE = regexp.MustCompile(`chaincode response \d+, ([A-Z][A-Z_]+):`)
@@ -132,7 +112,7 @@ func sdkCode(err error) string {
 	if err == nil {
 		return ""
 	}
-	var commitErr *client.CommitError
+	var commitErr *sdk.CommitError
 	if errors.As(err, &commitErr) {
 		return peer.TxValidationCode_name[int32(commitErr.Code)]
 	}
@@ -144,9 +124,9 @@ func sdkCode(err error) string {
 		return "ENDORSE_MISMATCH"
 	}
 	var stage string
-	var endorseErr *client.EndorseError
-	var submitErr *client.SubmitError
-	var statusErr *client.CommitStatusError
+	var endorseErr *sdk.EndorseError
+	var submitErr *sdk.SubmitError
+	var statusErr *sdk.CommitStatusError
 	switch {
 	case errors.As(err, &endorseErr):
 		stage = "ENDORSE"
@@ -163,3 +143,5 @@ func sdkCode(err error) string {
 	}
 	return stage + "_" + strings.ToUpper(status.Code(err).String())
 }
+
+var _ Network = (*testnet.Network)(nil)

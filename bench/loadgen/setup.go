@@ -2,13 +2,15 @@ package loadgen
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // Setup helpers. Everything here goes through the gateways (they select
@@ -74,15 +76,15 @@ func (r *runner) openAccounts(ctx context.Context, accts []account) error {
 // the gateway does not retry it). Such a mint wrote nothing and is tried
 // again here under a new mint ID, as are conflicts that outlast the
 // gateway's retries.
-func (r *runner) mint(ctx context.Context, p testnet.Province, reserve, amount string) error {
+func (r *runner) mint(ctx context.Context, p testnet.Province, reserve string, amount money.Amount) error {
 	r.mintMu.Lock()
 	defer r.mintMu.Unlock()
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if _, err = r.gw.mint(ctx, p, reserve+"-mint"+strconv.Itoa(attempt), reserve, amount); err == nil {
+		if err = r.gw.mint(ctx, p, reserve+"-mint"+strconv.Itoa(attempt), reserve, amount); err == nil {
 			return nil
 		}
-		if c := gwCode(err); c != "CONFLICT" && c != "TX_INVALID" {
+		if c := gwCode(err); c != rest.CodeConflict && c != rest.CodeTxInvalid {
 			break
 		}
 		sleepCtx(ctx, 200*time.Millisecond)
@@ -91,12 +93,14 @@ func (r *runner) mint(ctx context.Context, p testnet.Province, reserve, amount s
 }
 
 // split turns the outputs of reserve into at least n outputs by paying a
-// cent to sink with changeSplit 50 (each such payment spends one output
-// and leaves 50): the pool a hot payer spends concurrently.
+// cent to sink with the largest change split (each such payment spends one
+// output and leaves api.MaxChangeSplit): the pool a hot payer spends
+// concurrently.
 func (r *runner) split(ctx context.Context, p testnet.Province, reserve, sink, tag string, n int) error {
+	const ways = api.MaxChangeSplit
 	pay := func(ctx context.Context, i int) error {
-		_, err := r.gw.pay(ctx, p, gwPayment{PaymentID: fmt.Sprintf("%s-split%d", tag, i), From: reserve, To: sink,
-			Amount: "0.01", ChangeSplit: 50})
+		_, err := r.gw.pay(ctx, p, rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-split%d", tag, i), From: reserve, To: sink,
+			Amount: payAmount, ChangeSplit: ways})
 		if err != nil {
 			return fmt.Errorf("split %s: %w", reserve, err)
 		}
@@ -105,39 +109,31 @@ func (r *runner) split(ctx context.Context, p testnet.Province, reserve, sink, t
 	if err := pay(ctx, 0); err != nil {
 		return err
 	}
-	have, next := 50, 1
+	have, next := ways, 1
 	for have < n {
-		k := min((n-have+48)/49, have, 8)
+		k := min((n-have+ways-2)/(ways-1), have, 8)
 		base := next
 		if err := parallel(ctx, k, k, func(ctx context.Context, i int) error { return pay(ctx, base+i) }); err != nil {
 			return err
 		}
 		next += k
-		have += 49 * k
+		have += (ways - 1) * k
 	}
 	return nil
 }
 
-// listOutputs returns the IDs of account's unspent outputs.
+// listOutputs returns the IDs of account's unspent outputs, read through
+// the SDK (the chaincode's bookmarks, not the gateway's page tokens).
 func (r *runner) listOutputs(ctx context.Context, p testnet.Province, account string) ([]string, error) {
-	c, err := r.sdk.contract(p, "operator", r.cfg.Chaincode, "token")
+	c, err := r.sdk.contract(p, "operator", r.cfg.Chaincode)
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	bookmark := ""
 	for {
-		b, err := r.sdk.evaluate(ctx, c, "ListOutputs", account, "1000", bookmark)
+		page, err := testnet.Evaluate(ctx, c, api.ListOutputs, api.ListOutputsRequest{Account: account, PageSize: api.MaxPageSize, Bookmark: bookmark})
 		if err != nil {
-			return nil, fmt.Errorf("list outputs of %s: %w", account, err)
-		}
-		var page struct {
-			Outputs []struct {
-				ID string `json:"id"`
-			} `json:"outputs"`
-			Bookmark string `json:"bookmark"`
-		}
-		if err := json.Unmarshal(b, &page); err != nil {
 			return nil, fmt.Errorf("list outputs of %s: %w", account, err)
 		}
 		for _, o := range page.Outputs {

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -18,29 +16,47 @@ const (
 	compositeKeyNamespace = "\x00"
 	minUnicodeRuneValue   = 0
 	maxUnicodeRuneValue   = utf8.MaxRune
+	// emptyKeySubstitute is what the shim sends for an empty range start,
+	// so that a range over simple keys never reaches composite keys.
+	emptyKeySubstitute = "\x01"
 )
 
 // ErrUnsupported is returned by stub functions this fake does not model
 // (private data, rich queries, history, chaincode-to-chaincode calls).
 var ErrUnsupported = errors.New("memstub: not supported")
 
+// write is one entry of the write set; a delete has del set (Fabric also
+// records a PutState of an empty value as a delete).
 type write struct {
 	value []byte
 	del   bool
 }
 
+// read is one entry of the read set: the version the key had, if any.
+type read struct {
+	exists bool
+	ver    version
+}
+
 // Stub is one transaction's view of a Ledger. It implements
-// shim.ChaincodeStubInterface.
+// shim.ChaincodeStubInterface and records the transaction's read/write set
+// the way a peer's transaction simulator does.
 type Stub struct {
-	ledger     *Ledger
-	txID       string
-	ts         time.Time
-	creator    []byte
-	transient  map[string][]byte
-	args       [][]byte
+	ledger    *Ledger
+	txID      string
+	ts        time.Time
+	creator   []byte
+	transient map[string][]byte
+	args      [][]byte
+
 	writes     map[string]write
 	metaWrites map[string][]byte
 	events     []Event
+	reads      map[string]read
+	queries    []*cursor
+	// wrote and paged mirror the transaction simulator's writePerformed and
+	// paginatedQueriesPerformed: a transaction may not do both.
+	wrote, paged bool
 
 	// ReadKeys lists the keys read with GetState, in order.
 	ReadKeys []string
@@ -50,15 +66,13 @@ type Stub struct {
 
 var _ shim.ChaincodeStubInterface = (*Stub)(nil)
 
-// Writes returns the keys written (put or deleted) by the transaction, sorted.
-func (s *Stub) Writes() []string {
-	keys := make([]string, 0, len(s.writes))
-	for k := range s.writes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+func (s *Stub) result(resp *peer.Response) Result {
+	return Result{TxID: s.txID, Status: resp.GetStatus(), Message: resp.GetMessage(), Payload: resp.GetPayload(),
+		Events: s.events, Stub: s}
 }
+
+// Writes returns the keys written (put or deleted) by the transaction, sorted.
+func (s *Stub) Writes() []string { return sortedKeys(s.writes) }
 
 // ValidationParameterWritten returns the policy the transaction set on key.
 func (s *Stub) ValidationParameterWritten(key string) ([]byte, bool) {
@@ -66,28 +80,21 @@ func (s *Stub) ValidationParameterWritten(key string) ([]byte, bool) {
 	return v, ok
 }
 
-func (s *Stub) commit() {
-	for k, w := range s.writes {
-		if w.del {
-			delete(s.ledger.state, k)
-			delete(s.ledger.meta, k)
-			continue
-		}
-		s.ledger.state[k] = w.value
-	}
-	for k, v := range s.metaWrites {
-		if _, ok := s.ledger.state[k]; !ok {
-			continue
-		}
-		if s.ledger.meta[k] == nil {
-			s.ledger.meta[k] = map[string][]byte{}
-		}
-		s.ledger.meta[k][ValidationParameterKey] = v
-	}
+// Commit applies the transaction's writes in a block of its own, without
+// validation (for stubs made with NewStub).
+func (s *Stub) Commit() {
+	s.ledger.mu.Lock()
+	defer s.ledger.mu.Unlock()
+	s.ledger.commitUnvalidated(s)
 }
 
-// Commit applies the transaction's writes (for stubs made with NewStub).
-func (s *Stub) Commit() { s.commit() }
+func (s *Stub) lastEvent() *Event {
+	if len(s.events) == 0 {
+		return nil
+	}
+	e := s.events[len(s.events)-1]
+	return &e
+}
 
 // GetArgs returns the function name and arguments.
 func (s *Stub) GetArgs() [][]byte { return s.args }
@@ -105,14 +112,14 @@ func (s *Stub) GetStringArgs() []string {
 func (s *Stub) GetFunctionAndParameters() (string, []string) {
 	a := s.GetStringArgs()
 	if len(a) == 0 {
-		return "", nil
+		return "", []string{}
 	}
 	return a[0], a[1:]
 }
 
 // GetArgsSlice concatenates the arguments.
 func (s *Stub) GetArgsSlice() ([]byte, error) {
-	var out []byte
+	out := []byte{}
 	for _, a := range s.args {
 		out = append(out, a...)
 	}
@@ -122,27 +129,52 @@ func (s *Stub) GetArgsSlice() ([]byte, error) {
 // GetTxID returns the transaction ID.
 func (s *Stub) GetTxID() string { return s.txID }
 
-// GetChannelID returns "yrd".
-func (s *Stub) GetChannelID() string { return "yrd" }
+// GetChannelID returns the ledger's channel name.
+func (s *Stub) GetChannelID() string { return s.ledger.Channel }
 
 // InvokeChaincode is not supported.
 func (s *Stub) InvokeChaincode(string, [][]byte, string) *peer.Response {
 	return shim.Error(ErrUnsupported.Error())
 }
 
-// GetState returns the committed value of key (not this transaction's
-// writes, as on a peer).
-func (s *Stub) GetState(key string) ([]byte, error) {
-	s.ReadKeys = append(s.ReadKeys, key)
-	v := s.ledger.state[key]
-	if v == nil {
-		return nil, nil
+// checkUTF8 fails as the shim does when it marshals a request whose key
+// (a proto3 string) is not valid UTF-8.
+func checkUTF8(keys ...string) error {
+	for _, k := range keys {
+		if !utf8.ValidString(k) {
+			return fmt.Errorf("string field contains invalid UTF-8: %q", k)
+		}
 	}
-	return append([]byte(nil), v...), nil
+	return nil
+}
+
+// getState reads the committed value of key and records the read with its
+// version (nil version when absent), as the simulator does.
+func (s *Stub) getState(key string) []byte {
+	e := s.ledger.state[key]
+	if e == nil {
+		s.reads[key] = read{}
+		return nil
+	}
+	s.reads[key] = read{exists: true, ver: e.ver}
+	return append([]byte(nil), e.value...)
+}
+
+// GetState returns the committed value of key: never this transaction's
+// own writes, as on a peer.
+func (s *Stub) GetState(key string) ([]byte, error) {
+	if err := checkUTF8(key); err != nil {
+		return nil, err
+	}
+	s.ReadKeys = append(s.ReadKeys, key)
+	return s.getState(key), nil
 }
 
 // GetMultipleStates reads several keys.
 func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if err := checkUTF8(keys...); err != nil {
+		return nil, err
+	}
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		out[i], _ = s.GetState(k)
@@ -150,13 +182,30 @@ func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	return out, nil
 }
 
-// PutState records a write.
+// beforeWrite mirrors the simulator's checkWritePrecondition: no writes
+// after a paginated query.
+func (s *Stub) beforeWrite() error {
+	if s.paged {
+		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed", s.txID)
+	}
+	s.wrote = true
+	return nil
+}
+
+// PutState records a write. As on a peer, an empty value is a delete.
 func (s *Stub) PutState(key string, value []byte) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	if !utf8.ValidString(key) {
-		return fmt.Errorf("key %q is not valid UTF-8", key)
+	if err := checkUTF8(key); err != nil {
+		return err
+	}
+	if err := s.beforeWrite(); err != nil {
+		return err
+	}
+	if len(value) == 0 {
+		s.writes[key] = write{del: true}
+		return nil
 	}
 	s.writes[key] = write{value: append([]byte(nil), value...)}
 	return nil
@@ -164,101 +213,75 @@ func (s *Stub) PutState(key string, value []byte) error {
 
 // DelState records a delete.
 func (s *Stub) DelState(key string) error {
-	if key == "" {
-		return errors.New("key must not be an empty string")
+	if err := checkUTF8(key); err != nil {
+		return err
+	}
+	if err := s.beforeWrite(); err != nil {
+		return err
 	}
 	s.writes[key] = write{del: true}
 	return nil
 }
 
-// SetStateValidationParameter records a key-level endorsement policy.
+// SetStateValidationParameter records a key-level endorsement policy. It
+// takes effect at commit: on the key written in the same transaction, or on
+// an existing key; on a key that exists neither way it is dropped.
 func (s *Stub) SetStateValidationParameter(key string, ep []byte) error {
+	if err := checkUTF8(key); err != nil {
+		return err
+	}
+	if err := s.beforeWrite(); err != nil {
+		return err
+	}
 	s.metaWrites[key] = append([]byte(nil), ep...)
 	return nil
 }
 
-// GetStateValidationParameter returns the committed key-level policy.
+// GetStateValidationParameter returns the committed key-level policy (not
+// one this transaction set). Like the peer, it records a read of key.
 func (s *Stub) GetStateValidationParameter(key string) ([]byte, error) {
-	return s.ledger.ValidationParameter(key), nil
-}
-
-type iterator struct {
-	kvs []*queryresult.KV
-	i   int
-}
-
-func (it *iterator) HasNext() bool { return it.i < len(it.kvs) }
-func (it *iterator) Close() error  { return nil }
-func (it *iterator) Next() (*queryresult.KV, error) {
-	if !it.HasNext() {
-		return nil, errors.New("iterator exhausted")
+	if err := checkUTF8(key); err != nil {
+		return nil, err
 	}
-	kv := it.kvs[it.i]
-	it.i++
-	return kv, nil
-}
-
-// scan returns committed keys in [start, end) ("" end = unbounded), up to
-// limit (0 = all), and the next key if more remain.
-func (s *Stub) scan(start, end string, limit int) ([]*queryresult.KV, string) {
-	s.RangeQueries++
-	keys := s.ledger.Keys()
-	i := sort.SearchStrings(keys, start)
-	var kvs []*queryresult.KV
-	for ; i < len(keys); i++ {
-		k := keys[i]
-		if end != "" && k >= end {
-			break
-		}
-		if limit > 0 && len(kvs) == limit {
-			return kvs, k
-		}
-		kvs = append(kvs, &queryresult.KV{Namespace: "yrd", Key: k, Value: append([]byte(nil), s.ledger.state[k]...)})
+	s.getState(key)
+	if e := s.ledger.state[key]; e != nil && e.hasVP {
+		return append([]byte(nil), e.vp...), nil
 	}
-	return kvs, ""
+	return nil, nil
 }
 
 func validateSimpleKeys(keys ...string) error {
 	for _, k := range keys {
-		if strings.HasPrefix(k, compositeKeyNamespace) {
+		if len(k) > 0 && k[0] == compositeKeyNamespace[0] {
 			return fmt.Errorf("first character of the key [%s] contains a null character which is not allowed", k)
 		}
 	}
 	return nil
 }
 
-// GetStateByRange iterates committed keys in [startKey, endKey).
+// GetStateByRange iterates committed keys in [startKey, endKey) ("" start:
+// the first simple key; "" end: unbounded). Composite keys are refused.
 func (s *Stub) GetStateByRange(startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+	if startKey == "" {
+		startKey = emptyKeySubstitute
+	}
 	if err := validateSimpleKeys(startKey, endKey); err != nil {
 		return nil, err
 	}
-	if startKey == "" {
-		startKey = "\x01"
-	}
-	kvs, _ := s.scan(startKey, endKey, 0)
-	return &iterator{kvs: kvs}, nil
+	it, _, err := s.query(startKey, endKey, 0, "")
+	return it, err
 }
 
-// GetStateByRangeWithPagination is GetStateByRange one page at a time.
+// GetStateByRangeWithPagination is GetStateByRange one page at a time; a
+// non-empty bookmark is the key the page starts from.
 func (s *Stub) GetStateByRangeWithPagination(startKey, endKey string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	if startKey == "" {
+		startKey = emptyKeySubstitute
+	}
 	if err := validateSimpleKeys(startKey, endKey); err != nil {
 		return nil, nil, err
 	}
-	if startKey == "" {
-		startKey = "\x01"
-	}
-	return s.page(startKey, endKey, pageSize, bookmark)
-}
-
-func (s *Stub) page(start, end string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
-	if pageSize <= 0 {
-		return nil, nil, fmt.Errorf("pageSize must be positive, got %d", pageSize)
-	}
-	if bookmark != "" && bookmark > start {
-		start = bookmark
-	}
-	kvs, next := s.scan(start, end, int(pageSize))
-	return &iterator{kvs: kvs}, &peer.QueryResponseMetadata{FetchedRecordsCount: int32(len(kvs)), Bookmark: next}, nil
+	return s.query(startKey, endKey, pageSize, bookmark)
 }
 
 // GetStateByPartialCompositeKey iterates keys with the given prefix.
@@ -267,67 +290,49 @@ func (s *Stub) GetStateByPartialCompositeKey(objectType string, keys []string) (
 	if err != nil {
 		return nil, err
 	}
-	kvs, _ := s.scan(start, start+string(maxUnicodeRuneValue), 0)
-	return &iterator{kvs: kvs}, nil
+	it, _, err := s.query(start, start+string(maxUnicodeRuneValue), 0, "")
+	return it, err
 }
 
 // GetStateByPartialCompositeKeyWithPagination pages through keys with the
-// given prefix; a non-empty bookmark is the key to start from.
+// given prefix. A non-empty bookmark is the key the page starts from,
+// whether or not it has the prefix: the peer reads from it up to the end of
+// the prefix's range, so a bookmark below the prefix returns other keys.
 func (s *Stub) GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
 	start, err := s.CreateCompositeKey(objectType, keys)
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.page(start, start+string(maxUnicodeRuneValue), pageSize, bookmark)
+	return s.query(start, start+string(maxUnicodeRuneValue), pageSize, bookmark)
 }
 
 // GetAllStatesCompositeKeyWithPagination pages through all composite keys.
 func (s *Stub) GetAllStatesCompositeKeyWithPagination(pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
-	return s.page(compositeKeyNamespace, compositeKeyNamespace+string(maxUnicodeRuneValue), pageSize, bookmark)
+	return s.query(compositeKeyNamespace, compositeKeyNamespace+string(maxUnicodeRuneValue), pageSize, bookmark)
 }
 
-// CreateCompositeKey builds a key exactly as the Fabric shim does.
+// CreateCompositeKey builds a key exactly as the Fabric shim does (it is
+// the shim's own function).
 func (s *Stub) CreateCompositeKey(objectType string, attributes []string) (string, error) {
-	if err := validateCompositeKeyAttribute(objectType); err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	b.WriteString(compositeKeyNamespace)
-	b.WriteString(objectType)
-	b.WriteRune(minUnicodeRuneValue)
-	for _, a := range attributes {
-		if err := validateCompositeKeyAttribute(a); err != nil {
-			return "", err
-		}
-		b.WriteString(a)
-		b.WriteRune(minUnicodeRuneValue)
-	}
-	return b.String(), nil
+	return shim.CreateCompositeKey(objectType, attributes)
 }
 
-func validateCompositeKeyAttribute(str string) error {
-	if !utf8.ValidString(str) {
-		return fmt.Errorf("not a valid utf8 string: [%x]", str)
-	}
-	for index, runeValue := range str {
-		if runeValue == minUnicodeRuneValue || runeValue == maxUnicodeRuneValue {
-			return fmt.Errorf(`input contains unicode %#U starting at position [%d]. %#U and %#U are not allowed in the input attribute of a composite key`,
-				runeValue, index, minUnicodeRuneValue, maxUnicodeRuneValue)
-		}
-	}
-	return nil
-}
-
-// SplitCompositeKey splits a composite key into object type and attributes.
+// SplitCompositeKey splits a composite key as the shim does: the first
+// byte is skipped and the rest split at every U+0000. Where the shim would
+// panic (no U+0000 after the first byte) it returns an error.
 func (s *Stub) SplitCompositeKey(compositeKey string) (string, []string, error) {
-	if !strings.HasPrefix(compositeKey, compositeKeyNamespace) {
-		return "", nil, fmt.Errorf("not a composite key: %q", compositeKey)
+	var components []string
+	from := 1
+	for i := 1; i < len(compositeKey); i++ {
+		if compositeKey[i] == minUnicodeRuneValue {
+			components = append(components, compositeKey[from:i])
+			from = i + 1
+		}
 	}
-	parts := strings.Split(compositeKey[1:], string(rune(minUnicodeRuneValue)))
-	if len(parts) < 2 {
-		return "", nil, fmt.Errorf("not a composite key: %q", compositeKey)
+	if len(components) == 0 {
+		return "", nil, fmt.Errorf("memstub: %q is not a composite key (the shim would panic)", compositeKey)
 	}
-	return parts[0], parts[1 : len(parts)-1], nil
+	return components[0], components[1:], nil
 }
 
 // GetQueryResult is not supported (no CouchDB).
@@ -391,6 +396,8 @@ func (s *Stub) GetPrivateDataQueryResult(string, string) (shim.StateQueryIterato
 }
 
 // GetCreator returns the serialized identity of the transaction's creator.
+// A proposal on a peer always has one; here a Tx without Creator is an
+// error, so that a test that forgot it does not pass by accident.
 func (s *Stub) GetCreator() ([]byte, error) {
 	if s.creator == nil {
 		return nil, errors.New("no creator")
@@ -398,13 +405,9 @@ func (s *Stub) GetCreator() ([]byte, error) {
 	return s.creator, nil
 }
 
-// GetTransient returns the transient map.
-func (s *Stub) GetTransient() (map[string][]byte, error) {
-	if s.transient == nil {
-		return map[string][]byte{}, nil
-	}
-	return s.transient, nil
-}
+// GetTransient returns the proposal's transient map (nil when it has none,
+// as the shim decodes an empty map).
+func (s *Stub) GetTransient() (map[string][]byte, error) { return s.transient, nil }
 
 // GetBinding is not supported.
 func (s *Stub) GetBinding() ([]byte, error) { return nil, ErrUnsupported }
@@ -418,8 +421,9 @@ func (s *Stub) GetSignedProposal() (*peer.SignedProposal, error) { return nil, E
 // GetTxTimestamp returns the transaction's timestamp.
 func (s *Stub) GetTxTimestamp() (*timestamppb.Timestamp, error) { return timestamppb.New(s.ts), nil }
 
-// SetEvent records a chaincode event; every call is kept so tests can
-// assert there is exactly one.
+// SetEvent sets the transaction's chaincode event. Fabric keeps only the
+// last call's event (BlockTx.Event); every call is also kept in
+// Result.Events so tests can assert there is exactly one.
 func (s *Stub) SetEvent(name string, payload []byte) error {
 	if name == "" {
 		return errors.New("event name can not be empty string")
@@ -428,8 +432,44 @@ func (s *Stub) SetEvent(name string, payload []byte) error {
 	return nil
 }
 
-// StartWriteBatch is a no-op: writes are always buffered.
+// StartWriteBatch is a no-op: the v2.5 peer does not offer write batches,
+// so the shim sends every write at once.
 func (s *Stub) StartWriteBatch() {}
 
 // FinishWriteBatch is a no-op.
 func (s *Stub) FinishWriteBatch() error { return nil }
+
+// rangeInfos returns the transaction's range queries as the simulator
+// records them at the end (one per distinct start, end and exhaustion, the
+// first kept).
+func (s *Stub) rangeInfos() []rangeInfo {
+	type id struct {
+		start, end string
+		exhausted  bool
+	}
+	seen := map[id]bool{}
+	var out []rangeInfo
+	for _, c := range s.queries {
+		ri := c.info()
+		k := id{ri.start, ri.end, ri.exhausted}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, ri)
+	}
+	return out
+}
+
+// keysIn returns the committed keys in [start, end) ("" end: unbounded).
+func (l *Ledger) keysIn(start, end string) []string {
+	lo := sort.SearchStrings(l.keys, start)
+	hi := len(l.keys)
+	if end != "" {
+		hi = sort.SearchStrings(l.keys, end)
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return append([]string(nil), l.keys[lo:hi]...)
+}

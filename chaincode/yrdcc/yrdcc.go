@@ -1,6 +1,8 @@
 // Package yrdcc assembles the yrd chaincode from its contracts (system,
 // gov, token), as the chaincode server serves it and as in-process tests
-// run it. Bench builds the comparison chaincode yrdbench the same way.
+// run it. NewBench builds the comparison chaincode yrdbench the same way;
+// yrdbench also serves the probe contract of the stub behaviour suite,
+// which yrd never does.
 package yrdcc
 
 import (
@@ -10,6 +12,7 @@ import (
 
 	"github.com/yangtze-delta/settlement/chaincode/benchcc"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
+	"github.com/yangtze-delta/settlement/chaincode/probecc"
 	"github.com/yangtze-delta/settlement/chaincode/system"
 	"github.com/yangtze-delta/settlement/chaincode/tokencc"
 )
@@ -31,9 +34,10 @@ func New(version string) (*contractapi.ContractChaincode, error) {
 }
 
 // BenchContracts returns the yrdbench chaincode's contracts, bench first
-// (so that its functions also work unqualified).
+// (so that its functions also work unqualified), and the probe contract
+// that the stub behaviour suite runs on a real peer.
 func BenchContracts(version string) []contractapi.ContractInterface {
-	return []contractapi.ContractInterface{benchcc.New(), system.New(version)}
+	return []contractapi.ContractInterface{benchcc.New(), system.New(version), probecc.New()}
 }
 
 // NewBench builds the yrdbench chaincode.

@@ -76,7 +76,7 @@ func TestContractTable(t *testing.T) {
 		contracts []string
 	}{
 		{"yrd", New, []string{api.ContractSystem, api.ContractGov, api.ContractToken}},
-		{"yrdbench", NewBench, []string{api.ContractBench, api.ContractSystem}},
+		{"yrdbench", NewBench, []string{api.ContractBench, api.ContractSystem, api.ContractProbe}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, err := tc.build("test")
@@ -119,10 +119,41 @@ func TestContractTable(t *testing.T) {
 // TestEveryOperationIsServed: every api operation belongs to a contract
 // that one of the two chaincodes serves.
 func TestEveryOperationIsServed(t *testing.T) {
-	served := map[string]bool{api.ContractSystem: true, api.ContractGov: true, api.ContractToken: true, api.ContractBench: true}
+	served := map[string]bool{api.ContractSystem: true, api.ContractGov: true, api.ContractToken: true, api.ContractBench: true,
+		api.ContractProbe: true}
 	for _, op := range api.Operations() {
 		if !served[op.Contract] {
 			t.Errorf("%s: contract %s is not served by any chaincode", op.Function(), op.Contract)
 		}
+	}
+}
+
+// TestProbeOnlyInBench: the probe contract (arbitrary shim calls for the
+// stub behaviour suite) is served by yrdbench and never by yrd.
+func TestProbeOnlyInBench(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		build func(string) (*contractapi.ContractChaincode, error)
+		want  bool
+	}{{"yrd", New, false}, {"yrdbench", NewBench, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, err := tc.build("test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := memstub.NewLedger(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+			id := memstub.MustIdentity("ShanghaiMSP", "admin", map[string]string{"role": "admin"})
+			r := l.Invoke(cc, memstub.Tx{Creator: id, Fn: "org.hyperledger.fabric:GetMetadata"})
+			if !r.OK() {
+				t.Fatalf("GetMetadata: %s", r.Message)
+			}
+			var md metadata
+			if err := json.Unmarshal(r.Payload, &md); err != nil {
+				t.Fatal(err)
+			}
+			if _, got := md.Contracts[api.ContractProbe]; got != tc.want {
+				t.Fatalf("%s serves the probe contract: %v, want %v", tc.name, got, tc.want)
+			}
+		})
 	}
 }

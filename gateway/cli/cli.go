@@ -2,16 +2,18 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
+	"time"
+
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/money"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // Environment variables read by Run when the flags are not given.
@@ -35,20 +37,26 @@ const usage = `usage: yrdctl [--url URL] [--token T | --token-file F] [--json] [
 
 commands:
   whoami
+  network
   account open ID --kind reserve|customer|fiscal|merchant [--tier T] [--customer-ref R]
   account get ID
   account balance ID
+  account outputs ID [--page-size N] [--bookmark B]
   account statement ID [--from RFC3339] [--to RFC3339] [--page-size N] [--bookmark B]
   account freeze ID --reason R
   account unfreeze ID
   account close ID
+  account merge ID --id MERGE_ID [--inputs O1,O2,…] [--max-inputs N]
   mint --id MINT_ID --account ID --amount YUAN --reserve-ref R
+  redeem --id REDEEM_ID --account ID --amount YUAN [--inputs O1,O2,…]
   pay --id PAYMENT_ID --from ID --to ID --amount YUAN [--purpose P] [--remittance-hash H]
   payment get ID
   operation get ID
+  operation wait ID
   supply [--audit]
   events tail [--type T] [--account ID] [--from-block N] [--last-event-id B:I] [--count N]
 
+--async makes writes answer at once with an operation to poll (operation get|wait).
 environment: YRD_URL, YRD_TOKEN, YRD_TOKEN_FILE
 `
 
@@ -72,14 +80,14 @@ func usagef(format string, args ...any) error {
 
 // runner holds what one invocation needs.
 type runner struct {
-	client *Client
+	client *client.Client
 	out    io.Writer
 	json   bool
 	async  bool
 }
 
 // Run executes one yrdctl command line (without the program name) and
-// returns the exit status. API errors are printed as "error CODE: message".
+// returns the exit status. Errors are printed as "error CODE: message".
 func Run(ctx context.Context, args []string, stdio IO) int {
 	getenv := stdio.Getenv
 	if getenv == nil {
@@ -90,7 +98,7 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	baseURL := fs.String("url", "", "gateway base URL (env "+EnvURL+")")
 	token := fs.String("token", "", "bearer token (env "+EnvToken+")")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token (env "+EnvTokenFile+")")
-	asJSON := fs.Bool("json", false, "print the raw JSON answer")
+	asJSON := fs.Bool("json", false, "print the answer as one line of JSON")
 	async := fs.Bool("async", false, "writes return at once with an operation to poll")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,12 +111,21 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stderr, usage)
 		return ExitUsage
 	}
-	c := &Client{BaseURL: firstNonEmpty(*baseURL, getenv(EnvURL), DefaultURL), HTTP: stdio.HTTP}
 	tok, err := resolveToken(*token, *tokenFile, getenv)
 	if err != nil {
 		return report(stdio.Stderr, err)
 	}
-	c.Token = tok
+	var opts []client.Option
+	if tok != "" {
+		opts = append(opts, client.WithToken(tok))
+	}
+	if stdio.HTTP != nil {
+		opts = append(opts, client.WithHTTPClient(stdio.HTTP))
+	}
+	c, err := client.New(firstNonEmpty(*baseURL, getenv(EnvURL), DefaultURL), opts...)
+	if err != nil {
+		return report(stdio.Stderr, usagef("%v", err))
+	}
 	r := &runner{client: c, out: stdio.Stdout, json: *asJSON, async: *async}
 	return report(stdio.Stderr, r.dispatch(ctx, fs.Args()))
 }
@@ -122,9 +139,9 @@ func report(w io.Writer, err error) int {
 		fmt.Fprintf(w, "yrdctl: %s\n(run yrdctl --help for usage)\n", ue.msg)
 		return ExitUsage
 	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		fmt.Fprintf(w, "error %s: %s\n", ae.Code, ae.Message)
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		fmt.Fprintf(w, "error %s: %s\n", ce.Code, ce.Message)
 		return ExitError
 	}
 	fmt.Fprintf(w, "error: %v\n", err)
@@ -140,7 +157,8 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-// resolveToken: --token, then --token-file, then YRD_TOKEN, then YRD_TOKEN_FILE.
+// resolveToken: --token, then --token-file, then YRD_TOKEN, then
+// YRD_TOKEN_FILE; "" (no token) when none is given.
 func resolveToken(token, file string, getenv func(string) string) (string, error) {
 	if token != "" && file != "" {
 		return "", usagef("give --token or --token-file, not both")
@@ -172,10 +190,13 @@ type command struct {
 	flags func(fs *flag.FlagSet) func(ctx context.Context, r *runner, pos []string) error
 }
 
+// groups are the commands with subcommands.
+var groups = map[string]bool{"account": true, "payment": true, "events": true, "operation": true}
+
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	name := args[0]
 	rest := args[1:]
-	if name == "account" || name == "payment" || name == "events" || name == "operation" {
+	if groups[name] {
 		if len(rest) == 0 {
 			return usagef("%s needs a subcommand", name)
 		}
@@ -223,10 +244,44 @@ func required(pairs ...string) error {
 	return nil
 }
 
+// amount parses a yuan flag.
+func amount(name, s string) (money.Amount, error) {
+	a, err := money.ParseYuan(s)
+	if err != nil {
+		return 0, usagef("--%s: %v", name, err)
+	}
+	return a, nil
+}
+
+// timeFlag parses an optional RFC 3339 flag; "" is the zero time.
+func timeFlag(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usagef("--%s must be an RFC 3339 time like 2025-01-31T00:00:00Z", name)
+	}
+	return t, nil
+}
+
+// list splits a comma-separated flag; "" is no entries.
+func list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
 var commands = map[string]command{
 	"whoami": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, _ []string) error {
-			return r.get(ctx, "/v1/whoami", nil, printObject)
+			return show(ctx, r, r.client.WhoAmI, printObject)
+		}
+	}},
+	"network": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, _ []string) error {
+			return show(ctx, r, r.client.Network, printObject)
 		}
 	}},
 	"account open": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
@@ -237,42 +292,45 @@ var commands = map[string]command{
 			if err := required("kind", *kind); err != nil {
 				return err
 			}
-			body := map[string]string{"id": pos[0], "kind": *kind}
-			if *tier != "" {
-				body["tier"] = *tier
-			}
-			if *ref != "" {
-				body["customerRef"] = *ref
-			}
-			return r.post(ctx, "/v1/accounts", body)
+			req := rest.OpenAccountRequest{ID: pos[0], Kind: *kind, Tier: *tier, CustomerRef: *ref}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Account], error) { return r.client.OpenAccount(ctx, req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.OpenAccountAsync(ctx, req) })
 		}
 	}},
 	"account get": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.get(ctx, "/v1/accounts/"+url.PathEscape(pos[0]), nil, printObject)
+			return show(ctx, r, func(ctx context.Context) (rest.Account, error) { return r.client.GetAccount(ctx, pos[0]) }, printObject)
 		}
 	}},
 	"account balance": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.get(ctx, "/v1/accounts/"+url.PathEscape(pos[0])+"/balance", nil, printObject)
+			return show(ctx, r, func(ctx context.Context) (rest.Balance, error) { return r.client.Balance(ctx, pos[0]) }, printObject)
+		}
+	}},
+	"account outputs": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		size := fs.Int("page-size", 0, "outputs per page (1-1000)")
+		bookmark := fs.String("bookmark", "", "page to continue from")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			p := client.Page{Size: *size, Bookmark: *bookmark}
+			return show(ctx, r, func(ctx context.Context) (rest.OutputPage, error) { return r.client.ListOutputs(ctx, pos[0], p) }, printOutputs)
 		}
 	}},
 	"account statement": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
-		from := fs.String("from", "", "start, RFC 3339 (default 24 h ago)")
-		to := fs.String("to", "", "end, RFC 3339 (default now)")
+		from := fs.String("from", "", "start, RFC 3339 (default 24 h before --to)")
+		to := fs.String("to", "", "end, RFC 3339, exclusive (default now)")
 		size := fs.Int("page-size", 0, "entries per page (1-1000)")
 		bookmark := fs.String("bookmark", "", "page to continue from")
 		return func(ctx context.Context, r *runner, pos []string) error {
-			q := url.Values{}
-			for k, v := range map[string]string{"from": *from, "to": *to, "bookmark": *bookmark} {
-				if v != "" {
-					q.Set(k, v)
-				}
+			q := client.StatementQuery{Page: client.Page{Size: *size, Bookmark: *bookmark}}
+			var err error
+			if q.From, err = timeFlag("from", *from); err != nil {
+				return err
 			}
-			if *size != 0 {
-				q.Set("pageSize", strconv.Itoa(*size))
+			if q.To, err = timeFlag("to", *to); err != nil {
+				return err
 			}
-			return r.get(ctx, "/v1/accounts/"+url.PathEscape(pos[0])+"/statement", q, printStatement)
+			return show(ctx, r, func(ctx context.Context) (rest.StatementPage, error) { return r.client.Statement(ctx, pos[0], q) }, printStatement)
 		}
 	}},
 	"account freeze": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
@@ -281,70 +339,136 @@ var commands = map[string]command{
 			if err := required("reason", *reason); err != nil {
 				return err
 			}
-			return r.post(ctx, "/v1/accounts/"+url.PathEscape(pos[0])+"/freeze", map[string]string{"reason": *reason})
+			req := rest.FreezeRequest{Reason: *reason}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Account], error) {
+					return r.client.Freeze(ctx, pos[0], req)
+				},
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.FreezeAsync(ctx, pos[0], req) })
 		}
 	}},
 	"account unfreeze": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.post(ctx, "/v1/accounts/"+url.PathEscape(pos[0])+"/unfreeze", nil)
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Account], error) { return r.client.Unfreeze(ctx, pos[0]) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.UnfreezeAsync(ctx, pos[0]) })
 		}
 	}},
 	"account close": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.post(ctx, "/v1/accounts/"+url.PathEscape(pos[0])+"/close", nil)
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Account], error) {
+					return r.client.CloseAccount(ctx, pos[0])
+				},
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.CloseAccountAsync(ctx, pos[0]) })
+		}
+	}},
+	"account merge": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		id := fs.String("id", "", "merge ID (idempotency key)")
+		inputs := fs.String("inputs", "", "output IDs to merge, comma-separated (default: the gateway picks)")
+		maxInputs := fs.Int("max-inputs", 0, "how many outputs the gateway picks at most (without --inputs)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			if err := required("id", *id); err != nil {
+				return err
+			}
+			req := rest.MergeRequest{MergeID: *id, Inputs: list(*inputs), MaxInputs: *maxInputs}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Merge], error) { return r.client.Merge(ctx, pos[0], req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.MergeAsync(ctx, pos[0], req) })
 		}
 	}},
 	"mint": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		id := fs.String("id", "", "mint ID (idempotency key)")
 		account := fs.String("account", "", "reserve account credited")
-		amount := fs.String("amount", "", "yuan, e.g. 1000.00")
+		yuan := fs.String("amount", "", "yuan, e.g. 1000.00")
 		ref := fs.String("reserve-ref", "", "reference of the reserve deposit")
 		return func(ctx context.Context, r *runner, _ []string) error {
-			if err := required("id", *id, "account", *account, "amount", *amount, "reserve-ref", *ref); err != nil {
+			if err := required("id", *id, "account", *account, "amount", *yuan, "reserve-ref", *ref); err != nil {
 				return err
 			}
-			return r.post(ctx, "/v1/mints", map[string]string{"mintId": *id, "account": *account, "amount": *amount, "reserveRef": *ref})
+			a, err := amount("amount", *yuan)
+			if err != nil {
+				return err
+			}
+			req := rest.MintRequest{MintID: *id, Account: *account, Amount: a, ReserveRef: *ref}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Mint], error) { return r.client.Mint(ctx, req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.MintAsync(ctx, req) })
+		}
+	}},
+	"redeem": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		id := fs.String("id", "", "redeem ID (idempotency key)")
+		account := fs.String("account", "", "reserve account debited")
+		yuan := fs.String("amount", "", "yuan, e.g. 1000.00")
+		inputs := fs.String("inputs", "", "output IDs to spend, comma-separated (default: the gateway selects)")
+		return func(ctx context.Context, r *runner, _ []string) error {
+			if err := required("id", *id, "account", *account, "amount", *yuan); err != nil {
+				return err
+			}
+			a, err := amount("amount", *yuan)
+			if err != nil {
+				return err
+			}
+			req := rest.RedeemRequest{RedeemID: *id, Account: *account, Amount: a, Inputs: list(*inputs)}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Redemption], error) { return r.client.Redeem(ctx, req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.RedeemAsync(ctx, req) })
 		}
 	}},
 	"pay": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		id := fs.String("id", "", "payment ID (idempotency key)")
 		from := fs.String("from", "", "payer account")
 		to := fs.String("to", "", "payee account")
-		amount := fs.String("amount", "", "yuan, e.g. 12.34")
+		yuan := fs.String("amount", "", "yuan, e.g. 12.34")
 		purpose := fs.String("purpose", "", "purpose code")
 		remit := fs.String("remittance-hash", "", "hash of the remittance information")
 		return func(ctx context.Context, r *runner, _ []string) error {
-			if err := required("id", *id, "from", *from, "to", *to, "amount", *amount); err != nil {
+			if err := required("id", *id, "from", *from, "to", *to, "amount", *yuan); err != nil {
 				return err
 			}
-			body := map[string]string{"paymentId": *id, "from": *from, "to": *to, "amount": *amount}
-			if *purpose != "" {
-				body["purpose"] = *purpose
+			a, err := amount("amount", *yuan)
+			if err != nil {
+				return err
 			}
-			if *remit != "" {
-				body["remittanceHash"] = *remit
-			}
-			return r.post(ctx, "/v1/payments", body)
+			req := rest.PaymentRequest{PaymentID: *id, From: *from, To: *to, Amount: a, Purpose: *purpose, RemittanceHash: *remit}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Payment], error) { return r.client.Pay(ctx, req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.PayAsync(ctx, req) })
 		}
 	}},
 	"payment get": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.get(ctx, "/v1/payments/"+url.PathEscape(pos[0]), nil, printObject)
+			return show(ctx, r, func(ctx context.Context) (rest.Payment, error) { return r.client.GetPayment(ctx, pos[0]) }, printObject)
 		}
 	}},
 	"operation get": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
-			return r.get(ctx, "/v1/operations/"+url.PathEscape(pos[0]), nil, printObject)
+			return show(ctx, r, func(ctx context.Context) (rest.Operation, error) { return r.client.Operation(ctx, pos[0]) }, printObject)
+		}
+	}},
+	"operation wait": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
+			op, err := r.client.WaitOperation(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			if err := emit(r, op, printObject[rest.Operation]); err != nil {
+				return err
+			}
+			if op.Status == rest.OpFailed && op.Error != nil {
+				// The operation's own failure decides the exit status.
+				return &client.Error{Code: op.Error.Code, Message: op.Error.Message}
+			}
+			return nil
 		}
 	}},
 	"supply": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		audit := fs.Bool("audit", false, "recount all outputs against the supply")
 		return func(ctx context.Context, r *runner, _ []string) error {
-			path := "/v1/supply"
 			if *audit {
-				path += "/audit"
+				return show(ctx, r, r.client.AuditSupply, printObject)
 			}
-			return r.get(ctx, path, nil, printObject)
+			return show(ctx, r, r.client.Supply, printObject)
 		}
 	}},
 	"events tail": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
@@ -354,7 +478,7 @@ var commands = map[string]command{
 		last := fs.String("last-event-id", "", "resume after this event ID (block:index)")
 		count := fs.Int("count", 0, "stop after this many events (default: follow until interrupted)")
 		return func(ctx context.Context, r *runner, _ []string) error {
-			opts := EventsOptions{Type: *typ, Account: *account, LastEventID: *last}
+			opts := client.EventsOptions{Type: *typ, Account: *account, LastEventID: *last}
 			if *fromBlock >= 0 {
 				b := uint64(*fromBlock)
 				opts.FromBlock = &b
@@ -364,38 +488,36 @@ var commands = map[string]command{
 	}},
 }
 
-func (r *runner) get(ctx context.Context, path string, q url.Values, pretty func(io.Writer, json.RawMessage) error) error {
-	resp, err := r.client.Do(ctx, http.MethodGet, path, q, nil)
+// show runs a call and prints its answer.
+func show[T any](ctx context.Context, r *runner, call func(context.Context) (T, error), pretty func(io.Writer, T) error) error {
+	v, err := call(ctx)
 	if err != nil {
 		return err
 	}
-	if r.json {
-		return printRaw(r.out, resp.Body)
-	}
-	return pretty(r.out, resp.Body)
+	return emit(r, v, pretty)
 }
 
-func (r *runner) post(ctx context.Context, path string, body any) error {
-	var q url.Values
+// emit writes v as one line of JSON with --json, else with pretty.
+func emit[T any](r *runner, v T, pretty func(io.Writer, T) error) error {
+	if r.json {
+		return printJSON(r.out, v)
+	}
+	return pretty(r.out, v)
+}
+
+// submit runs a write, synchronously or (with --async) asynchronously, and
+// prints its answer.
+func submit[T any](ctx context.Context, r *runner, sync func(context.Context) (rest.Committed[T], error),
+	async func(context.Context) (rest.Accepted, error)) error {
 	if r.async {
-		q = url.Values{"async": {"true"}}
+		return show(ctx, r, async, printAccepted)
 	}
-	if body == nil {
-		body = struct{}{}
-	}
-	resp, err := r.client.Do(ctx, http.MethodPost, path, q, body)
-	if err != nil {
-		return err
-	}
-	if r.json {
-		return printRaw(r.out, resp.Body)
-	}
-	return printWrite(r.out, resp.Body)
+	return show(ctx, r, sync, printCommitted[T])
 }
 
-func (r *runner) tail(ctx context.Context, opts EventsOptions, count int) error {
+func (r *runner) tail(ctx context.Context, opts client.EventsOptions, count int) error {
 	n := 0
-	_, err := r.client.Events(ctx, opts, func(ev Event) error {
+	_, err := r.client.Events(ctx, opts, func(ev client.Event) error {
 		var err error
 		if r.json {
 			err = printEventJSON(r.out, ev)
@@ -407,12 +529,12 @@ func (r *runner) tail(ctx context.Context, opts EventsOptions, count int) error 
 		}
 		n++
 		if count > 0 && n >= count {
-			return ErrStop
+			return client.ErrStop
 		}
 		return nil
 	})
-	if ctx.Err() != nil && err == nil {
-		return nil
+	if err != nil && ctx.Err() != nil && client.CodeOf(err) == client.CodeCanceled {
+		return nil // interrupted: following ends here
 	}
 	return err
 }

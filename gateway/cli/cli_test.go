@@ -10,46 +10,51 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/yangtze-delta/settlement/money"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // seen is one request the fake gateway received.
 type seen struct {
-	method, path, query, auth string
-	body                      map[string]any
+	method, path, query, auth, contentType string
+	body                                   []byte
 }
 
-// fakeGateway answers every request with the scripted status and body for
-// "METHOD path" and records what it received.
+type scripted struct {
+	status int
+	body   string
+}
+
+// fakeGateway answers each "METHOD path" with its scripted answer and hands
+// what it received to the test over a channel: nothing is asserted in the
+// server's goroutine.
 type fakeGateway struct {
 	mu      sync.Mutex
-	reqs    []seen
-	answers map[string]struct {
-		status int
-		body   string
-	}
+	answers map[string]scripted
+	reqs    chan seen
 }
 
 func newFakeGateway(t *testing.T) (*fakeGateway, *httptest.Server) {
-	f := &fakeGateway{answers: map[string]struct {
-		status int
-		body   string
-	}{}}
+	t.Helper()
+	f := &fakeGateway{answers: map[string]scripted{}, reqs: make(chan seen, 16)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := seen{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, auth: r.Header.Get("Authorization")}
-		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
-			require.NoError(t, json.Unmarshal(b, &s.body))
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		select {
+		case f.reqs <- seen{method: r.Method, path: r.URL.EscapedPath(), query: r.URL.RawQuery,
+			auth: r.Header.Get("Authorization"), contentType: r.Header.Get("Content-Type"), body: b}:
+		default:
 		}
 		f.mu.Lock()
-		f.reqs = append(f.reqs, s)
-		a, ok := f.answers[r.Method+" "+r.URL.Path]
+		a, ok := f.answers[r.Method+" "+r.URL.EscapedPath()]
 		f.mu.Unlock()
 		if !ok {
-			a.status, a.body = 404, `{"code":"ROUTE_NOT_FOUND","message":"no route"}`
+			a = scripted{404, `{"code":"ROUTE_NOT_FOUND","message":"no route"}`}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
@@ -62,17 +67,27 @@ func newFakeGateway(t *testing.T) (*fakeGateway, *httptest.Server) {
 func (f *fakeGateway) on(route string, status int, body string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.answers[route] = struct {
-		status int
-		body   string
-	}{status, body}
+	f.answers[route] = scripted{status, body}
 }
 
 func (f *fakeGateway) last(t *testing.T) seen {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	require.NotEmpty(t, f.reqs, "no request reached the gateway")
-	return f.reqs[len(f.reqs)-1]
+	t.Helper()
+	select {
+	case s := <-f.reqs:
+		return s
+	default:
+		t.Fatal("no request reached the gateway")
+		return seen{}
+	}
+}
+
+func (f *fakeGateway) none(t *testing.T) {
+	t.Helper()
+	select {
+	case s := <-f.reqs:
+		t.Fatalf("a request reached the gateway: %s %s", s.method, s.path)
+	default:
+	}
 }
 
 type result struct {
@@ -87,117 +102,173 @@ func run(t *testing.T, env map[string]string, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-const committedPayment = `{"txId":"abcdef0123456789","blockNumber":42,"result":{"paymentId":"p-1","from":"a","to":"b","amount":"12.34","inputs":["o1"]}}`
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var (
+	t0        = time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	yuan      = money.MustParseYuan
+	account   = rest.Account{ID: "a/1", OwnerMSP: "ShanghaiMSP", Kind: rest.KindCustomer, Tier: rest.TierClassII, Status: rest.StatusActive, OpenedAt: t0, UpdatedAt: t0}
+	payment   = rest.Payment{PaymentID: "p-1", From: "a", To: "b", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: yuan("12.34"), Inputs: []string{"o1"}, PayeeOutput: "abcdef.0", TxID: "abcdef0123456789", Timestamp: t0}
+	committed = rest.Committed[rest.Payment]{TxID: "abcdef0123456789", BlockNumber: 42, Result: payment}
+)
 
 func TestCommands(t *testing.T) {
+	frozen := account
+	frozen.Status, frozen.StatusReason = rest.StatusFrozen, "court order"
 	tests := []struct {
 		name   string
 		args   []string
 		route  string // answered route
 		status int
-		answer string
+		answer any
 		// want: the request the gateway must see
 		method, path, query string
-		body                map[string]any
+		body                string // JSON; "" for none
 		// output must contain these lines (after collapsing runs of spaces)
 		output []string
 	}{
 		{name: "whoami", args: []string{"whoami"}, route: "GET /v1/whoami", status: 200,
-			answer: `{"mspId":"ShanghaiMSP","role":"operator"}`, method: "GET", path: "/v1/whoami",
-			output: []string{"mspId ShanghaiMSP", "role operator"}},
+			answer: rest.WhoAmI{Client: "operator", MSPID: "ShanghaiMSP", Role: "operator"}, method: "GET", path: "/v1/whoami",
+			output: []string{"client operator", "mspId ShanghaiMSP", "role operator"}},
+		{name: "network", args: []string{"network"}, route: "GET /v1/network", status: 200,
+			answer: rest.Network{MSPID: "ShanghaiMSP", Channel: "settlement", ChaincodeVersion: "v1"}, method: "GET", path: "/v1/network",
+			output: []string{"channel settlement", "chaincodeVersion v1"}},
 		{name: "account open", args: []string{"account", "open", "a1", "--kind", "customer", "--tier", "class-II", "--customer-ref", "c-9"},
-			route: "POST /v1/accounts", status: 201, answer: `{"txId":"t1","blockNumber":7,"result":{"id":"a1","kind":"customer"}}`,
-			method: "POST", path: "/v1/accounts", body: map[string]any{"id": "a1", "kind": "customer", "tier": "class-II", "customerRef": "c-9"},
-			output: []string{"status committed", "txId t1", "block 7", "id a1", "kind customer"}},
-		{name: "account get", args: []string{"account", "get", "a/1"}, route: "GET /v1/accounts/a/1", status: 200,
-			answer: `{"id":"a/1","status":"active","limits":{"perPayment":"2000.00"}}`, method: "GET", path: "/v1/accounts/a/1",
-			output: []string{"id a/1", "status active", "limits", " perPayment 2000.00"}},
+			route: "POST /v1/accounts", status: 201, answer: rest.Committed[rest.Account]{TxID: "t1", BlockNumber: 7, Result: account},
+			method: "POST", path: "/v1/accounts", body: `{"id":"a1","kind":"customer","tier":"class-II","customerRef":"c-9"}`,
+			output: []string{"status committed", "txId t1", "block 7", "id a/1", "kind customer", "status active"}},
+		{name: "account get escapes the ID", args: []string{"account", "get", "a/1"}, route: "GET /v1/accounts/a%2F1", status: 200,
+			answer: account, method: "GET", path: "/v1/accounts/a%2F1",
+			output: []string{"id a/1", "status active", "openedAt 2025-01-02T00:00:00Z"}},
 		{name: "account balance", args: []string{"account", "balance", "a1"}, route: "GET /v1/accounts/a1/balance", status: 200,
-			answer: `{"account":"a1","balance":"12.34"}`, method: "GET", path: "/v1/accounts/a1/balance",
+			answer: rest.Balance{Account: "a1", Balance: yuan("12.34")}, method: "GET", path: "/v1/accounts/a1/balance",
 			output: []string{"account a1", "balance 12.34"}},
+		{name: "account outputs", args: []string{"account", "outputs", "a1", "--page-size", "1"}, route: "GET /v1/accounts/a1/outputs", status: 200,
+			answer: rest.OutputPage{Outputs: []rest.Output{{ID: "tx1.0", Account: "a1", Amount: yuan("5"), Earmark: &rest.Earmark{Code: "SME", Ref: "p1"}, CreatedAt: t0}}, Bookmark: "bm"},
+			method: "GET", path: "/v1/accounts/a1/outputs", query: "pageSize=1",
+			output: []string{"OUTPUT AMOUNT EARMARK CREATED", "tx1.0 5.00 SME/p1 2025-01-02T00:00:00Z", "more: --bookmark bm"}},
 		{name: "account statement", args: []string{"account", "statement", "a1", "--page-size", "2", "--from", "2025-01-01T00:00:00Z"},
 			route: "GET /v1/accounts/a1/statement", status: 200,
-			answer: `{"entries":[{"timestamp":"2025-01-02T00:00:00Z","type":"debit","amount":"1.00","counterparty":"b1","reference":"p-1","txId":"0123456789abcdef"}],"bookmark":"AHN0bXQAYTEA"}`,
+			answer: rest.StatementPage{Entries: []rest.StatementEntry{{Timestamp: t0, Type: rest.EntryDebit, Amount: yuan("1"), Counterparty: "b1",
+				Reference: "p-1", TxID: "0123456789abcdef"}}, Bookmark: "AHN0bXQAYTEA"},
 			method: "GET", path: "/v1/accounts/a1/statement", query: "from=2025-01-01T00%3A00%3A00Z&pageSize=2",
 			output: []string{"TIME TYPE AMOUNT COUNTERPARTY REFERENCE TX", "2025-01-02T00:00:00Z debit -1.00 b1 p-1 0123456789ab", "more: --bookmark AHN0bXQAYTEA"}},
 		{name: "account statement next page", args: []string{"account", "statement", "a1", "--bookmark", "AHN0bXQAYTEA"},
-			route: "GET /v1/accounts/a1/statement", status: 200, answer: `{"entries":[],"bookmark":""}`,
+			route: "GET /v1/accounts/a1/statement", status: 200, answer: rest.StatementPage{Entries: []rest.StatementEntry{}},
 			method: "GET", path: "/v1/accounts/a1/statement", query: "bookmark=AHN0bXQAYTEA", output: []string{"(no entries)"}},
 		{name: "account freeze", args: []string{"account", "freeze", "a1", "--reason", "court order"}, route: "POST /v1/accounts/a1/freeze",
-			status: 201, answer: `{"txId":"t2","blockNumber":8,"result":null}`, method: "POST", path: "/v1/accounts/a1/freeze",
-			body: map[string]any{"reason": "court order"}, output: []string{"status committed", "block 8"}},
+			status: 201, answer: rest.Committed[rest.Account]{TxID: "t2", BlockNumber: 8, Result: frozen}, method: "POST", path: "/v1/accounts/a1/freeze",
+			body: `{"reason":"court order"}`, output: []string{"status committed", "block 8", "status frozen", "statusReason court order"}},
 		{name: "account unfreeze", args: []string{"account", "unfreeze", "a1"}, route: "POST /v1/accounts/a1/unfreeze",
-			status: 201, answer: `{"txId":"t3","blockNumber":9}`, method: "POST", path: "/v1/accounts/a1/unfreeze", body: map[string]any{}},
+			status: 201, answer: rest.Committed[rest.Account]{TxID: "t3", BlockNumber: 9, Result: account}, method: "POST", path: "/v1/accounts/a1/unfreeze",
+			output: []string{"txId t3"}},
 		{name: "account close", args: []string{"account", "close", "a1"}, route: "POST /v1/accounts/a1/close",
-			status: 201, answer: `{"txId":"t4","blockNumber":10}`, method: "POST", path: "/v1/accounts/a1/close", body: map[string]any{}},
-		{name: "mint", args: []string{"mint", "--id", "m1", "--account", "r1", "--amount", "1000.00", "--reserve-ref", "dep-1"},
-			route: "POST /v1/mints", status: 201, answer: `{"txId":"t5","blockNumber":11,"result":{"mintId":"m1","supply":"1000.00"}}`,
-			method: "POST", path: "/v1/mints", body: map[string]any{"mintId": "m1", "account": "r1", "amount": "1000.00", "reserveRef": "dep-1"},
+			status: 201, answer: rest.Committed[rest.Account]{TxID: "t4", BlockNumber: 10, Result: account}, method: "POST", path: "/v1/accounts/a1/close",
+			output: []string{"txId t4"}},
+		{name: "account merge", args: []string{"account", "merge", "a1", "--id", "g1", "--max-inputs", "5"}, route: "POST /v1/accounts/a1/merge",
+			status: 201, answer: rest.Committed[rest.Merge]{TxID: "t5", BlockNumber: 11, Result: rest.Merge{MergeID: "g1", Account: "a1", Inputs: []string{"o1", "o2"}, Output: "o3", Amount: yuan("3")}},
+			method: "POST", path: "/v1/accounts/a1/merge", body: `{"mergeId":"g1","maxInputs":5}`, output: []string{"output o3", `inputs ["o1","o2"]`}},
+		{name: "mint", args: []string{"mint", "--id", "m1", "--account", "r1", "--amount", "1000", "--reserve-ref", "dep-1"},
+			route: "POST /v1/mints", status: 201, answer: rest.Committed[rest.Mint]{TxID: "t5", BlockNumber: 11, Result: rest.Mint{MintID: "m1", Supply: yuan("1000")}},
+			method: "POST", path: "/v1/mints", body: `{"mintId":"m1","account":"r1","amount":"1000.00","reserveRef":"dep-1"}`,
 			output: []string{"mintId m1", "supply 1000.00"}},
+		{name: "redeem", args: []string{"redeem", "--id", "rd1", "--account", "r1", "--amount", "5", "--inputs", "o1,o2"},
+			route: "POST /v1/redemptions", status: 201, answer: rest.Committed[rest.Redemption]{TxID: "t6", BlockNumber: 12, Result: rest.Redemption{RedeemID: "rd1", Supply: yuan("995")}},
+			method: "POST", path: "/v1/redemptions", body: `{"redeemId":"rd1","account":"r1","amount":"5.00","inputs":["o1","o2"]}`,
+			output: []string{"redeemId rd1", "supply 995.00"}},
 		{name: "pay", args: []string{"pay", "--id", "p-1", "--from", "a", "--to", "b", "--amount", "12.34", "--purpose", "SALA"},
-			route: "POST /v1/payments", status: 201, answer: committedPayment, method: "POST", path: "/v1/payments",
-			body:   map[string]any{"paymentId": "p-1", "from": "a", "to": "b", "amount": "12.34", "purpose": "SALA"},
+			route: "POST /v1/payments", status: 201, answer: committed, method: "POST", path: "/v1/payments",
+			body:   `{"paymentId":"p-1","from":"a","to":"b","amount":"12.34","purpose":"SALA"}`,
 			output: []string{"txId abcdef0123456789", "block 42", "amount 12.34", `inputs ["o1"]`}},
 		{name: "pay async", args: []string{"--async", "pay", "--id", "p-2", "--from", "a", "--to", "b", "--amount", "1"},
-			route: "POST /v1/payments", status: 202, answer: `{"operationId":"op1","status":"pending","statusUrl":"/v1/operations/op1"}`,
+			route: "POST /v1/payments", status: 202, answer: rest.Accepted{OperationID: "op1", Status: rest.OpPending, StatusURL: "/v1/operations/op1"},
 			method: "POST", path: "/v1/payments", query: "async=true",
-			body:   map[string]any{"paymentId": "p-2", "from": "a", "to": "b", "amount": "1"},
+			body:   `{"paymentId":"p-2","from":"a","to":"b","amount":"1.00"}`,
 			output: []string{"status pending", "operation op1", "statusUrl /v1/operations/op1"}},
 		{name: "payment get", args: []string{"payment", "get", "p-1"}, route: "GET /v1/payments/p-1", status: 200,
-			answer: `{"paymentId":"p-1","amount":"12.34"}`, method: "GET", path: "/v1/payments/p-1", output: []string{"paymentId p-1", "amount 12.34"}},
+			answer: payment, method: "GET", path: "/v1/payments/p-1", output: []string{"paymentId p-1", "amount 12.34"}},
 		{name: "operation get", args: []string{"operation", "get", "op1"}, route: "GET /v1/operations/op1", status: 200,
-			answer: `{"operationId":"op1","status":"committed"}`, method: "GET", path: "/v1/operations/op1", output: []string{"status committed"}},
+			answer: rest.Operation{OperationID: "op1", Route: "createPayment", Status: rest.OpCommitted, Result: json.RawMessage(mustJSON(t, committed))},
+			method: "GET", path: "/v1/operations/op1", output: []string{"status committed", "result", " txId abcdef0123456789", "  paymentId p-1"}},
+		{name: "operation wait", args: []string{"operation", "wait", "op1"}, route: "GET /v1/operations/op1", status: 200,
+			answer: rest.Operation{OperationID: "op1", Status: rest.OpCommitted}, method: "GET", path: "/v1/operations/op1", output: []string{"status committed"}},
 		{name: "supply", args: []string{"supply"}, route: "GET /v1/supply", status: 200,
-			answer: `{"total":"1000.00"}`, method: "GET", path: "/v1/supply", output: []string{"total 1000.00"}},
+			answer: rest.Supply{Total: yuan("1000")}, method: "GET", path: "/v1/supply", output: []string{"total 1000.00"}},
 		{name: "supply audit", args: []string{"supply", "--audit"}, route: "GET /v1/supply/audit", status: 200,
-			answer: `{"supply":"1000.00","balanced":true}`, method: "GET", path: "/v1/supply/audit", output: []string{"balanced true"}},
+			answer: rest.SupplyAudit{Supply: yuan("1000"), OutputsTotal: yuan("1000"), Balanced: true}, method: "GET", path: "/v1/supply/audit", output: []string{"balanced true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFakeGateway(t)
-			f.on(tt.route, tt.status, tt.answer)
+			f.on(tt.route, tt.status, mustJSON(t, tt.answer))
 			r := run(t, map[string]string{EnvURL: srv.URL, EnvToken: "tok"}, tt.args...)
-			require.Equal(t, ExitOK, r.code, r.stderr)
+			if r.code != ExitOK {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
 			got := f.last(t)
-			require.Equal(t, tt.method, got.method)
-			require.Equal(t, tt.path, got.path)
-			require.Equal(t, tt.query, got.query)
-			require.Equal(t, "Bearer tok", got.auth)
-			if tt.body != nil {
-				require.Equal(t, tt.body, got.body)
+			if got.method != tt.method || got.path != tt.path || got.query != tt.query || got.auth != "Bearer tok" {
+				t.Fatalf("request %s %s ?%s auth %q, want %s %s ?%s", got.method, got.path, got.query, got.auth, tt.method, tt.path, tt.query)
+			}
+			if tt.body == "" {
+				if len(got.body) != 0 {
+					t.Fatalf("sent a body %s", got.body)
+				}
+			} else if !jsonEqual(t, got.body, tt.body) || got.contentType != "application/json" {
+				t.Fatalf("body %s (%s), want %s", got.body, got.contentType, tt.body)
 			}
 			out := squeeze(r.stdout)
 			for _, want := range tt.output {
-				require.Contains(t, out, want+"\n")
+				if !strings.Contains(out, want+"\n") {
+					t.Errorf("output lacks %q:\n%s", want, r.stdout)
+				}
 			}
 		})
 	}
 }
 
+func jsonEqual(t *testing.T, got []byte, want string) bool {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("body %s: %v", got, err)
+	}
+	if err := json.Unmarshal([]byte(want), &b); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
 // squeeze collapses runs of spaces so tests do not depend on column widths;
-// leading indentation keeps one space.
+// leading indentation keeps its depth (one space per level).
 func squeeze(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		indent := ""
-		if strings.HasPrefix(l, " ") {
-			indent = " "
-		}
+		indent := strings.Repeat(" ", (len(l)-len(strings.TrimLeft(l, " ")))/2)
 		lines[i] = indent + strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
 }
 
-func TestJSONPrintsTheAnswer(t *testing.T) {
+func TestJSONPrintsTheTypedAnswer(t *testing.T) {
 	f, srv := newFakeGateway(t)
-	f.on("POST /v1/payments", 201, committedPayment+"\n")
+	f.on("POST /v1/payments", 201, mustJSON(t, committed)+"\n")
 	r := run(t, nil, "--url", srv.URL, "--token", "tok", "--json", "pay", "--id", "p-1", "--from", "a", "--to", "b", "--amount", "12.34")
-	require.Equal(t, ExitOK, r.code, r.stderr)
-	require.JSONEq(t, committedPayment, r.stdout)
-	require.Equal(t, 1, strings.Count(r.stdout, "\n"))
+	if r.code != ExitOK {
+		t.Fatal(r.stderr)
+	}
+	if !jsonEqual(t, []byte(r.stdout), mustJSON(t, committed)) || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("stdout %q", r.stdout)
+	}
 }
 
-func TestAPIErrors(t *testing.T) {
+func TestErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		status int
@@ -208,32 +279,34 @@ func TestAPIErrors(t *testing.T) {
 		{"forbidden", 403, `{"code":"FORBIDDEN","message":"role \"auditor\" may not call Transfer"}`, "error FORBIDDEN: role \"auditor\" may not call Transfer\n"},
 		{"not the gateway's shape", 502, `bad gateway`, "error HTTP_502: bad gateway\n"},
 		{"empty body", 503, ``, "error HTTP_503: Service Unavailable\n"},
+		{"a success the client cannot read", 200, `[]`, "error CLIENT_BAD_RESPONSE: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFakeGateway(t)
 			f.on("GET /v1/payments/p-1", tt.status, tt.body)
 			r := run(t, map[string]string{EnvURL: srv.URL}, "payment", "get", "p-1")
-			require.Equal(t, ExitError, r.code)
-			require.Equal(t, tt.want, r.stderr)
-			require.Empty(t, r.stdout)
+			if r.code != ExitError || !strings.HasPrefix(r.stderr, tt.want) || r.stdout != "" {
+				t.Fatalf("exit %d, stderr %q, stdout %q; want %q", r.code, r.stderr, r.stdout, tt.want)
+			}
 		})
 	}
-	t.Run("as a Go error", func(t *testing.T) {
-		f, srv := newFakeGateway(t)
-		f.on("GET /v1/supply", 401, `{"code":"UNAUTHENTICATED","message":"missing or unknown credentials"}`)
-		_, err := (&Client{BaseURL: srv.URL}).Do(context.Background(), "GET", "/v1/supply", nil, nil)
-		var ae *APIError
-		require.ErrorAs(t, err, &ae)
-		require.Equal(t, "UNAUTHENTICATED", ae.Code)
-		require.Equal(t, 401, ae.Status)
-	})
 	t.Run("gateway unreachable", func(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		srv.Close()
 		r := run(t, nil, "--url", srv.URL, "supply")
-		require.Equal(t, ExitError, r.code)
-		require.True(t, strings.HasPrefix(r.stderr, "error: GET /v1/supply"), r.stderr)
+		if r.code != ExitError || !strings.HasPrefix(r.stderr, "error CLIENT_TRANSPORT: GET /v1/supply") {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("a failed operation", func(t *testing.T) {
+		f, srv := newFakeGateway(t)
+		f.on("GET /v1/operations/op1", 200, mustJSON(t, rest.Operation{OperationID: "op1", Status: rest.OpFailed,
+			Error: &rest.Error{Code: rest.CodeInsufficientFunds, Message: "no"}}))
+		r := run(t, map[string]string{EnvURL: srv.URL}, "operation", "wait", "op1")
+		if r.code != ExitError || r.stderr != "error INSUFFICIENT_FUNDS: no\n" || !strings.Contains(squeeze(r.stdout), "status failed\n") {
+			t.Fatalf("exit %d, stderr %q, stdout %q", r.code, r.stderr, r.stdout)
+		}
 	})
 }
 
@@ -252,14 +325,20 @@ func TestUsageErrors(t *testing.T) {
 		{"open without kind", []string{"account", "open", "a1"}},
 		{"mint without reserve ref", []string{"mint", "--id", "m", "--account", "r", "--amount", "1"}},
 		{"token and token file", []string{"--token", "a", "--token-file", "f", "supply"}},
+		{"an amount with three decimals", []string{"pay", "--id", "p", "--from", "a", "--to", "b", "--amount", "1.001"}},
+		{"a negative amount", []string{"mint", "--id", "m", "--account", "r", "--amount", "-1", "--reserve-ref", "d"}},
+		{"a time that is not RFC 3339", []string{"account", "statement", "a1", "--from", "yesterday"}},
+		{"merge without an ID", []string{"account", "merge", "a1"}},
+		{"a URL that is not http", []string{"--url", "ftp://gw", "supply"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFakeGateway(t)
 			r := run(t, map[string]string{EnvURL: srv.URL}, tt.args...)
-			require.Equal(t, ExitUsage, r.code)
-			require.NotEmpty(t, r.stderr)
-			require.Empty(t, f.reqs, "no request for a bad command line")
+			if r.code != ExitUsage || r.stderr == "" {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			f.none(t)
 		})
 	}
 }
@@ -267,9 +346,13 @@ func TestUsageErrors(t *testing.T) {
 func TestTokenSources(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "tok")
-	require.NoError(t, os.WriteFile(file, []byte("from-file\n"), 0o600))
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	envFile := filepath.Join(dir, "envtok")
-	require.NoError(t, os.WriteFile(envFile, []byte("from-env-file"), 0o600))
+	if err := os.WriteFile(envFile, []byte("from-env-file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -291,75 +374,100 @@ func TestTokenSources(t *testing.T) {
 				env[k] = v
 			}
 			r := run(t, env, append(tt.args, "supply")...)
-			require.Equal(t, ExitOK, r.code, r.stderr)
-			require.Equal(t, tt.want, f.last(t).auth)
+			if r.code != ExitOK {
+				t.Fatal(r.stderr)
+			}
+			if got := f.last(t).auth; got != tt.want {
+				t.Fatalf("Authorization %q, want %q", got, tt.want)
+			}
 		})
 	}
 }
 
-// sseServer streams the given events, honouring Last-Event-ID by skipping
-// events up to and including it.
-func sseServer(t *testing.T, events []string, lastIDs *[]string) *httptest.Server {
+// sseServer streams the given TxEvents with IDs 10:0, 11:0, …, honouring
+// Last-Event-ID by skipping events up to and including it; it reports each
+// request's "Last-Event-ID|query" on reqs.
+func sseServer(t *testing.T, events []rest.TxEvents, reqs chan<- string) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		*lastIDs = append(*lastIDs, r.Header.Get("Last-Event-ID")+"|"+r.URL.RawQuery)
+		reqs <- r.Header.Get("Last-Event-ID") + "|" + r.URL.RawQuery
 		w.Header().Set("Content-Type", "text/event-stream")
-		skip := r.Header.Get("Last-Event-ID") != ""
+		last := r.Header.Get("Last-Event-ID")
+		skip := last != ""
 		fmt.Fprint(w, ": keep-alive\n\n")
-		for i, data := range events {
+		for i, ev := range events {
 			id := fmt.Sprintf("%d:0", 10+i)
 			if skip {
-				if id == r.Header.Get("Last-Event-ID") {
-					skip = false
-				}
+				skip = id != last
 				continue
 			}
-			fmt.Fprintf(w, "id: %s\nevent: yrd\ndata: %s\n\n", id, data)
+			b, _ := json.Marshal(ev)
+			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", id, rest.SSEEventName, b)
 		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-var sseEvents = []string{
-	`{"version":1,"txId":"tx-aaaaaaaaaaaaaaaa","events":[{"type":"AccountOpened","id":"a1","account":"a1"}]}`,
-	`{"version":1,"txId":"tx-bbbbbbbbbbbbbbbb","events":[{"type":"Transferred","id":"p-1","from":"r1","to":"a1","amount":"5.00"}]}`,
-	`{"version":1,"txId":"tx-cccccccccccccccc","events":[{"type":"Frozen","id":"a1","account":"a1","reason":"x"}]}`,
+var sseEvents = []rest.TxEvents{
+	{TxID: "tx-aaaaaaaaaaaaaaaa", Block: 10, Timestamp: t0, Events: []rest.Event{{Type: "AccountOpened", ID: "a1", Account: "a1", MSP: "JiangsuMSP"}}},
+	{TxID: "tx-bbbbbbbbbbbbbbbb", Block: 11, Timestamp: t0, Events: []rest.Event{{Type: "Transferred", ID: "p-1", From: "r1", To: "a1", Amount: yuan("5")}}},
+	{TxID: "tx-cccccccccccccccc", Block: 12, Timestamp: t0, Events: []rest.Event{{Type: "Frozen", ID: "a1", Account: "a1", Reason: "x"}}},
 }
 
 func TestEventsTail(t *testing.T) {
-	var reqs []string
-	srv := sseServer(t, sseEvents, &reqs)
+	reqs := make(chan string, 4)
+	srv := sseServer(t, sseEvents, reqs)
 	r := run(t, map[string]string{EnvURL: srv.URL}, "events", "tail", "--count", "2", "--type", "Transferred", "--account", "a1")
-	require.Equal(t, ExitOK, r.code, r.stderr)
-	require.Equal(t, "10:0 AccountOpened id=a1 account=a1 tx=tx-aaaaaaaaa\n"+
-		"11:0 Transferred id=p-1 from=r1 to=a1 amount=5.00 tx=tx-bbbbbbbbb\n", squeeze(r.stdout))
-	require.Equal(t, []string{"|account=a1&type=Transferred"}, reqs)
+	if r.code != ExitOK {
+		t.Fatal(r.stderr)
+	}
+	want := "10:0 AccountOpened id=a1 account=a1 tx=tx-aaaaaaaaa\n" +
+		"11:0 Transferred id=p-1 from=r1 to=a1 amount=5.00 tx=tx-bbbbbbbbb\n"
+	if got := squeeze(r.stdout); got != want {
+		t.Fatalf("stdout\n%s\nwant\n%s", got, want)
+	}
+	if got := <-reqs; got != "|account=a1&type=Transferred" {
+		t.Fatalf("request %q", got)
+	}
 
-	r = run(t, map[string]string{EnvURL: srv.URL}, "--json", "events", "tail", "--last-event-id", "11:0")
-	require.Equal(t, ExitOK, r.code, r.stderr)
-	require.JSONEq(t, `{"id":"12:0","event":"yrd","data":`+sseEvents[2]+`}`, r.stdout)
-	require.Equal(t, "11:0|", reqs[1])
+	r = run(t, map[string]string{EnvURL: srv.URL}, "--json", "events", "tail", "--last-event-id", "11:0", "--from-block", "3")
+	if r.code != ExitOK {
+		t.Fatal(r.stderr)
+	}
+	wantJSON := `{"id":"12:0","event":"tx","data":` + mustJSON(t, sseEvents[2]) + `}`
+	if !jsonEqual(t, []byte(r.stdout), wantJSON) {
+		t.Fatalf("stdout %s, want %s", r.stdout, wantJSON)
+	}
+	if got := <-reqs; got != "11:0|" {
+		t.Fatalf("resume request %q: the Last-Event-ID wins over --from-block", got)
+	}
 }
 
-func TestClientEventsResume(t *testing.T) {
-	var reqs []string
-	srv := sseServer(t, sseEvents, &reqs)
-	c := &Client{BaseURL: srv.URL}
-	var got []string
-	last, err := c.Events(context.Background(), EventsOptions{}, func(ev Event) error {
-		got = append(got, ev.ID)
-		if len(got) == 1 {
-			return ErrStop
+func TestEventsTailInterrupted(t *testing.T) {
+	reqs := make(chan string, 1)
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqs <- r.URL.RawQuery
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-hold:
 		}
-		return nil
-	})
-	require.NoError(t, err)
-	require.Equal(t, "10:0", last)
-	last, err = c.Events(context.Background(), EventsOptions{LastEventID: last}, func(ev Event) error {
-		got = append(got, ev.ID)
-		return nil
-	})
-	require.NoError(t, err, "a stream the server ends is not an error")
-	require.Equal(t, "12:0", last)
-	require.Equal(t, []string{"10:0", "11:0", "12:0"}, got)
+	}))
+	defer srv.Close()
+	defer close(hold)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errOut bytes.Buffer
+	go func() {
+		done <- Run(ctx, []string{"--url", srv.URL, "events", "tail"}, IO{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+	}()
+	<-reqs // the stream is open
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("an interrupted tail exits %d: %s", code, errOut.String())
+	}
 }

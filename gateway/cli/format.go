@@ -7,16 +7,20 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
-// printRaw writes the answer's JSON unchanged, one value per line.
-func printRaw(w io.Writer, b json.RawMessage) error {
+// printJSON writes v as one line of JSON.
+func printJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		buf.Reset()
-		buf.Write(b)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode answer: %w", err)
 	}
-	buf.WriteByte('\n')
 	_, err := w.Write(buf.Bytes())
 	return err
 }
@@ -27,7 +31,8 @@ type field struct {
 	value json.RawMessage
 }
 
-// objectFields decodes a JSON object keeping the order of its keys.
+// objectFields decodes a JSON object keeping the order of its keys (for
+// the rest types: their fields' order).
 func objectFields(b json.RawMessage) ([]field, bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -66,12 +71,16 @@ func scalar(v json.RawMessage) string {
 	return buf.String()
 }
 
-// printObject writes an object as aligned "key  value" lines; nested
-// objects are indented below their key. Anything else is printed raw.
-func printObject(w io.Writer, b json.RawMessage) error {
+// printObject writes a value as aligned "key  value" lines in the order of
+// its JSON fields; nested objects are indented below their key.
+func printObject[T any](w io.Writer, v T) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode answer: %w", err)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if !writeObject(tw, b, "") {
-		return printRaw(w, b)
+		fmt.Fprintf(tw, "%s\n", scalar(b))
 	}
 	return tw.Flush()
 }
@@ -92,69 +101,40 @@ func writeObject(tw io.Writer, b json.RawMessage, indent string) bool {
 	return true
 }
 
-// writeAnswer is a write's answer: 201 {txId, blockNumber, result} or 202
-// {operationId, status, statusUrl}.
-type writeAnswer struct {
-	TxID        string          `json:"txId"`
-	BlockNumber *uint64         `json:"blockNumber"`
-	Result      json.RawMessage `json:"result"`
-	OperationID string          `json:"operationId"`
-	Status      string          `json:"status"`
-	StatusURL   string          `json:"statusUrl"`
-}
-
-// printWrite reports a committed write (transaction and block first, then
-// the chaincode's result) or an accepted asynchronous one.
-func printWrite(w io.Writer, b json.RawMessage) error {
-	var a writeAnswer
-	if err := json.Unmarshal(b, &a); err != nil {
-		return printRaw(w, b)
+// printCommitted reports a committed write: the transaction and its block
+// first, then the result's fields.
+func printCommitted[T any](w io.Writer, c rest.Committed[T]) error {
+	b, err := json.Marshal(c.Result)
+	if err != nil {
+		return fmt.Errorf("encode result: %w", err)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if a.OperationID != "" {
-		fmt.Fprintf(tw, "status\t%s\noperation\t%s\nstatusUrl\t%s\n", a.Status, a.OperationID, a.StatusURL)
-		return tw.Flush()
-	}
-	fmt.Fprintf(tw, "status\tcommitted\ntxId\t%s\n", a.TxID)
-	if a.BlockNumber != nil {
-		fmt.Fprintf(tw, "block\t%d\n", *a.BlockNumber)
-	}
-	if len(a.Result) > 0 && string(a.Result) != "null" {
-		if !writeObject(tw, a.Result, "") {
-			fmt.Fprintf(tw, "result\t%s\n", scalar(a.Result))
-		}
+	fmt.Fprintf(tw, "status\tcommitted\ntxId\t%s\nblock\t%d\n", c.TxID, c.BlockNumber)
+	if !writeObject(tw, b, "") {
+		fmt.Fprintf(tw, "result\t%s\n", scalar(b))
 	}
 	return tw.Flush()
 }
 
-// statementPage is the chaincode's Statement answer.
-type statementPage struct {
-	Entries []struct {
-		Timestamp    string `json:"timestamp"`
-		Type         string `json:"type"`
-		Amount       string `json:"amount"`
-		Counterparty string `json:"counterparty"`
-		Reference    string `json:"reference"`
-		TxID         string `json:"txId"`
-	} `json:"entries"`
-	Bookmark string `json:"bookmark"`
+// printAccepted reports an asynchronous write.
+func printAccepted(w io.Writer, a rest.Accepted) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "status\t%s\noperation\t%s\nstatusUrl\t%s\n", a.Status, a.OperationID, a.StatusURL)
+	return tw.Flush()
 }
 
-// printStatement writes a statement as a table, with the bookmark of the
-// next page if there is one.
-func printStatement(w io.Writer, b json.RawMessage) error {
-	var p statementPage
-	if err := json.Unmarshal(b, &p); err != nil {
-		return printRaw(w, b)
-	}
+// printStatement writes a statement page as a table, with the bookmark of
+// the next page if there is one. Debits and redemptions show negative.
+func printStatement(w io.Writer, p rest.StatementPage) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tTYPE\tAMOUNT\tCOUNTERPARTY\tREFERENCE\tTX")
 	for _, e := range p.Entries {
-		amount := e.Amount
-		if e.Type == "debit" || e.Type == "redeem" {
+		amount := e.Amount.String()
+		if e.Type == rest.EntryDebit || e.Type == rest.EntryRedeem {
 			amount = "-" + amount
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Timestamp, e.Type, amount, dash(e.Counterparty), dash(e.Reference), short(e.TxID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Timestamp.Format(time.RFC3339Nano), e.Type, amount,
+			dash(e.Counterparty), dash(e.Reference), short(e.TxID))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -162,44 +142,75 @@ func printStatement(w io.Writer, b json.RawMessage) error {
 	if len(p.Entries) == 0 {
 		fmt.Fprintln(w, "(no entries)")
 	}
-	if p.Bookmark != "" {
-		fmt.Fprintf(w, "more: --bookmark %s\n", p.Bookmark)
-	}
-	return nil
+	return printMore(w, p.Bookmark)
 }
 
-// eventEnvelope is the chaincode's event payload.
-type eventEnvelope struct {
-	TxID      string                       `json:"txId"`
-	Timestamp string                       `json:"timestamp"`
-	Events    []map[string]json.RawMessage `json:"events"`
-}
-
-// eventKeys are the business-event fields printed, in this order; --json
-// shows all of them.
-var eventKeys = []string{"id", "account", "from", "to", "amount", "reason"}
-
-// printEvent writes one line per business event: position, type, fields.
-func printEvent(w io.Writer, ev Event) error {
-	var env eventEnvelope
-	if err := json.Unmarshal(ev.Data, &env); err != nil || len(env.Events) == 0 {
-		_, err := fmt.Fprintf(w, "%s  %s\n", ev.ID, scalar(ev.Data))
-		return err
-	}
-	for _, e := range env.Events {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "%-10s %-18s", ev.ID, scalar(e["type"]))
-		for _, k := range eventKeys {
-			if v, ok := e[k]; ok {
-				fmt.Fprintf(&sb, " %s=%s", k, scalar(v))
+// printOutputs writes an output page as a table, with the bookmark of the
+// next page if there is one.
+func printOutputs(w io.Writer, p rest.OutputPage) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OUTPUT\tAMOUNT\tEARMARK\tCREATED")
+	for _, o := range p.Outputs {
+		earmark := "-"
+		if o.Earmark != nil {
+			earmark = o.Earmark.Code
+			if o.Earmark.Ref != "" {
+				earmark += "/" + o.Earmark.Ref
 			}
 		}
-		fmt.Fprintf(&sb, " tx=%s", short(env.TxID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Amount, earmark, o.CreatedAt.Format(time.RFC3339Nano))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(p.Outputs) == 0 {
+		fmt.Fprintln(w, "(no outputs)")
+	}
+	return printMore(w, p.Bookmark)
+}
+
+func printMore(w io.Writer, bookmark string) error {
+	if bookmark == "" {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "more: --bookmark %s\n", bookmark)
+	return err
+}
+
+// printEvent writes one line per business event: position, type, the
+// fields that are set (id, account, from, to, amount, reason; --json shows
+// all of them) and the transaction.
+func printEvent(w io.Writer, ev client.Event) error {
+	for _, e := range ev.Data.Events {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%-10s %-18s", ev.ID, e.Type)
+		for _, kv := range [][2]string{{"id", e.ID}, {"account", e.Account}, {"from", e.From}, {"to", e.To}, {"amount", amountOf(e)}, {"reason", e.Reason}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&sb, " %s=%s", kv[0], kv[1])
+			}
+		}
+		fmt.Fprintf(&sb, " tx=%s", short(ev.Data.TxID))
 		if _, err := fmt.Fprintln(w, sb.String()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func amountOf(e rest.Event) string {
+	if e.Amount == 0 {
+		return ""
+	}
+	return e.Amount.String()
+}
+
+// printEventJSON writes one event as a JSON line {"id","event","data"}.
+func printEventJSON(w io.Writer, ev client.Event) error {
+	return printJSON(w, struct {
+		ID    string        `json:"id"`
+		Event string        `json:"event"`
+		Data  rest.TxEvents `json:"data"`
+	}{ev.ID, rest.SSEEventName, ev.Data})
 }
 
 func dash(s string) string {
@@ -215,17 +226,4 @@ func short(tx string) string {
 		return tx[:12]
 	}
 	return tx
-}
-
-// printEventJSON writes one event as a JSON line {"id","event","data"}.
-func printEventJSON(w io.Writer, ev Event) error {
-	b, err := json.Marshal(struct {
-		ID    string          `json:"id"`
-		Event string          `json:"event"`
-		Data  json.RawMessage `json:"data"`
-	}{ev.ID, ev.Name, ev.Data})
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.ID, err)
-	}
-	return printRaw(w, b)
 }

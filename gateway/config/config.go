@@ -31,6 +31,19 @@ type Config struct {
 	MaxBodyBytes int64 `json:"maxBodyBytes"`
 	// ShutdownGrace is how long in-flight requests may run after a signal.
 	ShutdownGrace Duration `json:"shutdownGrace"`
+	// HTTP bounds every connection and request.
+	HTTP HTTP `json:"http"`
+	// MetricsListen, when set, serves /metrics on its own listener (keep it
+	// on loopback or behind the operators' network); the API listener never
+	// serves /metrics.
+	MetricsListen string `json:"metricsListen,omitempty"`
+	// StateDir holds the gateway's durable state: operation records
+	// (operations.db) and the page-token key. Required.
+	StateDir string `json:"stateDir"`
+	// Async bounds asynchronous writes (?async=true).
+	Async Async `json:"async"`
+	// Events bounds the event streams (GET /v1/events).
+	Events Events `json:"events"`
 
 	// Peer is the province's peer running the Fabric Gateway service.
 	Peer Peer `json:"peer"`
@@ -56,6 +69,45 @@ type ServerTLS struct {
 	CertFile     string `json:"certFile"`
 	KeyFile      string `json:"keyFile"`
 	ClientCAFile string `json:"clientCAFile,omitempty"`
+}
+
+// HTTP bounds connections and requests.
+type HTTP struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout"`
+	// ReadTimeout bounds reading a whole request, body included (a client
+	// that declares a body and stalls is cut off).
+	ReadTimeout Duration `json:"readTimeout"`
+	// IdleTimeout bounds an idle keep-alive connection.
+	IdleTimeout Duration `json:"idleTimeout"`
+	// MaxHeaderBytes bounds the request line and headers.
+	MaxHeaderBytes int `json:"maxHeaderBytes"`
+}
+
+// Async bounds the asynchronous write path: a pool of Workers with a queue
+// of Queue; a request beyond both answers 429 with Retry-After. Operation
+// records are kept in StateDir/operations.db: at most MaxPending pending
+// (never evicted), at most MaxFinished finished for at most MaxAge.
+type Async struct {
+	Workers     int      `json:"workers"`
+	Queue       int      `json:"queue"`
+	MaxPending  int      `json:"maxPending"`
+	MaxFinished int      `json:"maxFinished"`
+	MaxAge      Duration `json:"maxAge"`
+}
+
+// Events bounds the shared event stream: one peer stream per gateway, fanned
+// out to at most MaxSubscribers SSE clients (429 beyond), with the last
+// Buffer events kept for resumes.
+type Events struct {
+	MaxSubscribers int `json:"maxSubscribers"`
+	Buffer         int `json:"buffer"`
+	// MaxReplays bounds the dedicated streams opened for clients resuming
+	// from a block older than the buffer (429 beyond).
+	MaxReplays int `json:"maxReplays"`
+	// Identity names the client whose ledger identity the gateway listens
+	// with (default: the first client).
+	Identity string `json:"identity,omitempty"`
 }
 
 // Peer locates the peer's Gateway service.
@@ -106,9 +158,6 @@ type Selection struct {
 	ReservePool int `json:"reservePool"`
 }
 
-// MaxChangeSplit is the chaincode's limit on change outputs per transfer.
-const MaxChangeSplit = 50
-
 // Client is one back-office client and the Fabric identity it uses.
 type Client struct {
 	// Name identifies the client in logs, metrics and the API.
@@ -157,8 +206,16 @@ func Defaults() Config {
 		Listen:        "127.0.0.1:8080",
 		MaxBodyBytes:  1 << 20,
 		ShutdownGrace: Duration(30 * time.Second),
-		Channel:       "settlement",
-		Chaincode:     "yrd",
+		HTTP: HTTP{
+			ReadHeaderTimeout: Duration(10 * time.Second),
+			ReadTimeout:       Duration(30 * time.Second),
+			IdleTimeout:       Duration(2 * time.Minute),
+			MaxHeaderBytes:    64 << 10,
+		},
+		Async:     Async{Workers: 32, Queue: 256, MaxPending: 10000, MaxFinished: 100000, MaxAge: Duration(7 * 24 * time.Hour)},
+		Events:    Events{MaxSubscribers: 256, Buffer: 4096, MaxReplays: 4},
+		Channel:   "settlement",
+		Chaincode: "yrd",
 		Timeouts: Timeouts{
 			Evaluate:     Duration(5 * time.Second),
 			Endorse:      Duration(15 * time.Second),
@@ -239,6 +296,35 @@ func (c *Config) Validate() error {
 	if c.ShutdownGrace < 0 {
 		return invalid("shutdownGrace", "must not be negative")
 	}
+	if c.StateDir == "" {
+		return invalid("stateDir", "required (operation records and the page-token key live there)")
+	}
+	if c.MetricsListen != "" {
+		mh, _, err := net.SplitHostPort(c.MetricsListen)
+		if err != nil {
+			return invalid("metricsListen", "want host:port: %v", err)
+		}
+		if !isLoopback(mh) {
+			return invalid("metricsListen", "%q is not a loopback address", c.MetricsListen)
+		}
+	}
+	for _, t := range []struct {
+		name string
+		v    int
+	}{
+		{"http.maxHeaderBytes", c.HTTP.MaxHeaderBytes},
+		{"async.workers", c.Async.Workers},
+		{"async.queue", c.Async.Queue},
+		{"async.maxPending", c.Async.MaxPending},
+		{"async.maxFinished", c.Async.MaxFinished},
+		{"events.maxSubscribers", c.Events.MaxSubscribers},
+		{"events.buffer", c.Events.Buffer},
+		{"events.maxReplays", c.Events.MaxReplays},
+	} {
+		if t.v < 1 {
+			return invalid(t.name, "must be at least 1")
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Peer.Endpoint); err != nil {
 		return invalid("peer.endpoint", "want host:port: %v", err)
 	}
@@ -265,6 +351,10 @@ func (c *Config) Validate() error {
 		{"timeouts.commit", c.Timeouts.Commit},
 		{"retry.backoffBase", c.Retry.BackoffBase},
 		{"retry.backoffMax", c.Retry.BackoffMax},
+		{"http.readHeaderTimeout", c.HTTP.ReadHeaderTimeout},
+		{"http.readTimeout", c.HTTP.ReadTimeout},
+		{"http.idleTimeout", c.HTTP.IdleTimeout},
+		{"async.maxAge", c.Async.MaxAge},
 	} {
 		if t.d <= 0 {
 			return invalid(t.name, "must be a positive duration")
@@ -287,6 +377,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Clients) == 0 {
 		return invalid("clients", "at least one client is required")
+	}
+	if c.Events.Identity != "" && !c.hasClient(c.Events.Identity) {
+		return invalid("events.identity", "no client named %q", c.Events.Identity)
 	}
 	names := map[string]bool{}
 	tokens := map[string]bool{}
@@ -331,6 +424,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+func (c *Config) hasClient(name string) bool {
+	for _, cl := range c.Clients {
+		if cl.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// EventsIdentity is the client whose identity the event stream uses.
+func (c *Config) EventsIdentity() string {
+	if c.Events.Identity != "" {
+		return c.Events.Identity
+	}
+	return c.Clients[0].Name
 }
 
 func isLoopback(host string) bool {

@@ -16,6 +16,7 @@ import (
 const validJSON = `{
   "peer": {"endpoint": "127.0.0.1:7051", "tlsCAFile": "ca.pem", "serverNameOverride": "peer0.shanghai.yrd"},
   "mspId": "ShanghaiMSP",
+  "stateDir": "/var/lib/yrd-gateway",
   "timeouts": {"commitStatus": "2s"},
   "clients": [
     {"name": "icbc-sh", "tokenSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -58,6 +59,14 @@ func TestValidateNamesField(t *testing.T) {
 		{"commit shorter than status", func(c *config.Config) { c.Timeouts.Commit = config.Duration(time.Second) }, "timeouts.commit"},
 		{"attempts", func(c *config.Config) { c.Retry.ConflictAttempts = 0 }, "retry.conflictAttempts"},
 		{"max inputs", func(c *config.Config) { c.Selection.MaxInputs = 0 }, "selection.maxInputs"},
+		{"state dir", func(c *config.Config) { c.StateDir = "" }, "stateDir"},
+		{"metrics not loopback", func(c *config.Config) { c.MetricsListen = "0.0.0.0:9100" }, "metricsListen"},
+		{"async workers", func(c *config.Config) { c.Async.Workers = 0 }, "async.workers"},
+		{"async queue", func(c *config.Config) { c.Async.Queue = 0 }, "async.queue"},
+		{"subscribers", func(c *config.Config) { c.Events.MaxSubscribers = 0 }, "events.maxSubscribers"},
+		{"read timeout", func(c *config.Config) { c.HTTP.ReadTimeout = 0 }, "http.readTimeout"},
+		{"header bytes", func(c *config.Config) { c.HTTP.MaxHeaderBytes = 0 }, "http.maxHeaderBytes"},
+		{"events identity", func(c *config.Config) { c.Events.Identity = "nobody" }, "events.identity"},
 		{"reserve pool", func(c *config.Config) { c.Selection.ReservePool = -1 }, "selection.reservePool"},
 		{"no clients", func(c *config.Config) { c.Clients = nil }, "clients"},
 		{"client name", func(c *config.Config) { c.Clients[0].Name = "" }, "clients[0].name"},

@@ -1,16 +1,19 @@
 // Package metrics defines the gateway's Prometheus metrics in one place so
 // that the HTTP layer, the Fabric layer and input selection report into one
-// registry, served at /metrics.
+// registry, served at /metrics on the gateway's separate metrics listener.
 //
 // Every method is safe on a nil *Metrics, which records nothing; tests and
 // tools that do not care about metrics pass nil.
 package metrics
 
 import (
+	"net/http"
+	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Metrics holds the gateway's collectors and the registry they live in.
@@ -72,6 +75,39 @@ func New() *Metrics {
 		m.lockedOutputs, m.lockWaits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// Gauges registers a function whose values (by name, prefixed with
+// yrd_gateway_) are read at each scrape: bounded-resource levels such as
+// the async queue and the event subscribers.
+func (m *Metrics) Gauges(read func() map[string]float64) {
+	if m == nil {
+		return
+	}
+	m.Registry.MustRegister(gaugeFunc{read: read})
+}
+
+type gaugeFunc struct{ read func() map[string]float64 }
+
+var gaugeDesc = prometheus.NewDesc("yrd_gateway_resource", "Levels of the gateway's bounded resources, by name.", []string{"name"}, nil)
+
+func (g gaugeFunc) Describe(ch chan<- *prometheus.Desc) { ch <- gaugeDesc }
+
+func (g gaugeFunc) Collect(ch chan<- prometheus.Metric) {
+	vals := g.read()
+	names := make([]string, 0, len(vals))
+	for n := range vals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ch <- prometheus.MustNewConstMetric(gaugeDesc, prometheus.GaugeValue, vals[n], n)
+	}
 }
 
 // Request records one served HTTP request.

@@ -4,62 +4,69 @@ import (
 	"context"
 	"net/http"
 	"time"
-)
 
-type openAccountRequest struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Tier        string `json:"tier"`
-	CustomerRef string `json:"customerRef"`
-}
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/rest"
+)
 
 // openAccount submits token:OpenAccount; the customer reference travels as
 // transient data so it never lands in a block.
 func (s *Server) openAccount(w http.ResponseWriter, r *http.Request) {
-	var req openAccountRequest
+	var req rest.OpenAccountRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for _, f := range []struct{ n, v string }{{"id", req.ID}, {"kind", req.Kind}} {
-		if err := requireField(f.n, f.v); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	creq := api.OpenAccountRequest{ID: req.ID, Kind: api.Kind(req.Kind), Tier: req.Tier}
+	if err := validate(&creq); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(req.CustomerRef) > api.MaxCustomerRefLen {
+		s.fail(w, r, badRequest("customerRef is longer than %d bytes", api.MaxCustomerRefLen))
+		return
 	}
 	var transient map[string][]byte
 	if req.CustomerRef != "" {
-		transient = map[string][]byte{transientCustomerRef: []byte(req.CustomerRef)}
+		transient = map[string][]byte{api.TransientCustomerRef: []byte(req.CustomerRef)}
 	}
 	id := clientName(r.Context())
-	args := jsonArg(openAccountArgs{ID: req.ID, Kind: req.Kind, Tier: req.Tier})
-	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		c, err := s.ledger.Submit(ctx, id, fnOpenAccount, args, transient, noOpts)
-		return committed(c), err
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.OpenAccount, creq, transient, noOpts)
+		return committed(c, toAccount(a)), err
 	})
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
-	s.evaluate(w, r, fnGetAccount, r.PathValue("id"))
+	a, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.GetAccount, api.AccountRequest{ID: r.PathValue("id")})
+	s.answer(w, r, toAccount(a), err)
 }
 
 func (s *Server) getBalance(w http.ResponseWriter, r *http.Request) {
-	s.evaluate(w, r, fnGetBalance, r.PathValue("id"))
+	b, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.GetBalance, api.AccountRequest{ID: r.PathValue("id")})
+	s.answer(w, r, toBalance(b), err)
 }
 
 func (s *Server) listOutputs(w http.ResponseWriter, r *http.Request) {
-	size, bookmark, err := pageParams(r)
+	size, bookmark, err := s.pageParams(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.evaluatePage(w, r, fnListOutputs, r.PathValue("id"), size, bookmark)
+	req := api.ListOutputsRequest{Account: r.PathValue("id"), PageSize: size, Bookmark: bookmark}
+	if err := validate(&req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.ListOutputs, req)
+	s.answer(w, r, toOutputPage(p, s.pages.seal(pageScope(r), p.Bookmark)), err)
 }
 
 // statement lists an account's movements between from and to (RFC 3339,
 // default: the last 24 hours), paged.
 func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
-	size, bookmark, err := pageParams(r)
+	size, bookmark, err := s.pageParams(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -72,89 +79,93 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 		dst  *time.Time
 	}{{"from", &from}, {"to", &to}} {
 		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
+			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				s.fail(w, r, badRequest(CodeInvalidRequest, "%s must be an RFC 3339 time like 2025-01-31T00:00:00Z", p.name))
+				s.fail(w, r, badRequest("%s must be an RFC 3339 time like 2025-01-31T00:00:00Z", p.name))
 				return
 			}
 			*p.dst = t
 		}
 	}
-	if to.Before(from) {
-		s.fail(w, r, badRequest(CodeInvalidRequest, "to is before from"))
+	req := api.StatementRequest{Account: r.PathValue("id"), From: from, To: to, PageSize: size, Bookmark: bookmark}
+	if err := validate(&req); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	// Full precision: "to" defaults to now, and truncating it to the second
-	// would hide the entries of the current second.
-	s.evaluatePage(w, r, fnStatement, r.PathValue("id"), from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), size, bookmark)
-}
-
-type freezeRequest struct {
-	Reason string `json:"reason"`
+	p, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.Statement, req)
+	s.answer(w, r, toStatementPage(p, s.pages.seal(pageScope(r), p.Bookmark)), err)
 }
 
 func (s *Server) freeze(w http.ResponseWriter, r *http.Request) {
-	var req freezeRequest
+	var req rest.FreezeRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := requireField("reason", req.Reason); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.accountWrite(w, r, fnFreeze, freezeArgs{ID: r.PathValue("id"), Reason: req.Reason})
+	accountWriteOf(s, w, r, api.Freeze, &api.FreezeRequest{ID: r.PathValue("id"), Reason: req.Reason})
 }
 
 func (s *Server) unfreeze(w http.ResponseWriter, r *http.Request) {
-	s.accountWrite(w, r, fnUnfreeze, accountIDArgs{ID: r.PathValue("id")})
+	if err := s.noBody(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	accountWriteOf(s, w, r, api.Unfreeze, &api.AccountRequest{ID: r.PathValue("id")})
 }
 
 func (s *Server) closeAccount(w http.ResponseWriter, r *http.Request) {
-	s.accountWrite(w, r, fnCloseAccount, accountIDArgs{ID: r.PathValue("id")})
+	if err := s.noBody(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	accountWriteOf(s, w, r, api.CloseAccount, &api.AccountRequest{ID: r.PathValue("id")})
 }
 
-func (s *Server) accountWrite(w http.ResponseWriter, r *http.Request, fn string, arg any) {
+func accountWriteOf[Req any, P interface {
+	*Req
+	Validate() error
+}](s *Server, w http.ResponseWriter, r *http.Request, op api.Operation[Req, api.Account], req P) {
+	if err := req.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	id := clientName(r.Context())
-	args := jsonArg(arg)
-	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		c, err := s.ledger.Submit(ctx, id, fn, args, nil, noOpts)
-		return committed(c), err
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		a, c, err := ledger.Invoke(ctx, s.ledger, id, op, *req, nil, noOpts)
+		return committed(c, toAccount(a)), err
 	})
-}
-
-type mergeRequest struct {
-	MergeID string   `json:"mergeId"`
-	Inputs  []string `json:"inputs"`
-	// MaxInputs caps how many outputs the gateway picks when inputs is empty.
-	MaxInputs int `json:"maxInputs"`
 }
 
 // merge consolidates an account's small outputs into one (token:Merge). With
 // no inputs given, the gateway picks the smallest unlocked outputs.
 func (s *Server) merge(w http.ResponseWriter, r *http.Request) {
-	var req mergeRequest
+	var req rest.MergeRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := requireField("mergeId", req.MergeID); err != nil {
+	acct := r.PathValue("id")
+	creq := api.MergeRequest{MergeID: req.MergeID, Account: acct, Inputs: req.Inputs}
+	if err := creq.ValidateSelectable(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id, acct := clientName(r.Context()), r.PathValue("id")
-	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		inputs := req.Inputs
-		if len(inputs) == 0 {
+	if req.MaxInputs < 0 || req.MaxInputs > api.MaxInputs || (len(req.Inputs) > 0 && req.MaxInputs != 0) {
+		s.fail(w, r, badRequest("maxInputs must be 0 to %d, and only without inputs", api.MaxInputs))
+		return
+	}
+	id := clientName(r.Context())
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		if len(creq.Inputs) == 0 {
 			lease, err := s.selector.Consolidate(ctx, id, acct, req.MaxInputs)
 			if err != nil {
 				return nil, err
 			}
-			inputs = lease.IDs()
-			defer func() { lease.Release(false) }()
+			defer lease.Release(false)
+			creq.Inputs = lease.IDs()
 		}
-		c, err := s.ledger.Submit(ctx, id, fnMerge, jsonArg(mergeArgs{MergeID: req.MergeID, Account: acct, Inputs: inputs}), nil, noOpts)
+		m, c, err := ledger.Invoke(ctx, s.ledger, id, api.Merge, creq, nil, noOpts)
 		s.selector.Invalidate(acct)
-		return committed(c), err
+		return committed(c, toMerge(m)), err
 	})
 }

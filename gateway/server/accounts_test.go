@@ -1,150 +1,133 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
-func TestOpenAccount(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnOpenAccount, returns(`{"id":"a1","status":"ACTIVE"}`))
-	r := e.do("POST", "/v1/accounts", `{"id":"a1","kind":"retail","tier":"2","customerRef":"cust-77"}`)
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
-	c := e.ledger.callsTo(fnOpenAccount)[0]
-	require.Equal(t, map[string]any{"id": "a1", "kind": "retail", "tier": "2"}, argJSON(t, c))
-	require.Equal(t, "cust-77", string(c.transient[transientCustomerRef]), "customer reference only as transient data")
-
-	r = e.do("POST", "/v1/accounts", `{"id":"a1"}`)
-	require.Equal(t, http.StatusBadRequest, r.status)
-}
-
-func TestAccountReads(t *testing.T) {
-	tests := []struct {
-		name, path, fn string
-		args           []string
-		status         int
-	}{
-		{"get", "/v1/accounts/a1", fnGetAccount, []string{"a1"}, http.StatusOK},
-		{"balance", "/v1/accounts/a1/balance", fnGetBalance, []string{"a1"}, http.StatusOK},
-		{"outputs default page", "/v1/accounts/a1/outputs", fnListOutputs, []string{"a1", "100", ""}, http.StatusOK},
-		{"outputs paged", "/v1/accounts/a1/outputs?pageSize=5&bookmark=Ym0", fnListOutputs, []string{"a1", "5", "bm"}, http.StatusOK},
-		{"outputs bad page size", "/v1/accounts/a1/outputs?pageSize=0", "", nil, http.StatusBadRequest},
-		{"outputs bad page token", "/v1/accounts/a1/outputs?bookmark=%00x", "", nil, http.StatusBadRequest},
-		{"statement", "/v1/accounts/a1/statement?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z&pageSize=10", fnStatement,
-			[]string{"a1", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "10", ""}, http.StatusOK},
-		{"statement bad time", "/v1/accounts/a1/statement?from=yesterday", "", nil, http.StatusBadRequest},
-		{"statement reversed", "/v1/accounts/a1/statement?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z", "", nil, http.StatusBadRequest},
+func TestOpenAndReadAccounts(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	a := h.open("sh-op", "alice", rest.KindCustomer, rest.TierClassIV)
+	if a.OwnerMSP != SH || a.Status != rest.StatusActive || a.Tier != rest.TierClassIV || a.CustomerRefHash == "" {
+		t.Fatalf("opened %+v", a)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			for _, fn := range []string{fnGetAccount, fnGetBalance, fnListOutputs, fnStatement} {
-				e.ledger.on(fn, returns(`{"ok":true,"bookmark":""}`))
+	var got rest.Account
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/alice", "").decode(t, &got)
+	if got.ID != "alice" || got.OpenedAt.IsZero() {
+		t.Fatalf("read %+v", got)
+	}
+	if b := h.balance("sh-op", "alice"); b != "0.00" {
+		t.Fatalf("balance %s", b)
+	}
+	for _, tc := range []struct {
+		name, client, method, path, body string
+		status                           int
+		code                             string
+	}{
+		{"twice", "sh-op", "POST", "/v1/accounts", `{"id":"alice","kind":"merchant"}`, http.StatusConflict, rest.CodeAlreadyExists},
+		{"unknown kind", "sh-op", "POST", "/v1/accounts", `{"id":"x","kind":"bank"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"customer without reference", "sh-op", "POST", "/v1/accounts", `{"id":"x","kind":"customer","tier":"class-IV"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"role may not open", "sh-comp", "POST", "/v1/accounts", `{"id":"x","kind":"merchant"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"other province reads", "js-op", "GET", "/v1/accounts/alice", "", http.StatusForbidden, rest.CodeForbidden},
+		{"missing", "sh-op", "GET", "/v1/accounts/nobody", "", http.StatusNotFound, rest.CodeNotFound},
+		{"bad id", "sh-op", "GET", "/v1/accounts/" + url.PathEscape("a b"), "", http.StatusBadRequest, rest.CodeInvalidArgument},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do(tc.client, tc.method, tc.path, tc.body)
+			if r.status != tc.status || r.code(t) != tc.code {
+				t.Fatalf("%d %s, want %d %s", r.status, r.body, tc.status, tc.code)
 			}
-			r := e.do("GET", tt.path, "")
-			require.Equal(t, tt.status, r.status, string(r.body))
-			if tt.fn == "" {
-				require.Empty(t, e.ledger.calls)
-				return
-			}
-			require.Equal(t, tt.args, e.ledger.callsTo(tt.fn)[0].args)
 		})
 	}
 }
 
-// The default window ends now, to the nanosecond: an entry written a moment
-// ago (in the current second) is inside it.
-func TestStatementDefaultWindowIncludesThisSecond(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnStatement, returns(`{"entries":[],"bookmark":""}`))
-	before := time.Now()
-	r := e.do("GET", "/v1/accounts/a1/statement", "")
-	require.Equal(t, http.StatusOK, r.status, string(r.body))
-	args := e.ledger.callsTo(fnStatement)[0].args
-	from, err := time.Parse(time.RFC3339Nano, args[1])
-	require.NoError(t, err)
-	to, err := time.Parse(time.RFC3339Nano, args[2])
-	require.NoError(t, err)
-	require.False(t, to.Before(before), "to %s is before the request began %s", to, before)
-	require.Equal(t, 24*time.Hour, to.Sub(from))
+func TestFreezeUnfreezeClose(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	var c rest.Committed[rest.Account]
+	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/sh-shop/freeze", `{"reason":"court order"}`).decode(t, &c)
+	if c.Result.Status != rest.StatusFrozen || c.TxID == "" || c.BlockNumber == 0 {
+		t.Fatalf("freeze %+v", c)
+	}
+	r := h.do("sh-op", "POST", "/v1/payments", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"1"}`)
+	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeAccountFrozen {
+		t.Fatalf("pay frozen: %d %s", r.status, r.body)
+	}
+	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/sh-shop/unfreeze", "")
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/sh-shop/close", "")
+	r = h.do("sh-op", "POST", "/v1/accounts/sh-reserve/close", "")
+	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeBalanceNotZero {
+		t.Fatalf("close with balance: %d %s", r.status, r.body)
+	}
 }
 
-func TestAccountNotFound(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetAccount, fails(ccErr(ledger.CodeNotFound, "account a9")))
-	r := e.do("GET", "/v1/accounts/a9", "")
-	require.Equal(t, http.StatusNotFound, r.status)
-}
-
-func TestAccountStateChanges(t *testing.T) {
-	tests := []struct {
-		name, path, body, fn string
-		want                 map[string]any
-		status               int
-	}{
-		{"freeze", "/v1/accounts/a1/freeze", `{"reason":"court order"}`, fnFreeze, map[string]any{"id": "a1", "reason": "court order"}, http.StatusCreated},
-		{"freeze needs reason", "/v1/accounts/a1/freeze", `{}`, "", nil, http.StatusBadRequest},
-		{"unfreeze", "/v1/accounts/a1/unfreeze", ``, fnUnfreeze, map[string]any{"id": "a1"}, http.StatusCreated},
-		{"close", "/v1/accounts/a1/close", ``, fnCloseAccount, map[string]any{"id": "a1"}, http.StatusCreated},
+func TestOutputsAndStatementPages(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	for i := range 5 {
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "p" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("1.00")})
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			for _, fn := range []string{fnFreeze, fnUnfreeze, fnCloseAccount} {
-				e.ledger.on(fn, returns(`{}`))
-			}
-			r := e.do("POST", tt.path, tt.body)
-			require.Equal(t, tt.status, r.status, string(r.body))
-			if tt.fn != "" {
-				require.Equal(t, tt.want, argJSON(t, e.ledger.callsTo(tt.fn)[0]))
-			}
-		})
+	var ids []string
+	var page rest.OutputPage
+	path := "/v1/accounts/sh-shop/outputs?pageSize=2"
+	for {
+		h.must(http.StatusOK, "sh-op", "GET", path, "").decode(t, &page)
+		for _, o := range page.Outputs {
+			ids = append(ids, o.ID)
+		}
+		if page.Bookmark == "" {
+			break
+		}
+		path = "/v1/accounts/sh-shop/outputs?pageSize=2&bookmark=" + page.Bookmark
 	}
-	t.Run("closed account refuses", func(t *testing.T) {
-		e := newEnv(t)
-		e.ledger.on(fnFreeze, fails(ccErr(ledger.CodeAccountClosed, "a1 closed")))
-		r := e.do("POST", "/v1/accounts/a1/freeze", `{"reason":"x"}`)
-		require.Equal(t, http.StatusUnprocessableEntity, r.status)
-		require.Equal(t, "ACCOUNT_CLOSED", r.code(t))
+	if len(ids) != 5 {
+		t.Fatalf("paged %d outputs, want 5: %v", len(ids), ids)
+	}
+	var st rest.StatementPage
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/sh-shop/statement?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&pageSize=3", "").decode(t, &st)
+	if len(st.Entries) != 3 || st.Bookmark == "" || st.Entries[0].Type != rest.EntryCredit {
+		t.Fatalf("statement page %+v", st)
+	}
+	t.Run("tokens are bound to client and list", func(t *testing.T) {
+		var p rest.OutputPage
+		h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/sh-shop/outputs?pageSize=1", "").decode(t, &p)
+		for _, tc := range []struct{ name, client, path string }{
+			{"other client", "sh-aud", "/v1/accounts/sh-shop/outputs?bookmark=" + p.Bookmark},
+			{"other account", "sh-op", "/v1/accounts/sh-reserve/outputs?bookmark=" + p.Bookmark},
+			{"forged", "sh-op", "/v1/accounts/sh-shop/outputs?bookmark=AHlyZC5vdXQA"},
+			{"not base64", "sh-op", "/v1/accounts/sh-shop/outputs?bookmark=%25%25"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := h.do(tc.client, "GET", tc.path, "")
+				if r.status != http.StatusBadRequest || r.code(t) != rest.CodeInvalidRequest {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+			})
+		}
 	})
+	for _, bad := range []string{"pageSize=0", "pageSize=1001", "pageSize=x", "from=yesterday", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"} {
+		t.Run(bad, func(t *testing.T) {
+			r := h.do("sh-op", "GET", "/v1/accounts/sh-shop/statement?"+bad, "")
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
 }
 
 func TestMerge(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnListOutputs, returns(`{"outputs":[{"id":"o1","amount":"5.00"},{"id":"o2","amount":"1.00"},{"id":"o3","amount":"2.00"}],"bookmark":""}`))
-	e.ledger.on(fnMerge, returns(`{"outputId":"o9"}`))
-	r := e.do("POST", "/v1/accounts/a1/merge", `{"mergeId":"m1","maxInputs":2}`)
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
-	require.Equal(t, map[string]any{"mergeId": "m1", "account": "a1", "inputs": []any{"o2", "o3"}}, argJSON(t, e.ledger.callsTo(fnMerge)[0]))
-	require.Equal(t, 0, e.srv.selector.Locked())
-}
-
-// Page answers carry the chaincode's bookmark (a ledger key with NUL bytes)
-// as an opaque URL-safe token, which the next request hands back.
-func TestPageTokens(t *testing.T) {
-	for _, path := range []string{"/v1/accounts/a1/outputs", "/v1/accounts/a1/statement"} {
-		t.Run(path, func(t *testing.T) {
-			e := newEnv(t)
-			for _, fn := range []string{fnListOutputs, fnStatement} {
-				e.ledger.on(fn, returns("{\"entries\":[],\"bookmark\":\"\\u0000yrd.out\\u0000a1\\u0000o9\\u0000\"}"))
-			}
-			r := e.do("GET", path, "")
-			require.Equal(t, http.StatusOK, r.status, string(r.body))
-			var page struct{ Bookmark string }
-			require.NoError(t, json.Unmarshal(r.body, &page))
-			require.Equal(t, "AHlyZC5vdXQAYTEAbzkA", page.Bookmark)
-
-			r = e.do("GET", path+"?bookmark="+page.Bookmark, "")
-			require.Equal(t, http.StatusOK, r.status, string(r.body))
-			calls := append(e.ledger.callsTo(fnListOutputs), e.ledger.callsTo(fnStatement)...)
-			last := calls[len(calls)-1].args
-			require.Equal(t, "\x00yrd.out\x00a1\x00o9\x00", last[len(last)-1])
-		})
+	h := funded(t, harnessOptions{})
+	for i := range 3 {
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "m" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("2.50")})
+	}
+	var c rest.Committed[rest.Merge]
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/sh-shop/merge", `{"mergeId":"g1"}`).decode(t, &c)
+	if c.Result.Amount != y("7.50") || len(c.Result.Inputs) != 3 {
+		t.Fatalf("merge %+v", c.Result)
+	}
+	r := h.do("sh-op", "POST", "/v1/accounts/sh-shop/merge", `{"mergeId":"g2","maxInputs":101}`)
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("maxInputs 101: %d %s", r.status, r.body)
 	}
 }

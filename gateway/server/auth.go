@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/yangtze-delta/settlement/gateway/config"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 type ctxKey struct{}
@@ -86,7 +87,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		name, ok := s.auth.identify(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yrd-gateway"`)
-			s.fail(w, r, &apiError{Status: http.StatusUnauthorized, Code: CodeUnauthenticated, Message: "missing or unknown credentials"})
+			s.fail(w, r, newError(rest.CodeUnauthenticated, "missing or unknown credentials"))
 			return
 		}
 		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {

@@ -5,115 +5,71 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/selection"
+	"github.com/yangtze-delta/settlement/internal/strictjson"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
-// Gateway-level error codes (in addition to the ledger package's codes).
-const (
-	CodeInvalidRequest  = "INVALID_REQUEST"
-	CodeInvalidAmount   = "INVALID_AMOUNT"
-	CodeBodyTooLarge    = "BODY_TOO_LARGE"
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeRouteNotFound   = "ROUTE_NOT_FOUND"
-	CodePaymentIDReused = "PAYMENT_ID_REUSED"
-	CodeFundsLocked     = "FUNDS_LOCKED"
-	CodeTooFragmented   = "TOO_FRAGMENTED"
-	CodeNotReady        = "NOT_READY"
-	CodeShuttingDown    = "SHUTTING_DOWN"
-)
-
-// apiError is the JSON error body.
-type apiError struct {
-	Status  int            `json:"-"`
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
+// newError builds a rest.Error with its status from the code table.
+func newError(code, format string, args ...any) *rest.Error {
+	return &rest.Error{Status: rest.StatusOf(code), Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func badRequest(code, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+func badRequest(format string, args ...any) *rest.Error {
+	return newError(rest.CodeInvalidRequest, format, args...)
 }
 
-// statusOf maps stable codes to HTTP statuses. Codes not listed are 500.
-var statusOf = map[string]int{
-	CodeInvalidRequest:  http.StatusBadRequest,
-	CodeInvalidAmount:   http.StatusBadRequest,
-	CodeBodyTooLarge:    http.StatusBadRequest,
-	CodeUnauthenticated: http.StatusUnauthorized,
-	CodeRouteNotFound:   http.StatusNotFound,
-	CodePaymentIDReused: http.StatusUnprocessableEntity,
-	CodeFundsLocked:     http.StatusServiceUnavailable,
-	CodeTooFragmented:   http.StatusUnprocessableEntity,
-	CodeNotReady:        http.StatusServiceUnavailable,
-	CodeShuttingDown:    http.StatusServiceUnavailable,
-
-	string(ledger.CodeInvalidArgument):    http.StatusBadRequest,
-	string(ledger.CodeBatchTooLarge):      http.StatusBadRequest,
-	string(ledger.CodeForbidden):          http.StatusForbidden,
-	string(ledger.CodeNotFound):           http.StatusNotFound,
-	string(ledger.CodeAlreadyExists):      http.StatusConflict,
-	string(ledger.CodeDuplicatePayment):   http.StatusConflict,
-	string(ledger.CodeInputSpent):         http.StatusConflict,
-	string(ledger.CodeAccountFrozen):      http.StatusUnprocessableEntity,
-	string(ledger.CodeAccountClosed):      http.StatusUnprocessableEntity,
-	string(ledger.CodeInsufficientFunds):  http.StatusUnprocessableEntity,
-	string(ledger.CodeInputNotOwned):      http.StatusUnprocessableEntity,
-	string(ledger.CodeLimitExceeded):      http.StatusUnprocessableEntity,
-	string(ledger.CodeBalanceCapExceeded): http.StatusUnprocessableEntity,
-
-	string(ledger.CodeChaincodeError):  http.StatusBadGateway,
-	string(ledger.CodeEndorseFailed):   http.StatusBadGateway,
-	string(ledger.CodeSubmitFailed):    http.StatusBadGateway,
-	string(ledger.CodeTxInvalid):       http.StatusBadGateway,
-	string(ledger.CodeConflict):        http.StatusServiceUnavailable,
-	string(ledger.CodePeerUnavailable): http.StatusServiceUnavailable,
-	string(ledger.CodeCanceled):        http.StatusServiceUnavailable,
-	string(ledger.CodeTimeout):         http.StatusGatewayTimeout,
-	string(ledger.CodeCommitUnknown):   http.StatusGatewayTimeout,
-	string(ledger.CodeUnknownIdentity): http.StatusInternalServerError,
-	string(ledger.CodeInternal):        http.StatusInternalServerError,
-}
-
-// httpStatus returns the status for code; unknown chaincode codes are 422
-// (a business rule said no), anything else 500.
-func httpStatus(code string, fromChaincode bool) int {
-	if s, ok := statusOf[code]; ok {
-		return s
+// toAPIError converts any error from the ledger, selection, decoding or
+// handlers into the answer's error. Anything unrecognised is a 500 whose
+// message reveals nothing internal.
+func toAPIError(err error) *rest.Error {
+	var re *rest.Error
+	if errors.As(err, &re) {
+		if re.Status == 0 {
+			re.Status = rest.StatusOf(re.Code)
+		}
+		return re
 	}
-	if fromChaincode {
-		return http.StatusUnprocessableEntity
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code != api.CodeInternal {
+		// The chaincode's own validation, run by the gateway first.
+		return newError(string(ae.Code), "%s", ae.Msg)
 	}
-	return http.StatusInternalServerError
-}
-
-// toAPIError converts any error from the ledger, selection or handlers.
-func toAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		return badRequest("invalid JSON body: %v", se)
 	}
 	var le *ledger.Error
 	if errors.As(err, &le) {
-		e := &apiError{Code: string(le.Code), Message: le.Message, Details: map[string]any{"stage": string(le.Stage)}}
+		e := &rest.Error{Code: string(le.Code), Message: le.Message, Details: map[string]any{rest.DetailStage: string(le.Stage)}}
 		if le.TxID != "" {
-			e.Details["txId"] = le.TxID
+			e.Details[rest.DetailTxID] = le.TxID
 		}
 		if le.ValidationCode != "" {
-			e.Details["validationCode"] = le.ValidationCode
+			e.Details[rest.DetailValidationCode] = le.ValidationCode
 		}
-		e.Status = httpStatus(e.Code, le.FromChaincode)
+		e.Status = rest.StatusOf(e.Code)
+		if le.FromChaincode && !rest.Known(e.Code) {
+			// A code of a newer chaincode: a business rule said no.
+			e.Status = http.StatusUnprocessableEntity
+		}
 		return e
 	}
 	switch {
 	case errors.Is(err, selection.ErrInsufficientFunds):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: string(ledger.CodeInsufficientFunds), Message: err.Error()}
+		return newError(rest.CodeInsufficientFunds, "%v", err)
 	case errors.Is(err, selection.ErrFundsLocked):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: CodeFundsLocked, Message: err.Error()}
+		return newError(rest.CodeFundsLocked, "%v", err)
 	case errors.Is(err, selection.ErrTooFragmented):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: CodeTooFragmented, Message: err.Error()}
+		return newError(rest.CodeTooFragmented, "%v", err)
+	case errors.Is(err, selection.ErrTooManyAccounts):
+		return newError(rest.CodeTooManyRequests, "the gateway tracks too many accounts in flight; retry later")
+	case errors.Is(err, selection.ErrBatchTooLarge):
+		return newError(rest.CodeBatchTooLarge, "%v", err)
+	case errors.Is(err, selection.ErrInvalidAmount):
+		return newError(rest.CodeInvalidAmount, "%v", err)
 	}
-	return &apiError{Status: http.StatusInternalServerError, Code: string(ledger.CodeInternal), Message: "internal error"}
+	return newError(rest.CodeInternal, "internal error")
 }

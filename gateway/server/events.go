@@ -1,13 +1,18 @@
 package server
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/gateway/eventhub"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // eventPosition is an SSE event ID "block:index", where index is the
@@ -26,52 +31,51 @@ func parsePosition(s string) (eventPosition, error) {
 	block, berr := strconv.ParseUint(b, 10, 64)
 	index, ierr := strconv.Atoi(i)
 	if !ok || berr != nil || ierr != nil || index < 0 {
-		return eventPosition{}, badRequest(CodeInvalidRequest, "Last-Event-ID must be \"block:index\", got %q", s)
+		return eventPosition{}, badRequest("Last-Event-ID must be \"block:index\", got %q", truncate(s, 64))
 	}
 	return eventPosition{block, index}, nil
 }
 
-// eventPayload is the part of the chaincode's event payload used for filters:
-// {"version":1,"txId","timestamp","events":[{"type",...}]}.
-type eventPayload struct {
-	Events []map[string]any `json:"events"`
-}
-
-// matches reports whether any business event has the type (if given) and
-// names the account (as account, from or to; if given).
-func matches(payload []byte, typ, account string) bool {
-	if typ == "" && account == "" {
-		return true
+// txEvents decodes a chaincode event envelope into the bank-facing form,
+// keeping only the business events that pass the filters (type, and an
+// account named as account, from or to). It reports false when nothing
+// is left.
+func txEvents(block uint64, payload []byte, typ, account string) (rest.TxEvents, bool) {
+	var env api.Envelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		return rest.TxEvents{}, false
 	}
-	var p eventPayload
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return false
-	}
-	for _, ev := range p.Events {
-		if typ != "" && ev["type"] != typ {
+	out := rest.TxEvents{TxID: env.TxID, Block: block, Timestamp: env.Timestamp}
+	for _, ev := range env.Events {
+		if typ != "" && string(ev.Type) != typ {
 			continue
 		}
-		if account == "" || ev["account"] == account || ev["from"] == account || ev["to"] == account {
-			return true
+		if account != "" && ev.Account != account && ev.From != account && ev.To != account {
+			continue
 		}
+		out.Events = append(out.Events, toEvent(ev))
 	}
-	return false
+	return out, len(out.Events) > 0
 }
 
 const heartbeat = 15 * time.Second
 
-// events streams the chaincode's business events as Server-Sent Events.
-// Resume with the Last-Event-ID header (or ?lastEventId=): the stream
-// restarts at that block and skips what was already delivered. Without it,
-// ?fromBlock= starts at a block; otherwise the stream starts at the next
-// block. Filters: ?type= and ?account=.
+// events streams the chaincode's business events as Server-Sent Events,
+// one SSE event per transaction (rest.TxEvents). Resume with the
+// Last-Event-ID header (or ?lastEventId=): the stream continues after that
+// event. Without it, ?fromBlock= starts at a block; otherwise the stream
+// starts at the next block. Filters: ?type= and ?account=.
+//
+// Every client shares the gateway's one peer stream (package eventhub);
+// a client that resumes from before the hub's buffer gets a dedicated
+// replay stream, at most Options.MaxReplays at a time (429 beyond).
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = q.Get("lastEventId")
 	}
-	var start *uint64
+	var opts eventhub.SubscribeOptions
 	resume := eventPosition{index: -1}
 	if last != "" {
 		p, err := parsePosition(last)
@@ -79,23 +83,86 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		resume, start = p, &p.block
+		resume = p
+		opts.After = &eventhub.Position{Block: p.block, Index: p.index}
 	} else if fb := q.Get("fromBlock"); fb != "" {
 		b, err := strconv.ParseUint(fb, 10, 64)
 		if err != nil {
-			s.fail(w, r, badRequest(CodeInvalidRequest, "fromBlock must be a block number"))
+			s.fail(w, r, badRequest("fromBlock must be a block number"))
 			return
 		}
-		start = &b
+		opts.From = &b
+		resume.block = b
 	}
-	typ, account := q.Get("type"), q.Get("account")
-
+	typ, account := truncate(q.Get("type"), api.MaxIDLen), truncate(q.Get("account"), api.MaxIDLen)
 	ctx := r.Context()
-	src, err := s.ledger.Events(ctx, clientName(ctx), start)
+	sub, err := s.hub.Subscribe(ctx, opts)
+	switch {
+	case err == nil:
+		defer sub.Close()
+		s.stream(w, r, typ, account, func() (eventhub.Event, bool) {
+			select {
+			case ev, ok := <-sub.Events():
+				return ev, ok
+			case <-ctx.Done():
+				return eventhub.Event{}, false
+			}
+		})
+	case errors.Is(err, eventhub.ErrTooOld):
+		s.replayStream(w, r, resume, typ, account)
+	case errors.Is(err, eventhub.ErrTooManySubscribers):
+		s.fail(w, r, newError(rest.CodeTooManyRequests, "too many event streams on this gateway"))
+	default:
+		s.log.WarnContext(ctx, "event stream", "err", err)
+		s.fail(w, r, newError(rest.CodeEventsUnavailable, "the event stream could not be opened"))
+	}
+}
+
+// replayStream serves a client resuming from before the hub's buffer from
+// a dedicated peer stream, positions computed as the hub computes them.
+func (s *Server) replayStream(w http.ResponseWriter, r *http.Request, resume eventPosition, typ, account string) {
+	if s.replay == nil {
+		s.fail(w, r, newError(rest.CodeTooManyRequests, "that position is older than this gateway keeps; resume from a later block"))
+		return
+	}
+	select {
+	case s.replays <- struct{}{}:
+		defer func() { <-s.replays }()
+	default:
+		s.fail(w, r, newError(rest.CodeTooManyRequests, "too many replay streams on this gateway"))
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	src, err := s.replay(ctx, resume.block)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	cur := eventPosition{index: -1}
+	s.stream(w, r, typ, account, func() (eventhub.Event, bool) {
+		for {
+			ev, ok := <-src
+			if !ok {
+				return eventhub.Event{}, false
+			}
+			if ev.BlockNumber != cur.block || cur.index < 0 {
+				cur = eventPosition{block: ev.BlockNumber, index: 0}
+			} else {
+				cur.index++
+			}
+			if cur.block < resume.block || (cur.block == resume.block && cur.index <= resume.index) {
+				continue
+			}
+			return eventhub.Event{Event: ev, Index: cur.index}, true
+		}
+	})
+}
+
+// stream writes the SSE response from next until it reports false, the
+// client goes away or the gateway shuts down.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, typ, account string, next func() (eventhub.Event, bool)) {
+	ctx := r.Context()
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -103,9 +170,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_ = rc.Flush()
 
+	evc := make(chan eventhub.Event)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(evc)
+		for {
+			ev, ok := next()
+			if !ok {
+				return
+			}
+			select {
+			case evc <- ev:
+			case <-done:
+				return
+			}
+		}
+	}()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	cur := eventPosition{index: -1}
 	for {
 		select {
 		case <-ctx.Done():
@@ -113,43 +196,32 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.closing:
 			return
 		case <-tick.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(heartbeat))
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return
 			}
 			_ = rc.Flush()
-		case ev, ok := <-src:
+		case ev, ok := <-evc:
 			if !ok {
-				// The peer's stream ended; the client reconnects with its Last-Event-ID.
+				// The stream ended; the client reconnects with its Last-Event-ID.
 				return
 			}
-			if ev.BlockNumber != cur.block || cur.index < 0 {
-				cur = eventPosition{block: ev.BlockNumber, index: 0}
-			} else {
-				cur.index++
-			}
-			if ev.Name != eventName {
+			if ev.Name != api.EventName {
 				continue
 			}
-			if cur.block < resume.block || (cur.block == resume.block && cur.index <= resume.index) {
+			txe, ok := txEvents(ev.BlockNumber, ev.Payload, typ, account)
+			if !ok {
 				continue
 			}
-			if !matches(ev.Payload, typ, account) {
+			data, err := json.Marshal(txe)
+			if err != nil {
 				continue
 			}
-			data := passThrough(ev.Payload)
-			if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", cur, eventName, compact(data)); err != nil {
+			_ = rc.SetWriteDeadline(time.Now().Add(heartbeat))
+			if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.Position(), rest.SSEEventName, data); err != nil {
 				return
 			}
 			_ = rc.Flush()
 		}
 	}
-}
-
-// compact puts JSON on one line, as an SSE data field requires.
-func compact(b []byte) []byte {
-	var out bytes.Buffer
-	if err := json.Compact(&out, b); err != nil {
-		return bytes.ReplaceAll(b, []byte("\n"), []byte(" "))
-	}
-	return out.Bytes()
 }

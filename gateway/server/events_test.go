@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -9,74 +8,119 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
-func ev(block uint64, tx, typ, account string) ledger.Event {
-	return ledger.Event{BlockNumber: block, TxID: tx, Name: eventName,
-		Payload: []byte(`{"version":1,"txId":"` + tx + `","timestamp":"2025-01-01T00:00:00Z","events":[{"type":"` + typ + `","account":"` + account + `"}]}`)}
-}
-
-// readEvents reads SSE event IDs until the stream ends.
-func readEvents(t *testing.T, e *testEnv, path, lastID string) []string {
+// collect reads n events from the gateway's SSE stream.
+func collect(t *testing.T, c *client.Client, opts client.EventsOptions, n int) ([]client.Event, string) {
 	t.Helper()
-	srv := httptest.NewServer(e.h)
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tokenBank)
-	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	var ids []string
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if id, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
-			ids = append(ids, id)
+	var got []client.Event
+	last, err := c.Events(ctx, opts, func(ev client.Event) error {
+		got = append(got, ev)
+		if len(got) == n {
+			return client.ErrStop
 		}
-		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			require.True(t, strings.HasPrefix(d, `{"version":1`), d)
-		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("events after %d of %d: %v", len(got), n, err)
 	}
-	return ids
+	return got, last
 }
 
 func TestEvents(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.events = []ledger.Event{
-		ev(5, "t1", "Minted", "a1"),
-		ev(5, "t2", "Transferred", "b1"),
-		{BlockNumber: 5, TxID: "t3", Name: "other", Payload: []byte(`{}`)},
-		ev(5, "t4", "Transferred", "a1"),
-		ev(7, "t5", "Transferred", "a1"),
+	h := funded(t, harnessOptions{})
+	ts := httptest.NewServer(h.h)
+	defer ts.Close()
+	c, err := client.New(ts.URL, client.WithToken(token("sh-aud")))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Run("all", func(t *testing.T) {
-		require.Equal(t, []string{"5:0", "5:1", "5:3", "7:0"}, readEvents(t, e, "/v1/events", ""))
-		require.Nil(t, e.ledger.start)
+	for i := range 3 {
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "ev" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("1")})
+	}
+	from := uint64(1)
+	all, _ := collect(t, c, client.EventsOptions{FromBlock: &from}, 7) // 3 opens, the mint, 3 payments
+	var types []string
+	for _, ev := range all {
+		types = append(types, ev.Data.Events[0].Type)
+	}
+	if got := strings.Join(types, ","); got != "AccountOpened,AccountOpened,AccountOpened,Minted,Transferred,Transferred,Transferred" {
+		t.Fatalf("events %s", got)
+	}
+	t.Run("from block, filtered by type", func(t *testing.T) {
+		evs, _ := collect(t, c, client.EventsOptions{FromBlock: &from, Type: "Transferred"}, 3)
+		for i, ev := range evs {
+			if len(ev.Data.Events) != 1 || ev.Data.Events[0].Type != "Transferred" || ev.Data.Events[0].ID != "ev"+string(rune('0'+i)) {
+				t.Fatalf("event %d: %+v", i, ev.Data)
+			}
+		}
 	})
-	t.Run("resume skips what was seen", func(t *testing.T) {
-		require.Equal(t, []string{"5:3", "7:0"}, readEvents(t, e, "/v1/events", "5:1"))
-		require.Equal(t, uint64(5), *e.ledger.start)
+	t.Run("resume after an event delivers the rest once", func(t *testing.T) {
+		evs, _ := collect(t, c, client.EventsOptions{FromBlock: &from, Type: "Transferred"}, 1)
+		rest2, _ := collect(t, c, client.EventsOptions{LastEventID: evs[0].ID, Type: "Transferred"}, 2)
+		if rest2[0].Data.Events[0].ID != "ev1" || rest2[1].Data.Events[0].ID != "ev2" {
+			t.Fatalf("resumed %+v", rest2)
+		}
 	})
-	t.Run("resume by query", func(t *testing.T) {
-		require.Equal(t, []string{"7:0"}, readEvents(t, e, "/v1/events?lastEventId=5:3", ""))
+	t.Run("live", func(t *testing.T) {
+		got := make(chan client.Event, 1)
+		errc := make(chan error, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		next := h.led.Height() // the block the payment below will be in
+		go func() {
+			_, err := c.Events(ctx, client.EventsOptions{Account: "js-shop", FromBlock: &next}, func(ev client.Event) error {
+				got <- ev
+				return client.ErrStop
+			})
+			errc <- err
+		}()
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "live", From: "sh-reserve", To: "js-shop", Amount: y("2")})
+		select {
+		case ev := <-got:
+			if ev.Data.Events[0].ID != "live" || ev.Data.Events[0].To != "js-shop" || ev.Data.Block != next {
+				t.Fatalf("live event %+v", ev.Data)
+			}
+		case err := <-errc:
+			t.Fatalf("stream ended: %v", err)
+		case <-ctx.Done():
+			t.Fatal("no live event")
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
 	})
-	t.Run("filter by type and account", func(t *testing.T) {
-		require.Equal(t, []string{"5:3", "7:0"}, readEvents(t, e, "/v1/events?type=Transferred&account=a1", ""))
+	t.Run("bad position", func(t *testing.T) {
+		r := h.do("sh-aud", "GET", "/v1/events?lastEventId=x", "")
+		if r.status != http.StatusBadRequest {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
 	})
-	t.Run("from block", func(t *testing.T) {
-		require.Equal(t, []string{"7:0"}, readEvents(t, e, "/v1/events?fromBlock=6", ""))
-	})
-	t.Run("bad last event id", func(t *testing.T) {
-		r := e.do("GET", "/v1/events?lastEventId=five", "")
-		require.Equal(t, http.StatusBadRequest, r.status)
-	})
+}
+
+// TestEventsCap: beyond MaxSubscribers a client gets 429.
+func TestEventsCap(t *testing.T) {
+	h := newHarness(t, harnessOptions{maxSubs: 1})
+	ts := httptest.NewServer(h.h)
+	defer ts.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token("sh-aud"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("first stream %d", resp.StatusCode)
+	}
+	r := h.do("sh-aud", "GET", "/v1/events", "")
+	if r.status != http.StatusTooManyRequests || r.code(t) != rest.CodeTooManyRequests {
+		t.Fatalf("second stream %d %s", r.status, r.body)
+	}
 }

@@ -4,78 +4,54 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/rest"
 )
-
-type mintRequest struct {
-	MintID     string `json:"mintId"`
-	Account    string `json:"account"`
-	Amount     string `json:"amount"`
-	ReserveRef string `json:"reserveRef"`
-}
 
 // mint submits token:Mint; the mint ID is the on-ledger idempotency key.
 func (s *Server) mint(w http.ResponseWriter, r *http.Request) {
-	var req mintRequest
+	var req rest.MintRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := firstErr(requireField("mintId", req.MintID), requireField("account", req.Account)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	amount, err := parseAmount("amount", req.Amount)
-	if err != nil {
+	creq := api.MintRequest{MintID: req.MintID, Account: req.Account, Amount: req.Amount, ReserveRef: req.ReserveRef}
+	if err := validate(&creq); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	id := clientName(r.Context())
-	args := jsonArg(mintArgs{MintID: req.MintID, Account: req.Account, Amount: amount.String(), ReserveRef: req.ReserveRef})
-	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		c, err := s.ledger.Submit(ctx, id, fnMint, args, nil, noOpts)
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		m, c, err := ledger.Invoke(ctx, s.ledger, id, api.Mint, creq, nil, noOpts)
 		s.selector.Invalidate(req.Account)
-		return committed(c), err
+		return committed(c, toMint(m)), err
 	})
-}
-
-type redeemRequest struct {
-	RedeemID string   `json:"redeemId"`
-	Account  string   `json:"account"`
-	Amount   string   `json:"amount"`
-	Inputs   []string `json:"inputs"`
 }
 
 // redeem submits token:Redeem, selecting inputs when none are given.
 func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
-	var req redeemRequest
+	var req rest.RedeemRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := firstErr(requireField("redeemId", req.RedeemID), requireField("account", req.Account)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	amount, err := parseAmount("amount", req.Amount)
-	if err != nil {
+	creq := api.RedeemRequest{RedeemID: req.RedeemID, Account: req.Account, Amount: req.Amount, Inputs: req.Inputs}
+	if err := creq.ValidateSelectable(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	id := clientName(r.Context())
-	s.write(w, r, func(ctx context.Context) (*writeResult, error) {
-		return s.spend(ctx, id, req.Account, amount, req.Inputs, 0, func(inputs []string, _ int) (*ledger.Committed, error) {
-			args := jsonArg(redeemArgs{RedeemID: req.RedeemID, Account: req.Account, Amount: amount.String(), Inputs: inputs})
-			return s.ledger.Submit(ctx, id, fnRedeem, args, nil, noOpts)
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		var red api.Redemption
+		c, err := s.spend(ctx, id, req.Account, req.Amount, req.Inputs, 0, func(inputs []string, _ int) (*ledger.Committed, error) {
+			in := creq
+			in.Inputs = inputs
+			var c *ledger.Committed
+			var err error
+			red, c, err = ledger.Invoke(ctx, s.ledger, id, api.Redeem, in, nil, noOpts)
+			return c, err
 		})
+		return committed(c, toRedemption(red)), err
 	})
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }

@@ -1,16 +1,13 @@
 package server
 
 import (
-	_ "embed"
 	"net/http"
 )
 
-//go:embed openapi.json
-var openapiDoc []byte
-
+// openapiJSON serves the document generated from package rest.
 func (s *Server) openapiJSON(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openapiDoc)
+	_, _ = w.Write(s.openapi)
 }
 
 // docsPage is a small human-readable page that renders openapi.json without
@@ -40,7 +37,7 @@ fetch('/openapi.json').then(r=>r.json()).then(doc=>{
   const byTag={};
   for(const [path,item] of Object.entries(doc.paths)){
     for(const [m,op] of Object.entries(item)){
-      const t=(op.tags||['other'])[0];(byTag[t]=byTag[t]||[]).push([m.toUpperCase(),path,op]);
+      const t=path.split('/')[2]||'service';(byTag[t]=byTag[t]||[]).push([m.toUpperCase(),path,op]);
     }
   }
   const root=document.getElementById('ops');root.textContent='';

@@ -5,231 +5,188 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/money"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
-const payBody = `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30","purpose":"invoice 7"}`
+func y(s string) money.Amount { return money.MustParseYuan(s) }
 
-func outputsOf(n int, amount string) answer {
-	s := `{"outputs":[`
-	for i := range n {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprintf(`{"id":"o%d","amount":%q}`, i, amount)
+func TestPayAndRead(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	p := h.pay("sh-op", rest.PaymentRequest{PaymentID: "p1", From: "sh-reserve", To: "js-shop", Amount: y("12.34"), Purpose: "GOODS"})
+	if p.FromMSP != SH || p.ToMSP != JS || p.Amount != y("12.34") || len(p.Inputs) == 0 || p.PayeeOutput == "" {
+		t.Fatalf("payment %+v", p)
 	}
-	return returns(s + `],"bookmark":""}`)
-}
-
-func TestCreatePayment(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "pay-1")))
-	e.ledger.on(fnListOutputs, outputsOf(2, "100.00"))
-	e.ledger.on(fnTransfer, returns(`{"paymentId":"pay-1","status":"SETTLED"}`))
-	r := e.do("POST", "/v1/payments", payBody)
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
-	m := r.json(t)
-	require.NotEmpty(t, m["txId"])
-	require.Equal(t, "SETTLED", m["result"].(map[string]any)["status"])
-	arg := argJSON(t, e.ledger.callsTo(fnTransfer)[0])
-	require.Equal(t, "30.00", arg["amount"])
-	require.Len(t, arg["inputs"], 1)
-	require.Equal(t, "invoice 7", arg["purpose"])
-	require.Equal(t, 0, e.srv.selector.Locked(), "locks released after commit")
-}
-
-func TestCreatePaymentValidation(t *testing.T) {
-	tests := []struct{ name, body, code string }{
-		{"no id", `{"from":"a1","to":"b1","amount":"1"}`, CodeInvalidRequest},
-		{"same accounts", `{"paymentId":"p","from":"a1","to":"a1","amount":"1"}`, CodeInvalidRequest},
-		{"bad amount", `{"paymentId":"p","from":"a1","to":"b1","amount":"1e3"}`, CodeInvalidAmount},
-		{"unknown field", `{"paymentId":"p","from":"a1","to":"b1","amount":"1","memo":"x"}`, CodeInvalidRequest},
-		{"bad change split", `{"paymentId":"p","from":"a1","to":"b1","amount":"1","changeSplit":-1}`, CodeInvalidRequest},
+	var got rest.Payment
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/payments/p1", "").decode(t, &got)
+	if got.TxID != p.TxID || got.Purpose != "GOODS" {
+		t.Fatalf("read back %+v", got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			r := e.do("POST", "/v1/payments", tt.body)
-			require.Equal(t, http.StatusBadRequest, r.status)
-			require.Equal(t, tt.code, r.code(t))
-			require.Empty(t, e.ledger.calls, "no Fabric call")
-		})
+	h.must(http.StatusOK, "js-op", "GET", "/v1/payments/p1", "") // the payee's province reads it too
+	if b := h.balance("js-op", "js-shop"); b != "12.34" {
+		t.Fatalf("payee balance %s", b)
+	}
+	var sup rest.Supply
+	h.must(http.StatusOK, "sh-aud", "GET", "/v1/supply", "").decode(t, &sup)
+	var audit rest.SupplyAudit
+	h.must(http.StatusOK, "sh-aud", "GET", "/v1/supply/audit", "").decode(t, &audit)
+	if sup.Total != y("1000000") || !audit.Balanced || audit.OutputsTotal != sup.Total {
+		t.Fatalf("supply %+v audit %+v", sup, audit)
 	}
 }
 
 func TestRepeatedPayment(t *testing.T) {
-	stored := returns(`{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30.00","purpose":"invoice 7","txId":"t1"}`)
-	tests := []struct {
+	h := funded(t, harnessOptions{})
+	body := `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"5"}`
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/payments", body)
+	for _, tc := range []struct {
 		name, body string
 		status     int
 		code       string
 	}{
-		{"same body", payBody, http.StatusConflict, "DUPLICATE_PAYMENT"},
-		{"same body other amount spelling", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30.0","purpose":"invoice 7"}`, http.StatusConflict, "DUPLICATE_PAYMENT"},
-		{"different amount", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"31","purpose":"invoice 7"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
-		{"purpose added", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30","purpose":"invoice 8"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
-		{"different payee", `{"paymentId":"pay-1","from":"a1","to":"c1","amount":"30","purpose":"invoice 7"}`, http.StatusUnprocessableEntity, CodePaymentIDReused},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.ledger.on(fnGetPayment, stored)
-			r := e.do("POST", "/v1/payments", tt.body)
-			require.Equal(t, tt.status, r.status, string(r.body))
-			require.Equal(t, tt.code, r.code(t))
-			require.Equal(t, "t1", r.json(t)["details"].(map[string]any)["payment"].(map[string]any)["txId"], "original payment returned")
-			require.Zero(t, e.ledger.submits())
-		})
-	}
-	t.Run("race: chaincode says duplicate", func(t *testing.T) {
-		e := newEnv(t)
-		lookups := 0
-		e.ledger.on(fnGetPayment, func(a []string) ([]byte, error) {
-			lookups++
-			if lookups == 1 {
-				return nil, ccErr(ledger.CodeNotFound, "pay-1")
+		{"same body", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"5.00"}`, http.StatusConflict, rest.CodeDuplicatePayment},
+		{"different body", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"6"}`, http.StatusUnprocessableEntity, rest.CodePaymentIDReused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("sh-op", "POST", "/v1/payments", tc.body)
+			if r.status != tc.status || r.code(t) != tc.code {
+				t.Fatalf("%d %s", r.status, r.body)
 			}
-			return stored(a)
+			var e rest.Error
+			r.decode(t, &e)
+			if e.Details["payment"] == nil {
+				t.Fatal("the original payment is not in the details")
+			}
 		})
-		e.ledger.on(fnListOutputs, outputsOf(1, "100.00"))
-		e.ledger.on(fnTransfer, fails(ccErr(ledger.CodeDuplicatePayment, "pay-1")))
-		r := e.do("POST", "/v1/payments", payBody)
-		require.Equal(t, http.StatusConflict, r.status)
-		require.Contains(t, r.json(t)["details"], "payment")
-	})
+	}
+	if b := h.balance("sh-op", "sh-shop"); b != "5.00" {
+		t.Fatalf("paid twice: balance %s", b)
+	}
 }
 
-func TestPaymentRetriesSelectionOnSpentInput(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
-	reads := 0
-	e.ledger.on(fnListOutputs, func([]string) ([]byte, error) {
-		reads++
-		if reads == 1 {
-			return []byte(`{"outputs":[{"id":"old","amount":"50.00"}]}`), nil
-		}
-		return []byte(`{"outputs":[{"id":"new","amount":"50.00"}]}`), nil
-	})
-	e.ledger.on(fnTransfer, func(args []string) ([]byte, error) {
-		if len(e.ledger.callsTo(fnTransfer)) == 1 {
-			return nil, ccErr(ledger.CodeInputSpent, "old")
-		}
-		return []byte(`{}`), nil
-	})
-	r := e.do("POST", "/v1/payments", payBody)
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
-	calls := e.ledger.callsTo(fnTransfer)
-	require.Len(t, calls, 2)
-	require.Equal(t, []any{"new"}, argJSON(t, calls[1])["inputs"])
+func TestPaymentRefusals(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	h.open("sh-op", "alice", rest.KindCustomer, rest.TierClassIV)
+	for _, tc := range []struct {
+		name, client, body string
+		status             int
+		code               string
+	}{
+		{"insufficient", "sh-op", `{"paymentId":"x1","from":"sh-shop","to":"sh-reserve","amount":"1"}`, http.StatusUnprocessableEntity, rest.CodeInsufficientFunds},
+		{"over per-payment limit", "sh-op", `{"paymentId":"x2","from":"sh-reserve","to":"alice","amount":"20000"}`, http.StatusUnprocessableEntity, rest.CodeBalanceCapExceeded},
+		{"other province pays", "js-op", `{"paymentId":"x3","from":"sh-reserve","to":"js-shop","amount":"1"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"unknown payee", "sh-op", `{"paymentId":"x4","from":"sh-reserve","to":"nobody","amount":"1"}`, http.StatusNotFound, rest.CodeNotFound},
+		{"foreign input", "sh-op", `{"paymentId":"x5","from":"sh-reserve","to":"sh-shop","amount":"1","inputs":["nope.0"]}`, http.StatusUnprocessableEntity, "INPUT_NOT_OWNED"},
+		{"same account", "sh-op", `{"paymentId":"x6","from":"sh-shop","to":"sh-shop","amount":"1"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"zero", "sh-op", `{"paymentId":"x7","from":"sh-reserve","to":"sh-shop","amount":"0"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"three decimals", "sh-op", `{"paymentId":"x8","from":"sh-reserve","to":"sh-shop","amount":"1.001"}`, http.StatusBadRequest, rest.CodeInvalidRequest},
+		{"number amount", "sh-op", `{"paymentId":"x9","from":"sh-reserve","to":"sh-shop","amount":1}`, http.StatusBadRequest, rest.CodeInvalidRequest},
+		{"change split 51", "sh-op", `{"paymentId":"xa","from":"sh-reserve","to":"sh-shop","amount":"1","changeSplit":51}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do(tc.client, "POST", "/v1/payments", tc.body)
+			if r.status != tc.status || r.code(t) != tc.code {
+				t.Fatalf("%d %s, want %d %s", r.status, r.body, tc.status, tc.code)
+			}
+		})
+	}
+	if b := h.balance("sh-op", "sh-reserve"); b != "1000000.00" {
+		t.Fatalf("refused payments moved money: %s", b)
+	}
 }
 
-func TestPaymentClientChosenInputs(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
-	e.ledger.on(fnTransfer, fails(ccErr(ledger.CodeInputNotOwned, "x1")))
-	r := e.do("POST", "/v1/payments", `{"paymentId":"p","from":"a1","to":"b1","amount":"1","inputs":["x1"]}`)
-	require.Equal(t, http.StatusUnprocessableEntity, r.status)
-	require.Equal(t, "INPUT_NOT_OWNED", r.code(t))
-	require.Empty(t, e.ledger.callsTo(fnListOutputs), "no selection when inputs are given")
-}
-
-func TestConcurrentPaymentsUseDistinctOutputs(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
-	e.ledger.on(fnListOutputs, outputsOf(20, "10.00"))
-	var mu sync.Mutex
-	used := map[string]int{}
-	e.ledger.on(fnTransfer, returns(`{}`))
+// TestConcurrentPayments: many payments from one reserve account at once
+// all commit, each exactly once; the balances match a model kept by the
+// test, not by the code under test.
+func TestConcurrentPayments(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	const n = 24
 	var wg sync.WaitGroup
-	for i := range 10 {
+	errs := make(chan error, n)
+	want := money.Amount(0)
+	for i := range n {
+		amt := money.Amount(100 + i) // 1.00 + i fen
+		want += amt
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.do("POST", "/v1/payments", fmt.Sprintf(`{"paymentId":"p%d","from":"a1","to":"b1","amount":"10"}`, i))
-			require.Equal(t, http.StatusCreated, r.status, string(r.body))
+			r := h.do("sh-op", "POST", "/v1/payments", jsonOf(rest.PaymentRequest{PaymentID: fmt.Sprintf("c%02d", i), From: "sh-reserve", To: "sh-shop", Amount: amt}))
+			if r.status != http.StatusCreated {
+				errs <- fmt.Errorf("payment %d: %d %s", i, r.status, r.body)
+			}
 		}()
 	}
 	wg.Wait()
-	for _, c := range e.ledger.callsTo(fnTransfer) {
-		for _, in := range argJSON(t, c)["inputs"].([]any) {
-			mu.Lock()
-			used[in.(string)]++
-			mu.Unlock()
-		}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
-	for id, n := range used {
-		require.Equal(t, 1, n, "output %s spent twice", id)
+	if got := h.balance("sh-op", "sh-shop"); got != want.String() {
+		t.Fatalf("payee balance %s, want %s", got, want)
 	}
-	require.Len(t, used, 10)
+	rest := y("1000000") - want
+	if got := h.balance("sh-op", "sh-reserve"); got != rest.String() {
+		t.Fatalf("payer balance %s, want %s", got, rest)
+	}
 }
 
-func TestGetPayment(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, returns(`{"paymentId":"pay-1"}`))
-	r := e.do("GET", "/v1/payments/pay-1", "")
-	require.Equal(t, http.StatusOK, r.status)
-	require.Equal(t, []string{"pay-1"}, e.ledger.callsTo(fnGetPayment)[0].args)
-}
-
-func TestPaymentFundsLocked(t *testing.T) {
-	e := newEnv(t)
-	e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
-	e.ledger.on(fnListOutputs, outputsOf(1, "100.00"))
-	block := make(chan struct{})
-	e.ledger.on(fnTransfer, func([]string) ([]byte, error) { <-block; return []byte(`{}`), nil })
-	done := make(chan response)
-	go func() { done <- e.do("POST", "/v1/payments", payBody) }()
-	require.Eventually(t, func() bool { return e.srv.selector.Locked() == 1 }, time.Second, time.Millisecond)
-	r := e.do("POST", "/v1/payments", `{"paymentId":"pay-2","from":"a1","to":"b1","amount":"5"}`)
-	require.Equal(t, http.StatusServiceUnavailable, r.status)
-	require.Equal(t, CodeFundsLocked, r.code(t))
-	require.Equal(t, "1", r.header.Get("Retry-After"))
-	close(block)
-	require.Equal(t, http.StatusCreated, (<-done).status)
-}
-
-func TestReservePool(t *testing.T) {
-	tests := []struct {
-		name, kind, body, outputs string
-		pool                      int
-		wantSplit                 any // nil: no changeSplit sent
-	}{
-		{"reserve with one output refills the pool", "reserve", payBody, "100.00", 4, float64(4)},
-		{"customer keeps one change output", "customer", payBody, "100.00", 4, nil},
-		{"client's own split wins", "reserve", `{"paymentId":"pay-1","from":"a1","to":"b1","amount":"30","changeSplit":2}`, "100.00", 4, float64(2)},
-		{"no change, nothing to split", "reserve", payBody, "30.00", 4, nil},
-		{"pooling off", "reserve", payBody, "100.00", 0, nil},
-		{"split capped at the chaincode's limit", "reserve", payBody, "100.00", 500, float64(50)},
+func TestBatch(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	// Each item needs outputs of its own: one payment with its change split
+	// four ways leaves sh-reserve five.
+	h.pay("sh-op", rest.PaymentRequest{PaymentID: "split", From: "sh-reserve", To: "sh-shop", Amount: y("1"), ChangeSplit: 4})
+	var c rest.Committed[rest.BatchResult]
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/payment-batches", `{"items":[
+		{"paymentId":"b1","from":"sh-reserve","to":"sh-shop","amount":"1"},
+		{"paymentId":"b2","from":"sh-reserve","to":"nobody","amount":"1"},
+		{"paymentId":"b3","from":"sh-reserve","to":"js-shop","amount":"2"}]}`).decode(t, &c)
+	if c.Result.Settled != 2 || c.Result.Rejected != 1 || c.Result.Results[1].Code != rest.CodeNotFound {
+		t.Fatalf("batch %+v", c.Result)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.srv.reservePool = tt.pool
-			e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "pay-1")))
-			e.ledger.on(fnGetAccount, returns(`{"id":"a1","kind":"`+tt.kind+`"}`))
-			e.ledger.on(fnListOutputs, outputsOf(1, tt.outputs))
-			e.ledger.on(fnTransfer, returns(`{"paymentId":"pay-1"}`))
-			r := e.do("POST", "/v1/payments", tt.body)
-			require.Equal(t, http.StatusCreated, r.status, string(r.body))
-			require.Equal(t, tt.wantSplit, argJSON(t, e.ledger.callsTo(fnTransfer)[0])["changeSplit"])
+	r := h.do("sh-op", "POST", "/v1/payment-batches", `{"items":[{"paymentId":"b4","from":"sh-reserve","to":"nobody","amount":"1"}]}`)
+	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeBatchRejected {
+		t.Fatalf("all rejected: %d %s", r.status, r.body)
+	}
+	// An account with one output cannot pay two items of one batch: the
+	// answer names the item, and nothing waits on itself.
+	h.open("sh-op", "sh-one", rest.KindMerchant, "")
+	h.pay("sh-op", rest.PaymentRequest{PaymentID: "one", From: "sh-reserve", To: "sh-one", Amount: y("1")})
+	r = h.do("sh-op", "POST", "/v1/payment-batches", `{"items":[
+		{"paymentId":"b5","from":"sh-one","to":"js-shop","amount":"0.5"},
+		{"paymentId":"b6","from":"sh-reserve","to":"js-shop","amount":"1"},
+		{"paymentId":"b7","from":"sh-one","to":"js-shop","amount":"0.4"}]}`)
+	var e rest.Error
+	r.decode(t, &e)
+	if r.status != http.StatusUnprocessableEntity || e.Code != rest.CodeInsufficientFunds || e.Details[rest.DetailItems] == nil {
+		t.Fatalf("one output, two items: %d %s", r.status, r.body)
+	}
+	if items := e.Details[rest.DetailItems].([]any); len(items) != 1 || items[0].(map[string]any)["index"] != float64(2) {
+		t.Fatalf("failing items %v, want items[2]", e.Details[rest.DetailItems])
+	}
+	for _, tc := range []struct{ name, body, code string }{
+		{"empty", `{"items":[]}`, rest.CodeInvalidRequest},
+		{"repeated id", `{"items":[{"paymentId":"d","from":"sh-reserve","to":"sh-shop","amount":"1"},{"paymentId":"d","from":"sh-reserve","to":"sh-shop","amount":"1"}]}`, rest.CodeInvalidRequest},
+		{"bad item", `{"items":[{"paymentId":"e","from":"sh-reserve","to":"sh-shop","amount":"0"}]}`, rest.CodeInvalidArgument},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("sh-op", "POST", "/v1/payment-batches", tc.body)
+			if r.status != http.StatusBadRequest || r.code(t) != tc.code {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
 		})
 	}
-	t.Run("kind read once per account", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.reservePool = 4
-		e.ledger.on(fnGetPayment, fails(ccErr(ledger.CodeNotFound, "")))
-		e.ledger.on(fnGetAccount, returns(`{"id":"a1","kind":"reserve"}`))
-		e.ledger.on(fnListOutputs, outputsOf(3, "100.00"))
-		e.ledger.on(fnTransfer, returns(`{}`))
-		for i := range 2 {
-			r := e.do("POST", "/v1/payments", fmt.Sprintf(`{"paymentId":"p%d","from":"a1","to":"b1","amount":"1"}`, i))
-			require.Equal(t, http.StatusCreated, r.status, string(r.body))
-		}
-		require.Len(t, e.ledger.callsTo(fnGetAccount), 1)
-		require.Equal(t, float64(2), argJSON(t, e.ledger.callsTo(fnTransfer)[0])["changeSplit"], "two of three outputs left free")
-	})
+}
+
+func TestMintAndRedeem(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	r := h.do("sh-op", "POST", "/v1/mints", `{"mintId":"mx","account":"sh-reserve","amount":"1","reserveRef":"d"}`)
+	if r.status != http.StatusForbidden {
+		t.Fatalf("operator mint: %d %s", r.status, r.body)
+	}
+	var c rest.Committed[rest.Redemption]
+	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/redemptions", `{"redeemId":"r1","account":"sh-reserve","amount":"100"}`).decode(t, &c)
+	if c.Result.Supply != y("999900") {
+		t.Fatalf("redemption %+v", c.Result)
+	}
 }

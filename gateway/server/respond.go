@@ -1,16 +1,16 @@
 package server
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
-	"github.com/yangtze-delta/settlement/money"
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/internal/strictjson"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -24,116 +24,86 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fail writes err as a JSON error and logs server-side failures.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := toAPIError(err)
-	if e.Status == 0 {
-		e.Status = httpStatus(e.Code, false)
-	}
 	if e.Status >= 500 {
 		attrs := []any{"route", r.Pattern, "client", clientName(r.Context()), "code", e.Code, "status", e.Status, "err", err}
-		if tx, ok := e.Details["txId"]; ok {
+		if tx, ok := e.Details[rest.DetailTxID]; ok {
 			attrs = append(attrs, "txId", tx)
 		}
 		s.log.ErrorContext(r.Context(), "request failed", attrs...)
 	}
-	if e.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
+	if e.Status == http.StatusServiceUnavailable || e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(rest.RetryAfterSecs))
 	}
 	writeJSON(w, e.Status, e)
 }
 
-// decode reads a JSON body strictly into v: size-limited, unknown fields
+// decode reads a JSON body strictly into v: Content-Type application/json,
+// size-limited, keys matched exactly and at most once, unknown keys
 // refused, exactly one value.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, s.maxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return badRequest(CodeBodyTooLarge, "request body exceeds %d bytes", s.maxBody)
+			return newError(rest.CodeBodyTooLarge, "request body exceeds %d bytes", s.maxBody)
 		}
-		if errors.Is(err, io.EOF) {
-			return badRequest(CodeInvalidRequest, "request body is empty")
-		}
-		return badRequest(CodeInvalidRequest, "invalid JSON body: %v", err)
+		return badRequest("reading the body: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return badRequest(CodeBodyTooLarge, "request body exceeds %d bytes", s.maxBody)
-		}
-		return badRequest(CodeInvalidRequest, "invalid JSON body: more than one value")
-	}
-	return nil
-}
-
-// passThrough returns chaincode result bytes as JSON: JSON stays as is,
-// anything else becomes a JSON string; empty becomes null.
-func passThrough(b []byte) json.RawMessage {
-	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return json.RawMessage("null")
+		return badRequest("request body is empty")
 	}
-	if json.Valid(b) {
-		return json.RawMessage(b)
-	}
-	q, _ := json.Marshal(string(b))
-	return q
-}
-
-func requireField(name, v string) error {
-	if v == "" {
-		return badRequest(CodeInvalidRequest, "%s is required", name)
+	if err := strictjson.Unmarshal(b, v); err != nil {
+		return badRequest("invalid JSON body: %v", err)
 	}
 	return nil
 }
 
-func parseAmount(field, v string) (money.Amount, error) {
-	a, err := money.ParseYuan(v)
-	if err == nil {
-		err = a.Positive()
+// requireJSON refuses a body sent with another media type (415).
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return newError(rest.CodeUnsupportedMedia, "send the body as Content-Type: application/json (got %q)", ct)
 	}
-	if err != nil {
-		return 0, &apiError{Status: http.StatusBadRequest, Code: CodeInvalidAmount, Message: field + ": " + err.Error()}
-	}
-	return a, nil
+	return nil
 }
 
-// pageParams reads pageSize (1..1000, default 100) and bookmark, the
-// opaque page token a previous page answered with (see pageToken).
-func pageParams(r *http.Request) (string, string, error) {
-	ps := r.URL.Query().Get("pageSize")
-	if ps == "" {
-		ps = "100"
+// noBody refuses a body on a route that takes none; an empty body is fine
+// with any Content-Type.
+func (s *Server) noBody(w http.ResponseWriter, r *http.Request) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1024))
+	if err != nil || len(b) > 0 && string(b) != "{}" {
+		return badRequest("this route takes no body")
 	}
-	n, err := strconv.Atoi(ps)
-	if err != nil || n < 1 || n > 1000 {
-		return "", "", badRequest(CodeInvalidRequest, "pageSize must be an integer from 1 to 1000")
-	}
-	bm, err := base64.RawURLEncoding.DecodeString(r.URL.Query().Get("bookmark"))
-	if err != nil {
-		return "", "", badRequest(CodeInvalidRequest, "bookmark is not a page token this API returned")
-	}
-	return strconv.Itoa(n), string(bm), nil
+	return nil
 }
 
-// pageToken rewrites the chaincode's bookmark in a page answer (a ledger
-// key with NUL bytes) as an opaque base64url token, safe in a URL; "" stays
-// "" (no more pages).
-func pageToken(page []byte) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(page, &m); err != nil {
-		return nil, fmt.Errorf("decode page: %w", err)
-	}
-	var bm string
-	if raw, ok := m["bookmark"]; ok {
-		if err := json.Unmarshal(raw, &bm); err != nil {
-			return nil, fmt.Errorf("decode page bookmark: %w", err)
+// validate runs a chaincode request's own syntax check at the edge, so that
+// a malformed request gets its 400 without a round trip to the peer.
+func validate(v interface{ Validate() error }) error { return v.Validate() }
+
+// pageScope binds page tokens to the client, the route and the path.
+func pageScope(r *http.Request) string {
+	return clientName(r.Context()) + "|" + r.Pattern + "|" + r.URL.Path
+}
+
+// pageParams reads pageSize (1..MaxPageSize, default DefaultPageSize) and
+// the opaque page token bookmark.
+func (s *Server) pageParams(r *http.Request) (int, string, error) {
+	n := api.DefaultPageSize
+	if ps := r.URL.Query().Get("pageSize"); ps != "" {
+		v, err := strconv.Atoi(ps)
+		if err != nil || v < 1 || v > api.MaxPageSize {
+			return 0, "", badRequest("pageSize must be an integer from 1 to %d", api.MaxPageSize)
 		}
+		n = v
 	}
-	tok, err := json.Marshal(base64.RawURLEncoding.EncodeToString([]byte(bm)))
+	bm, err := s.pages.open(pageScope(r), r.URL.Query().Get("bookmark"))
 	if err != nil {
-		return nil, err
+		return 0, "", err
 	}
-	m["bookmark"] = tok
-	return json.Marshal(m)
+	return n, bm, nil
 }

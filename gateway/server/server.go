@@ -8,17 +8,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/config"
+	"github.com/yangtze-delta/settlement/gateway/eventhub"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
+	"github.com/yangtze-delta/settlement/gateway/opstore"
 	"github.com/yangtze-delta/settlement/gateway/selection"
+	"github.com/yangtze-delta/settlement/gateway/workpool"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // Options configures a Server.
 type Options struct {
-	// Ledger is the Fabric door (a fake in tests).
+	// Ledger is the Fabric door (in tests: the real contract in process,
+	// package ledger/inproc, or a scripted fake for commit-stage faults).
 	Ledger ledger.Ledger
 	// Clients are the accepted back-office clients.
 	Clients []config.Client
@@ -27,17 +31,27 @@ type Options struct {
 	// Selection tunes input selection.
 	Selection config.Selection
 	// Network describes what this gateway is connected to, for /v1/network.
-	Network NetworkInfo
-	Metrics *metrics.Metrics
-	Logger  *slog.Logger
-}
-
-// NetworkInfo is reported by GET /v1/network.
-type NetworkInfo struct {
-	MSPID     string `json:"mspId"`
-	Channel   string `json:"channel"`
-	Chaincode string `json:"chaincode"`
-	Peer      string `json:"peer"`
+	Network rest.Network
+	// PageKey keys the page-token HMAC (default: random per process, so
+	// tokens do not survive a restart).
+	PageKey []byte
+	// Version is reported in the OpenAPI document.
+	Version string
+	// Operations keeps asynchronous writes' records (required).
+	Operations *opstore.Store
+	// Pool runs asynchronous writes (required). The Server owns neither:
+	// the caller closes the pool (after HTTP shutdown) and then the store.
+	Pool *workpool.Pool
+	// Events is the gateway's shared event stream (required).
+	Events *eventhub.Hub
+	// Replay opens a dedicated stream for a client resuming from a block
+	// older than Events' buffer (nil: such clients get 429 TOO_MANY_REQUESTS
+	// with a hint to resume later from a newer position).
+	Replay func(ctx context.Context, startBlock uint64) (<-chan ledger.Event, error)
+	// MaxReplays bounds concurrent replay streams (default 4).
+	MaxReplays int
+	Metrics    *metrics.Metrics
+	Logger     *slog.Logger
 }
 
 // Server serves the API. Create with New; serve Handler(); call Drain
@@ -46,119 +60,153 @@ type Server struct {
 	ledger   ledger.Ledger
 	auth     *authenticator
 	selector *selection.Selector
-	ops      *operations
-	network  NetworkInfo
-	probeID  string
-	maxBody  int64
+	ops      *opstore.Store
+	pool     *workpool.Pool
+	hub      *eventhub.Hub
+	replay   func(ctx context.Context, startBlock uint64) (<-chan ledger.Event, error)
+	replays  chan struct{}
+	// routeNames maps a mux pattern to its rest route's name.
+	routeNames map[string]string
+	pages      *pageTokens
+	network    rest.Network
+	probeID    string
+	maxBody    int64
+	openapi    []byte
 	// reservePool is the unlocked-output pool kept for reserve accounts (0: off).
 	reservePool int
 	// kinds caches account kinds (immutable on the ledger) for pooling.
-	kinds   sync.Map
+	kinds   *kindCache
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	handler http.Handler
 
-	// bg tracks asynchronous writes; bgCtx is their context, canceled by Drain's deadline.
-	bg       sync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
-	closing  chan struct{}
-	once     sync.Once
-}
-
-// route is one API route; the same table feeds the mux and the OpenAPI check.
-type route struct {
-	method, path string
-	// public routes need no credentials.
-	public  bool
-	handler http.HandlerFunc
+	closing chan struct{}
+	once    sync.Once
 }
 
 // New builds a Server.
-func New(opts Options) *Server {
+func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	switch {
+	case opts.Ledger == nil:
+		return nil, fmt.Errorf("server: Options.Ledger is required")
+	case opts.Operations == nil:
+		return nil, fmt.Errorf("server: Options.Operations is required")
+	case opts.Pool == nil:
+		return nil, fmt.Errorf("server: Options.Pool is required")
+	case opts.Events == nil:
+		return nil, fmt.Errorf("server: Options.Events is required")
+	}
+	if opts.MaxReplays <= 0 {
+		opts.MaxReplays = 4
+	}
+	doc, err := rest.OpenAPI(opts.Version)
+	if err != nil {
+		return nil, fmt.Errorf("server: openapi: %w", err)
+	}
 	s := &Server{
 		ledger:      opts.Ledger,
 		auth:        newAuthenticator(opts.Clients),
-		ops:         newOperations(10000),
+		ops:         opts.Operations,
+		pool:        opts.Pool,
+		hub:         opts.Events,
+		replay:      opts.Replay,
+		replays:     make(chan struct{}, opts.MaxReplays),
+		pages:       newPageTokens(opts.PageKey),
 		network:     opts.Network,
 		maxBody:     opts.MaxBodyBytes,
+		openapi:     doc,
 		metrics:     opts.Metrics,
 		reservePool: opts.Selection.ReservePool,
+		kinds:       newKindCache(10000),
 		log:         opts.Logger,
 		closing:     make(chan struct{}),
 	}
 	if len(opts.Clients) > 0 {
 		s.probeID = opts.Clients[0].Name
 	}
-	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.selector = selection.New(outputSource{s.ledger}, selection.Options{
 		LockWait:  opts.Selection.LockWait.D(),
 		MaxInputs: opts.Selection.MaxInputs,
 		Metrics:   opts.Metrics,
 	})
+	handlers := s.handlers()
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
-		h := http.Handler(rt.handler)
-		if !rt.public {
+	s.routeNames = map[string]string{}
+	for _, rt := range rest.Routes() {
+		s.routeNames[rt.Method+" "+rt.Path] = rt.Name
+		hf, ok := handlers[rt.Name]
+		if !ok {
+			return nil, fmt.Errorf("server: route %s has no handler", rt.Name)
+		}
+		h := http.Handler(hf)
+		if !rt.Public {
 			h = s.authenticate(h)
 		}
-		mux.Handle(rt.method+" "+rt.path, s.instrument(h))
+		mux.Handle(rt.Method+" "+rt.Path, s.instrument(h))
 	}
-	if opts.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Metrics.Registry, promhttp.HandlerOpts{}))
+	if len(handlers) != len(rest.Routes()) {
+		return nil, fmt.Errorf("server: %d handlers for %d routes", len(handlers), len(rest.Routes()))
 	}
 	mux.Handle("/", s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: CodeRouteNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)})
+		s.fail(w, r, newError(rest.CodeRouteNotFound, "no route %s %s", r.Method, truncate(r.URL.Path, 200)))
 	})))
 	s.handler = mux
-	return s
+	return s, nil
+}
+
+// handlers maps rest route names to handlers; New refuses a route without
+// one (and a handler without a route).
+func (s *Server) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		rest.Healthz.Name:    s.healthz,
+		rest.Readyz.Name:     s.readyz,
+		rest.OpenAPIDoc.Name: s.openapiJSON,
+		rest.DocsPage.Name:   s.docsPage,
+
+		rest.GetWhoAmI.Name:  s.whoami,
+		rest.GetNetwork.Name: s.networkStatus,
+		rest.CreatePing.Name: s.createPing,
+		rest.GetPing.Name:    s.getPing,
+
+		rest.OpenAccount.Name:     s.openAccount,
+		rest.GetAccount.Name:      s.getAccount,
+		rest.GetBalance.Name:      s.getBalance,
+		rest.ListOutputs.Name:     s.listOutputs,
+		rest.GetStatement.Name:    s.statement,
+		rest.FreezeAccount.Name:   s.freeze,
+		rest.UnfreezeAccount.Name: s.unfreeze,
+		rest.CloseAccount.Name:    s.closeAccount,
+		rest.MergeOutputs.Name:    s.merge,
+
+		rest.CreateMint.Name:       s.mint,
+		rest.CreateRedemption.Name: s.redeem,
+
+		rest.CreatePayment.Name:      s.createPayment,
+		rest.GetPayment.Name:         s.getPayment,
+		rest.CreatePaymentBatch.Name: s.createBatch,
+
+		rest.GetSupply.Name:   s.supply,
+		rest.AuditSupply.Name: s.auditSupply,
+
+		rest.GetOperation.Name: s.getOperation,
+		rest.StreamEvents.Name: s.events,
+	}
 }
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// routes is the route table. Keep openapi.json in step (a test checks).
-func (s *Server) routes() []route {
-	return []route{
-		{method: "GET", path: "/healthz", public: true, handler: s.healthz},
-		{method: "GET", path: "/readyz", public: true, handler: s.readyz},
-		{method: "GET", path: "/openapi.json", public: true, handler: s.openapiJSON},
-		{method: "GET", path: "/docs", public: true, handler: s.docsPage},
-
-		{method: "GET", path: "/v1/whoami", handler: s.whoami},
-		{method: "GET", path: "/v1/network", handler: s.networkStatus},
-		{method: "POST", path: "/v1/pings", handler: s.createPing},
-		{method: "GET", path: "/v1/pings/{id}", handler: s.getPing},
-
-		{method: "POST", path: "/v1/accounts", handler: s.openAccount},
-		{method: "GET", path: "/v1/accounts/{id}", handler: s.getAccount},
-		{method: "GET", path: "/v1/accounts/{id}/balance", handler: s.getBalance},
-		{method: "GET", path: "/v1/accounts/{id}/outputs", handler: s.listOutputs},
-		{method: "GET", path: "/v1/accounts/{id}/statement", handler: s.statement},
-		{method: "POST", path: "/v1/accounts/{id}/freeze", handler: s.freeze},
-		{method: "POST", path: "/v1/accounts/{id}/unfreeze", handler: s.unfreeze},
-		{method: "POST", path: "/v1/accounts/{id}/close", handler: s.closeAccount},
-		{method: "POST", path: "/v1/accounts/{id}/merge", handler: s.merge},
-
-		{method: "POST", path: "/v1/mints", handler: s.mint},
-		{method: "POST", path: "/v1/redemptions", handler: s.redeem},
-
-		{method: "POST", path: "/v1/payments", handler: s.createPayment},
-		{method: "GET", path: "/v1/payments/{id}", handler: s.getPayment},
-		{method: "POST", path: "/v1/payment-batches", handler: s.createBatch},
-
-		{method: "GET", path: "/v1/supply", handler: s.supply},
-		{method: "GET", path: "/v1/supply/audit", handler: s.auditSupply},
-
-		{method: "GET", path: "/v1/operations/{id}", handler: s.getOperation},
-		{method: "GET", path: "/v1/events", handler: s.events},
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
+	return s[:n] + "…"
 }
 
 // statusRecorder captures the status code for logs and metrics.
@@ -183,7 +231,8 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// instrument records metrics and one log line per request.
+// instrument records metrics and one log line per request (the path cut to
+// 200 bytes).
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -198,29 +247,75 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		}
 		d := time.Since(start)
 		s.metrics.Request(route, rec.status, d)
-		s.log.InfoContext(r.Context(), "http request", "route", route, "path", r.URL.Path,
+		s.log.InfoContext(r.Context(), "http request", "route", route, "path", truncate(r.URL.Path, 200),
 			"status", rec.status, "client", info.client, "ms", d.Milliseconds())
 	})
 }
 
-// BeginShutdown makes long-lived streams (SSE) end so that http.Server's
-// Shutdown can drain; call it just before Shutdown.
+// BeginShutdown makes long-lived streams (SSE) end and readiness fail so
+// that http.Server's Shutdown can drain; call it just before Shutdown, then
+// close the pool (which waits for asynchronous writes), then the store.
 func (s *Server) BeginShutdown() {
 	s.once.Do(func() { close(s.closing) })
 }
 
-// Drain waits for asynchronous writes to finish, or cancels them when ctx
-// ends (their transactions may still commit; their operation records say so).
-func (s *Server) Drain(ctx context.Context) error {
-	s.BeginShutdown()
-	done := make(chan struct{})
-	go func() { s.bg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.bgCancel()
-		<-done
-		return ctx.Err()
+// outputSource reads all unspent outputs of an account, page by page, for
+// the selector. It fails (never truncates) when an account holds more than
+// maxSelectableOutputs: selection over a silently partial list could report
+// INSUFFICIENT_FUNDS falsely.
+type outputSource struct{ l ledger.Ledger }
+
+const (
+	outputPageSize       = 500
+	maxSelectableOutputs = 100 * outputPageSize
+)
+
+func (o outputSource) Outputs(ctx context.Context, identity, account string) ([]selection.Output, error) {
+	var all []selection.Output
+	bookmark := ""
+	for {
+		p, err := ledger.Query(ctx, o.l, identity, api.ListOutputs, api.ListOutputsRequest{Account: account, PageSize: outputPageSize, Bookmark: bookmark})
+		if err != nil {
+			return nil, err
+		}
+		for _, out := range p.Outputs {
+			if out.Earmark != nil {
+				continue // earmarked funds are spent only by their own rules
+			}
+			all = append(all, selection.Output{ID: out.ID, Amount: out.Amount})
+		}
+		if len(all) > maxSelectableOutputs {
+			return nil, fmt.Errorf("%w: account %s holds more than %d outputs", selection.ErrTooFragmented, account, maxSelectableOutputs)
+		}
+		if p.Bookmark == "" || len(p.Outputs) < outputPageSize {
+			return all, nil
+		}
+		bookmark = p.Bookmark
 	}
+}
+
+// kindCache is a bounded cache of account kinds: at the limit it is
+// cleared (kinds are cheap to re-read).
+type kindCache struct {
+	mu  sync.Mutex
+	m   map[string]api.Kind
+	max int
+}
+
+func newKindCache(max int) *kindCache { return &kindCache{m: map[string]api.Kind{}, max: max} }
+
+func (k *kindCache) get(acct string) (api.Kind, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[acct]
+	return v, ok
+}
+
+func (k *kindCache) put(acct string, kind api.Kind) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.m) >= k.max {
+		clear(k.m)
+	}
+	k.m[acct] = kind
 }

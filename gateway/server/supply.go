@@ -1,11 +1,18 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/gateway/ledger"
+)
 
 func (s *Server) supply(w http.ResponseWriter, r *http.Request) {
-	s.evaluate(w, r, fnGetSupply)
+	sup, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.GetSupply, api.Empty{})
+	s.answer(w, r, toSupply(sup), err)
 }
 
 func (s *Server) auditSupply(w http.ResponseWriter, r *http.Request) {
-	s.evaluate(w, r, fnAuditSupply)
+	a, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.AuditSupply, api.Empty{})
+	s.answer(w, r, toAudit(a), err)
 }

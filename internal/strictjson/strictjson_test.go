@@ -23,7 +23,7 @@ type req struct {
 func TestUnmarshal(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, path string // path of the error; "" with ok
-		ok                 bool
+		ok             bool
 	}{
 		{name: "exact keys", in: `{"to":"a","items":[{"id":"x","amount":"1"}],"meta":{"K":"v"},"inner":{"id":"i"},"n":3}`, ok: true},
 		{name: "case-folded key", in: `{"TO":"a"}`, path: "TO"},

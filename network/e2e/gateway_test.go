@@ -10,8 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,92 +24,77 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/yangtze-delta/settlement/gateway/cli"
+	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 // gw is a client of province p's gateway signed in as user.
-func gw(t *testing.T, p testnet.Province, user string) *cli.Client {
+func gw(t *testing.T, p testnet.Province, user string) *client.Client {
 	t.Helper()
 	return gwOn(t, net, p, user)
 }
 
-// gwOn is gw on another network than the package's.
-func gwOn(t *testing.T, n *testnet.Network, p testnet.Province, user string) *cli.Client {
+// gwOn is gw on another network than the package's, with extra options.
+func gwOn(t *testing.T, n *testnet.Network, p testnet.Province, user string, opts ...client.Option) *client.Client {
 	t.Helper()
-	tok, err := n.GatewayToken(p, user)
+	c, err := n.GatewayClient(p, user, opts...)
 	require.NoError(t, err)
-	return &cli.Client{BaseURL: n.GatewayURL(p), Token: tok, HTTP: &http.Client{Timeout: 2 * time.Minute}}
+	return c
 }
 
-// committedWrite is a 201 answer.
-type committedWrite struct {
-	TxID        string          `json:"txId"`
-	BlockNumber uint64          `json:"blockNumber"`
-	Result      json.RawMessage `json:"result"`
-}
-
-func post(t *testing.T, c *cli.Client, path string, body any) committedWrite {
+// committed requires a write to have committed: a transaction ID and a
+// block (the client has checked the 201).
+func committed[T any](t *testing.T, res rest.Committed[T], err error) rest.Committed[T] {
 	t.Helper()
-	resp, err := c.Do(context.Background(), http.MethodPost, path, nil, body)
-	require.NoError(t, err, "POST %s", path)
-	require.Equal(t, http.StatusCreated, resp.Status)
-	var w committedWrite
-	require.NoError(t, json.Unmarshal(resp.Body, &w))
-	require.NotEmpty(t, w.TxID)
-	require.NotZero(t, w.BlockNumber)
-	return w
+	require.NoError(t, err)
+	require.NotEmpty(t, res.TxID)
+	require.NotZero(t, res.BlockNumber)
+	return res
 }
 
-func get(t *testing.T, c *cli.Client, path string, q url.Values, into any) {
+// apiErr asserts err is the client's error with HTTP status and code.
+func apiErr(t *testing.T, err error, status int, code string) *client.Error {
 	t.Helper()
-	resp, err := c.Do(context.Background(), http.MethodGet, path, q, nil)
-	require.NoError(t, err, "GET %s", path)
-	require.Equal(t, http.StatusOK, resp.Status)
-	require.NoError(t, json.Unmarshal(resp.Body, into), string(resp.Body))
-}
-
-// apiErr asserts err is the gateway's typed error with status and code.
-func apiErr(t *testing.T, err error, status int, code string) *cli.APIError {
-	t.Helper()
-	var ae *cli.APIError
+	var ae *client.Error
 	require.True(t, errors.As(err, &ae), "want %d %s, got %v", status, code, err)
 	require.Equal(t, code, ae.Code, ae.Message)
 	require.Equal(t, status, ae.Status, ae.Message)
 	return ae
 }
 
-func gwOpen(t *testing.T, c *cli.Client, id, kind, tier string) committedWrite {
+func gwOpen(t *testing.T, c *client.Client, id, kind, tier string) rest.Committed[rest.Account] {
 	t.Helper()
-	body := map[string]string{"id": id, "kind": kind}
-	if tier != "" {
-		body["tier"] = tier
+	req := rest.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}
+	if kind == rest.KindCustomer {
+		req.CustomerRef = "cust-" + id
 	}
-	if kind == "customer" {
-		body["customerRef"] = "cust-" + id
-	}
-	return post(t, c, "/v1/accounts", body)
+	res, err := c.OpenAccount(context.Background(), req)
+	return committed(t, res, err)
 }
 
-func gwMint(t *testing.T, c *cli.Client, id, account, amount string) {
+func gwMint(t *testing.T, c *client.Client, id, account, amount string) rest.Committed[rest.Mint] {
 	t.Helper()
-	post(t, c, "/v1/mints", map[string]string{"mintId": id, "account": account, "amount": amount, "reserveRef": "dep-" + id})
+	res, err := c.Mint(context.Background(), rest.MintRequest{MintID: id, Account: account, Amount: money.MustParseYuan(amount), ReserveRef: "dep-" + id})
+	return committed(t, res, err)
 }
 
-func pay(id, from, to, amount string) map[string]string {
-	return map[string]string{"paymentId": id, "from": from, "to": to, "amount": amount}
-}
-
-type gwBalance struct {
-	Account string `json:"account"`
-	Balance string `json:"balance"`
-}
-
-func gwBalanceOf(t *testing.T, c *cli.Client, account string) string {
+func gwPay(t *testing.T, c *client.Client, req rest.PaymentRequest) rest.Committed[rest.Payment] {
 	t.Helper()
-	var b gwBalance
-	get(t, c, "/v1/accounts/"+account+"/balance", nil, &b)
-	return b.Balance
+	res, err := c.Pay(context.Background(), req)
+	return committed(t, res, err)
+}
+
+func pay(id, from, to, amount string) rest.PaymentRequest {
+	return rest.PaymentRequest{PaymentID: id, From: from, To: to, Amount: money.MustParseYuan(amount)}
+}
+
+func gwBalanceOf(t *testing.T, c *client.Client, account string) string {
+	t.Helper()
+	b, err := c.Balance(context.Background(), account)
+	require.NoError(t, err)
+	return b.Balance.String()
 }
 
 // eventually runs check until it passes: a gateway reports a commit once
@@ -119,26 +104,60 @@ func eventually(t *testing.T, check func(c *assert.CollectT)) {
 	require.EventuallyWithT(t, check, 15*time.Second, 100*time.Millisecond)
 }
 
-func gwRequireBalance(t *testing.T, c *cli.Client, account, want string) {
+func gwRequireBalance(t *testing.T, c *client.Client, account, want string) {
 	t.Helper()
 	eventually(t, func(ct *assert.CollectT) {
-		resp, err := c.Do(context.Background(), http.MethodGet, "/v1/accounts/"+account+"/balance", nil, nil)
-		if !assert.NoError(ct, err) {
-			return
+		b, err := c.Balance(context.Background(), account)
+		if assert.NoError(ct, err) {
+			assert.Equal(ct, want, b.Balance.String())
 		}
-		var b gwBalance
-		assert.NoError(ct, json.Unmarshal(resp.Body, &b))
-		assert.Equal(ct, want, b.Balance)
 	})
 }
 
-type gwStatement struct {
-	Entries []struct {
-		Type         string `json:"type"`
-		Reference    string `json:"reference"`
-		Counterparty string `json:"counterparty"`
-		Amount       string `json:"amount"`
-	} `json:"entries"`
+// rawPost sends body as it is to route of province p's gateway as user: for
+// wire forms the typed client never writes. It returns the status and the
+// error answer, if any.
+func rawPost(t *testing.T, p testnet.Province, user string, route rest.Route, body string) (int, rest.Error) {
+	t.Helper()
+	tok, err := net.GatewayToken(p, user)
+	require.NoError(t, err)
+	req, err := http.NewRequest(route.Method, net.GatewayURL(p)+route.Path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	require.NoError(t, err)
+	var e rest.Error
+	if resp.StatusCode >= 300 {
+		require.NoError(t, json.Unmarshal(b, &e), string(b))
+	}
+	return resp.StatusCode, e
+}
+
+// headerRecorder is an HTTP transport that keeps the Location header of the
+// last 202 answer it carried.
+type headerRecorder struct {
+	mu       sync.Mutex
+	location string
+}
+
+func (h *headerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusAccepted {
+		h.mu.Lock()
+		h.location = resp.Header.Get("Location")
+		h.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (h *headerRecorder) lastLocation() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.location
 }
 
 // TestGatewayPaymentFlow opens accounts in two provinces, mints with the
@@ -146,125 +165,133 @@ type gwStatement struct {
 // and statements through both provinces' gateways; then the error paths:
 // repeats (409/422), credentials (401), roles (403).
 func TestGatewayPaymentFlow(t *testing.T) {
+	ctx := context.Background()
 	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	gwOpen(t, shOp, "gw-sh-reserve", "reserve", "")
-	gwOpen(t, jsOp, "gw-js-alice", "customer", "class-II")
+	gwOpen(t, shOp, "gw-sh-reserve", rest.KindReserve, "")
+	gwOpen(t, jsOp, "gw-js-alice", rest.KindCustomer, rest.TierClassII)
 	gwMint(t, gw(t, shanghai, "issuer"), "gw-m-1", "gw-sh-reserve", "100000.00")
 	require.Equal(t, "100000.00", gwBalanceOf(t, shOp, "gw-sh-reserve"))
 
 	body := pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1234.50")
-	body["purpose"] = "SALA"
-	w := post(t, shOp, "/v1/payments", body)
-	var res struct {
-		PaymentID string `json:"paymentId"`
-		Amount    string `json:"amount"`
-		TxID      string `json:"txId"`
-	}
-	require.NoError(t, json.Unmarshal(w.Result, &res))
-	require.Equal(t, "gw-p-1", res.PaymentID)
-	require.Equal(t, w.TxID, res.TxID)
+	body.Purpose = "SALA"
+	w := gwPay(t, shOp, body)
+	require.Equal(t, "gw-p-1", w.Result.PaymentID)
+	require.Equal(t, w.TxID, w.Result.TxID)
 
 	t.Run("read from both provinces", func(t *testing.T) {
 		gwRequireBalance(t, jsOp, "gw-js-alice", "1234.50")
-		for _, c := range []*cli.Client{shOp, jsOp} {
-			var p map[string]any
-			get(t, c, "/v1/payments/gw-p-1", nil, &p)
-			require.Equal(t, "1234.50", p["amount"])
-			require.Equal(t, "SALA", p["purpose"])
-			require.Equal(t, "ShanghaiMSP", p["fromMsp"])
-			require.Equal(t, "JiangsuMSP", p["toMsp"])
-			require.Equal(t, w.TxID, p["txId"])
+		for _, c := range []*client.Client{shOp, jsOp} {
+			p, err := c.GetPayment(ctx, "gw-p-1")
+			require.NoError(t, err)
+			require.Equal(t, "1234.50", p.Amount.String())
+			require.Equal(t, "SALA", p.Purpose)
+			require.Equal(t, "ShanghaiMSP", p.FromMSP)
+			require.Equal(t, "JiangsuMSP", p.ToMSP)
+			require.Equal(t, w.TxID, p.TxID)
 		}
 		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, "gw-sh-reserve"))
 
-		var st gwStatement
-		get(t, jsOp, "/v1/accounts/gw-js-alice/statement", nil, &st)
+		st, err := jsOp.Statement(ctx, "gw-js-alice", client.StatementQuery{})
+		require.NoError(t, err)
 		require.Len(t, st.Entries, 1)
-		require.Equal(t, "credit", st.Entries[0].Type)
+		require.Equal(t, rest.EntryCredit, st.Entries[0].Type)
 		require.Equal(t, "gw-p-1", st.Entries[0].Reference)
 		require.Equal(t, "gw-sh-reserve", st.Entries[0].Counterparty)
-		require.Equal(t, "1234.50", st.Entries[0].Amount)
+		require.Equal(t, "1234.50", st.Entries[0].Amount.String())
 
-		get(t, shOp, "/v1/accounts/gw-sh-reserve/statement", url.Values{"pageSize": {"10"}}, &st)
+		st, err = shOp.Statement(ctx, "gw-sh-reserve", client.StatementQuery{Page: client.Page{Size: 10}})
+		require.NoError(t, err)
 		var kinds []string
 		for _, e := range st.Entries {
-			kinds = append(kinds, e.Type+":"+e.Reference+":"+e.Amount)
+			kinds = append(kinds, e.Type+":"+e.Reference+":"+e.Amount.String())
 		}
 		require.ElementsMatch(t, []string{"mint:gw-m-1:100000.00", "debit:gw-p-1:1234.50"}, kinds)
 	})
 
 	t.Run("repeated payment ID", func(t *testing.T) {
-		_, err := shOp.Do(context.Background(), http.MethodPost, "/v1/payments", nil, body)
-		ae := apiErr(t, err, http.StatusConflict, "DUPLICATE_PAYMENT")
-		require.Equal(t, w.TxID, ae.Details["payment"].(map[string]any)["txId"], "the original payment")
+		_, err := shOp.Pay(ctx, body)
+		ae := apiErr(t, err, http.StatusConflict, rest.CodeDuplicatePayment)
+		orig, ok := ae.Payment()
+		require.True(t, ok, "the answer carries the original payment")
+		require.Equal(t, w.TxID, orig.TxID)
 
-		// The same body with the amount spelt differently is the same payment.
-		same := map[string]string{"paymentId": "gw-p-1", "from": "gw-sh-reserve", "to": "gw-js-alice", "amount": "1234.5", "purpose": "SALA"}
-		_, err = shOp.Do(context.Background(), http.MethodPost, "/v1/payments", nil, same)
-		apiErr(t, err, http.StatusConflict, "DUPLICATE_PAYMENT")
+		// The same body with the amount spelt differently is the same
+		// payment (sent raw: the typed client always writes two decimals).
+		status, e := rawPost(t, shanghai, "operator", rest.CreatePayment,
+			`{"paymentId":"gw-p-1","from":"gw-sh-reserve","to":"gw-js-alice","amount":"1234.5","purpose":"SALA"}`)
+		require.Equal(t, http.StatusConflict, status)
+		require.Equal(t, rest.CodeDuplicatePayment, e.Code, e.Message)
 
-		for name, diff := range map[string]map[string]string{
-			"amount":  {"paymentId": "gw-p-1", "from": "gw-sh-reserve", "to": "gw-js-alice", "amount": "1.00", "purpose": "SALA"},
-			"purpose": {"paymentId": "gw-p-1", "from": "gw-sh-reserve", "to": "gw-js-alice", "amount": "1234.50"},
+		amount := pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1.00")
+		amount.Purpose = "SALA"
+		for name, diff := range map[string]rest.PaymentRequest{
+			"amount":  amount,
+			"purpose": pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1234.50"),
 		} {
-			_, err = shOp.Do(context.Background(), http.MethodPost, "/v1/payments", nil, diff)
-			ae = apiErr(t, err, http.StatusUnprocessableEntity, "PAYMENT_ID_REUSED")
-			require.Equal(t, w.TxID, ae.Details["payment"].(map[string]any)["txId"], name)
+			_, err = shOp.Pay(ctx, diff)
+			ae = apiErr(t, err, http.StatusUnprocessableEntity, rest.CodePaymentIDReused)
+			orig, ok := ae.Payment()
+			require.True(t, ok, name)
+			require.Equal(t, w.TxID, orig.TxID, name)
 		}
 		require.Equal(t, "1234.50", gwBalanceOf(t, jsOp, "gw-js-alice"), "nothing moved")
 	})
 
 	t.Run("401 without or with a wrong token", func(t *testing.T) {
-		for name, tok := range map[string]string{"none": "", "wrong": "not-a-token", "other province's": shOp.Token} {
-			c := &cli.Client{BaseURL: net.GatewayURL(jiangsu), Token: tok}
-			_, err := c.Do(context.Background(), http.MethodGet, "/v1/accounts/gw-js-alice/balance", nil, nil)
-			apiErr(t, err, http.StatusUnauthorized, "UNAUTHENTICATED")
-			_, err = c.Do(context.Background(), http.MethodPost, "/v1/payments", nil, pay("gw-p-401-"+name, "gw-sh-reserve", "gw-js-alice", "1.00"))
-			apiErr(t, err, http.StatusUnauthorized, "UNAUTHENTICATED")
+		shTok, err := net.GatewayToken(shanghai, "operator")
+		require.NoError(t, err)
+		for name, tok := range map[string]string{"none": "", "wrong": "not-a-token", "other province's": shTok} {
+			var opts []client.Option
+			if tok != "" {
+				opts = append(opts, client.WithToken(tok))
+			}
+			c, err := client.New(net.GatewayURL(jiangsu), opts...)
+			require.NoError(t, err)
+			_, err = c.Balance(ctx, "gw-js-alice")
+			apiErr(t, err, http.StatusUnauthorized, rest.CodeUnauthenticated)
+			_, err = c.Pay(ctx, pay("gw-p-401-"+strings.ReplaceAll(name, " ", "-"), "gw-sh-reserve", "gw-js-alice", "1.00"))
+			apiErr(t, err, http.StatusUnauthorized, rest.CodeUnauthenticated)
 		}
 	})
 
 	t.Run("403 beyond the role", func(t *testing.T) {
-		_, err := gw(t, shanghai, "auditor").Do(context.Background(), http.MethodPost, "/v1/payments", nil, pay("gw-p-403", "gw-sh-reserve", "gw-js-alice", "1.00"))
-		apiErr(t, err, http.StatusForbidden, "FORBIDDEN")
-		_, err = shOp.Do(context.Background(), http.MethodPost, "/v1/mints", nil, map[string]string{"mintId": "gw-m-403", "account": "gw-sh-reserve", "amount": "1.00", "reserveRef": "x"})
-		apiErr(t, err, http.StatusForbidden, "FORBIDDEN")
+		_, err := gw(t, shanghai, "auditor").Pay(ctx, pay("gw-p-403", "gw-sh-reserve", "gw-js-alice", "1.00"))
+		apiErr(t, err, http.StatusForbidden, rest.CodeForbidden)
+		_, err = shOp.Mint(ctx, rest.MintRequest{MintID: "gw-m-403", Account: "gw-sh-reserve", Amount: money.MustParseYuan("1.00"), ReserveRef: "x"})
+		apiErr(t, err, http.StatusForbidden, rest.CodeForbidden)
 		// Jiangsu's operator may not spend Shanghai's reserve.
-		_, err = jsOp.Do(context.Background(), http.MethodPost, "/v1/payments", nil, pay("gw-p-403b", "gw-sh-reserve", "gw-js-alice", "1.00"))
-		require.Error(t, err)
-		var ae *cli.APIError
+		_, err = jsOp.Pay(ctx, pay("gw-p-403b", "gw-sh-reserve", "gw-js-alice", "1.00"))
+		var ae *client.Error
 		require.ErrorAs(t, err, &ae)
 		require.Contains(t, []int{http.StatusForbidden, http.StatusUnprocessableEntity}, ae.Status, ae.Error())
-		_, err = shOp.Do(context.Background(), http.MethodGet, "/v1/payments/gw-p-403", nil, nil)
-		apiErr(t, err, http.StatusNotFound, "NOT_FOUND")
+		_, err = shOp.GetPayment(ctx, "gw-p-403")
+		apiErr(t, err, http.StatusNotFound, rest.CodeNotFound)
 		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, "gw-sh-reserve"))
 	})
 
 	t.Run("async write and status URL", func(t *testing.T) {
-		resp, err := shOp.Do(context.Background(), http.MethodPost, "/v1/payments", url.Values{"async": {"true"}}, pay("gw-p-async", "gw-sh-reserve", "gw-js-alice", "10.00"))
+		rec := &headerRecorder{}
+		c := gwOn(t, net, shanghai, "operator", client.WithHTTPClient(&http.Client{Transport: rec}), client.WithPollInterval(200*time.Millisecond))
+		acc, err := c.PayAsync(ctx, pay("gw-p-async", "gw-sh-reserve", "gw-js-alice", "10.00"))
 		require.NoError(t, err)
-		require.Equal(t, http.StatusAccepted, resp.Status)
-		var acc struct{ OperationID, Status, StatusURL string }
-		require.NoError(t, json.Unmarshal(resp.Body, &acc))
-		require.Equal(t, "pending", acc.Status)
-		require.Equal(t, acc.StatusURL, resp.Location)
-		var op struct {
-			Status string         `json:"status"`
-			Result committedWrite `json:"result"`
-		}
-		require.Eventually(t, func() bool {
-			get(t, shOp, acc.StatusURL, nil, &op)
-			return op.Status != "pending"
-		}, time.Minute, 200*time.Millisecond)
-		require.Equal(t, "committed", op.Status)
-		require.NotEmpty(t, op.Result.TxID)
+		require.Equal(t, rest.OpPending, acc.Status)
+		require.Equal(t, acc.StatusURL, rec.lastLocation())
+		require.Equal(t, rest.GetOperation.PathFor(acc.OperationID), acc.StatusURL)
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		op, err := c.WaitOperation(wctx, acc.OperationID)
+		require.NoError(t, err)
+		require.Equal(t, rest.OpCommitted, op.Status)
+		res, err := client.OperationResult[rest.Payment](op)
+		require.NoError(t, err)
+		require.NotEmpty(t, res.TxID)
 		// Only its creator sees the operation.
-		_, err = gw(t, shanghai, "auditor").Do(context.Background(), http.MethodGet, acc.StatusURL, nil, nil)
-		apiErr(t, err, http.StatusNotFound, "NOT_FOUND")
+		_, err = gw(t, shanghai, "auditor").Operation(ctx, acc.OperationID)
+		apiErr(t, err, http.StatusNotFound, rest.CodeOperationNotFound)
 		gwRequireBalance(t, jsOp, "gw-js-alice", "1244.50")
-		var p map[string]any
-		get(t, jsOp, "/v1/payments/gw-p-async", nil, &p)
-		require.Equal(t, op.Result.TxID, p["txId"])
+		p, err := jsOp.GetPayment(ctx, "gw-p-async")
+		require.NoError(t, err)
+		require.Equal(t, res.TxID, p.TxID)
 	})
 }
 
@@ -275,21 +302,17 @@ type sseEvent struct {
 
 // collect reads events from c until n arrived or the wait ended; it
 // returns them and the last event ID.
-func collect(t *testing.T, c *cli.Client, opts cli.EventsOptions, n int, wait time.Duration) ([]sseEvent, string) {
+func collect(t *testing.T, c *client.Client, opts client.EventsOptions, n int, wait time.Duration) ([]sseEvent, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	var got []sseEvent
-	last, err := c.Events(ctx, opts, func(ev cli.Event) error {
-		var env struct {
-			Events []struct{ Type, ID string } `json:"events"`
-		}
-		require.NoError(t, json.Unmarshal(ev.Data, &env))
-		for _, e := range env.Events {
+	last, err := c.Events(ctx, opts, func(ev client.Event) error {
+		for _, e := range ev.Data.Events {
 			got = append(got, sseEvent{ev.ID, e.Type, e.ID})
 		}
 		if n > 0 && len(got) >= n {
-			return cli.ErrStop
+			return client.ErrStop
 		}
 		return nil
 	})
@@ -312,21 +335,21 @@ func ids(evs []sseEvent) []string {
 // events, none twice.
 func TestGatewayEventsResume(t *testing.T) {
 	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	opened := gwOpen(t, jsOp, "gw-ev-shop", "merchant", "")
-	gwOpen(t, shOp, "gw-ev-reserve", "reserve", "")
+	opened := gwOpen(t, jsOp, "gw-ev-shop", rest.KindMerchant, "")
+	gwOpen(t, shOp, "gw-ev-reserve", rest.KindReserve, "")
 	gwMint(t, gw(t, shanghai, "issuer"), "gw-ev-m", "gw-ev-reserve", "1000.00")
 	payN := func(from, to int) []string {
 		var want []string
 		for i := from; i < to; i++ {
 			id := fmt.Sprintf("gw-ev-p%d", i)
-			post(t, shOp, "/v1/payments", pay(id, "gw-ev-reserve", "gw-ev-shop", "1.00"))
+			gwPay(t, shOp, pay(id, "gw-ev-reserve", "gw-ev-shop", "1.00"))
 			want = append(want, id)
 		}
 		return want
 	}
 	// Events are read at Jiangsu's gateway, filtered to the payee.
 	reader := gw(t, jiangsu, "auditor")
-	opts := cli.EventsOptions{Type: "Transferred", Account: "gw-ev-shop", FromBlock: &opened.BlockNumber}
+	opts := client.EventsOptions{Type: "Transferred", Account: "gw-ev-shop", FromBlock: &opened.BlockNumber}
 
 	first := payN(0, 3)
 	got, last := collect(t, reader, opts, 3, time.Minute)
@@ -352,25 +375,20 @@ func TestGatewayEventsResume(t *testing.T) {
 
 	// A malformed Last-Event-ID is refused.
 	opts.LastEventID = "yesterday"
-	_, err := reader.Events(context.Background(), opts, func(cli.Event) error { return cli.ErrStop })
-	apiErr(t, err, http.StatusBadRequest, "INVALID_REQUEST")
+	_, err := reader.Events(context.Background(), opts, func(client.Event) error { return client.ErrStop })
+	apiErr(t, err, http.StatusBadRequest, rest.CodeInvalidRequest)
 }
 
 // TestGatewayConcurrentPayments sends 200 payments at once from one
 // reserve account through one gateway: all must commit, none fail.
 func TestGatewayConcurrentPayments(t *testing.T) {
 	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	gwOpen(t, shOp, "gw-hot-reserve", "reserve", "")
-	gwOpen(t, jsOp, "gw-hot-shop", "merchant", "")
+	gwOpen(t, shOp, "gw-hot-reserve", rest.KindReserve, "")
+	gwOpen(t, jsOp, "gw-hot-shop", rest.KindMerchant, "")
 	gwMint(t, gw(t, shanghai, "issuer"), "gw-hot-m", "gw-hot-reserve", "1000000.00")
 
 	const n = 200
-	type outcome struct {
-		status int
-		code   string
-		d      time.Duration
-	}
-	results := make([]outcome, n)
+	results := make([]payOutcome, n)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range n {
@@ -378,18 +396,9 @@ func TestGatewayConcurrentPayments(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			t0 := time.Now()
-			resp, err := shOp.Do(context.Background(), http.MethodPost, "/v1/payments", nil,
-				pay(fmt.Sprintf("gw-hot-p%03d", i), "gw-hot-reserve", "gw-hot-shop", "1.00"))
+			_, err := shOp.Pay(context.Background(), pay(fmt.Sprintf("gw-hot-p%03d", i), "gw-hot-reserve", "gw-hot-shop", "1.00"))
+			results[i] = outcomeOf(err)
 			results[i].d = time.Since(t0)
-			var ae *cli.APIError
-			switch {
-			case err == nil:
-				results[i].status = resp.Status
-			case errors.As(err, &ae):
-				results[i].status, results[i].code = ae.Status, ae.Code
-			default:
-				results[i].code = err.Error()
-			}
 		}()
 	}
 	wg.Wait()
@@ -409,11 +418,30 @@ func TestGatewayConcurrentPayments(t *testing.T) {
 
 	gwRequireBalance(t, jsOp, "gw-hot-shop", "200.00")
 	require.Equal(t, "999800.00", gwBalanceOf(t, shOp, "gw-hot-reserve"))
-	var audit struct {
-		Balanced bool `json:"balanced"`
-	}
-	get(t, gw(t, anhui, "auditor"), "/v1/supply/audit", nil, &audit)
+	audit, err := gw(t, anhui, "auditor").AuditSupply(context.Background())
+	require.NoError(t, err)
 	require.True(t, audit.Balanced)
+}
+
+// payOutcome is how a payment call ended: 201 (the client returns no error
+// only for a 201 with a committed payment), or the error's status and code.
+type payOutcome struct {
+	status int
+	code   string
+	d      time.Duration
+}
+
+// outcomeOf classifies a write's error without asserting, for goroutines.
+func outcomeOf(err error) payOutcome {
+	var ae *client.Error
+	switch {
+	case err == nil:
+		return payOutcome{status: http.StatusCreated}
+	case errors.As(err, &ae):
+		return payOutcome{status: ae.Status, code: ae.Code}
+	default:
+		return payOutcome{code: err.Error()}
+	}
 }
 
 // TestYrdctl runs the built yrdctl binary against the real gateways.

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"bufio"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,63 +12,75 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/status"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
 // actor is one user of one province calling the yrd chaincode through the
-// Fabric Gateway SDK.
+// Fabric Gateway SDK, by the api operations' qualified names with their one
+// JSON argument.
 type actor struct {
 	p        testnet.Province
-	contract *client.Contract
+	contract *sdk.Contract
 }
 
 func as(t *testing.T, p testnet.Province, user string) *actor {
 	t.Helper()
-	return &actor{p: p, contract: connect(t, p, user).GetNetwork(channel).GetContract(chaincode)}
+	return &actor{p: p, contract: connect(t, p, user).Contract(channel, chaincode)}
 }
 
-// commitError is a transaction that was ordered but is not valid.
-type commitError struct {
-	txID string
-	code peer.TxValidationCode
+// sdkTimeout bounds one SDK call of the suite, commit status included.
+const sdkTimeout = 2 * time.Minute
+
+// invoke endorses, orders and waits for the commit of op(req) as a. An
+// invalid commit fails with an *sdk.CommitError. It asserts nothing, so
+// that it may run in any goroutine.
+func invoke[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, error) {
+	resp, _, err := invokeAt(a, op, req, opts...)
+	return resp, err
 }
 
-func (e *commitError) Error() string {
-	return fmt.Sprintf("transaction %s invalid: %s", e.txID, e.code)
+// invokeAt is invoke that also returns the block the transaction is in.
+func invokeAt[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, uint64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sdkTimeout)
+	defer cancel()
+	resp, st, err := testnet.Submit(ctx, a.contract, op, req, opts...)
+	var block uint64
+	if st != nil {
+		block = st.BlockNumber
+	}
+	return resp, block, err
 }
 
-// submit endorses, orders and waits for the commit of fn with one JSON
-// argument. An invalid commit returns a *commitError.
-func (a *actor) submit(fn string, req any, opts ...client.ProposalOption) ([]byte, error) {
-	out, _, err := a.submitAt(fn, req, opts...)
-	return out, err
+// mustInvoke invokes, requires success, and waits until every province's
+// peer has the block: what a test builds next may be endorsed anywhere.
+func mustInvoke[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) Resp {
+	t.Helper()
+	resp, block, err := invokeAt(a, op, req, opts...)
+	require.NoError(t, err, "%s by %s", op.Function(), a.p.Name)
+	waitHeights(t, block+1)
+	return resp
 }
 
-// submitAt is submit that also returns the block the transaction is in.
-func (a *actor) submitAt(fn string, req any, opts ...client.ProposalOption) ([]byte, uint64, error) {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	opts = append([]client.ProposalOption{client.WithArguments(string(b))}, opts...)
-	out, commit, err := a.contract.SubmitAsync(fn, opts...)
-	if err != nil {
-		return nil, 0, err
-	}
-	st, err := commit.Status()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !st.Successful {
-		return nil, st.BlockNumber, &commitError{txID: st.TransactionID, code: st.Code}
-	}
-	return out, st.BlockNumber, nil
+// query evaluates op(req) as a on its province's peer (or, with
+// sdk.WithEndorsingOrganizations, on another's) and requires success.
+func query[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) Resp {
+	t.Helper()
+	resp, err := evaluate(a, op, req, opts...)
+	require.NoError(t, err, "%s by %s", op.Function(), a.p.Name)
+	return resp
+}
+
+// evaluate is query without assertions.
+func evaluate[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sdkTimeout)
+	defer cancel()
+	return testnet.Evaluate(ctx, a.contract, op, req, opts...)
 }
 
 // waitHeights waits until every peer's ledger has at least height blocks,
@@ -100,25 +112,6 @@ func peerHeight(opsURL string) (uint64, error) {
 	return 0, fmt.Errorf("no height in %s/metrics", opsURL)
 }
 
-// mustSubmit submits, requires success, and waits until every province's
-// peer has the block: what a test builds next may be endorsed anywhere.
-func (a *actor) mustSubmit(t *testing.T, fn string, req any, into any, opts ...client.ProposalOption) {
-	t.Helper()
-	out, block, err := a.submitAt(fn, req, opts...)
-	require.NoError(t, err, "%s by %s", fn, a.p.Name)
-	waitHeights(t, block+1)
-	if into != nil {
-		require.NoError(t, json.Unmarshal(out, into))
-	}
-}
-
-func (a *actor) eval(t *testing.T, into any, fn string, args ...string) {
-	t.Helper()
-	out, err := a.contract.EvaluateTransaction(fn, args...)
-	require.NoError(t, err, "%s by %s", fn, a.p.Name)
-	require.NoError(t, json.Unmarshal(out, into))
-}
-
 var codeRE = regexp.MustCompile(`\b([A-Z][A-Z_]{3,}): `)
 
 // codeOf returns the chaincode's stable error code carried by an
@@ -127,9 +120,9 @@ func codeOf(err error) string {
 	if err == nil {
 		return ""
 	}
-	var ce *commitError
+	var ce *sdk.CommitError
 	if errors.As(err, &ce) {
-		return ce.code.String()
+		return ce.Code.String()
 	}
 	st, ok := status.FromError(errors.Unwrap(err))
 	if !ok {

@@ -1,21 +1,23 @@
 package e2e
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/network/testnet"
+	"github.com/yangtze-delta/settlement/rest"
 )
 
 const channel, chaincode = "settlement", "yrd"
@@ -32,13 +34,9 @@ func connect(t *testing.T, p testnet.Province, user string) *testnet.Conn {
 // MSP ID and role attribute from its certificate.
 func TestCallerIdentity(t *testing.T) {
 	for _, p := range testnet.Provinces {
-		for _, role := range []string{"admin", "operator", "issuer", "fiscal", "auditor", "compliance"} {
-			t.Run(p.Name+"/"+role, func(t *testing.T) {
-				c := connect(t, p, role)
-				out, err := c.GetNetwork(channel).GetContract(chaincode).EvaluateTransaction("system:WhoAmI")
-				require.NoError(t, err)
-				var who struct{ MSPID, Role, Bank string }
-				require.NoError(t, json.Unmarshal(out, &who))
+		for _, role := range []api.Role{api.RoleAdmin, api.RoleOperator, api.RoleIssuer, api.RoleFiscal, api.RoleAuditor, api.RoleCompliance} {
+			t.Run(p.Name+"/"+string(role), func(t *testing.T) {
+				who := query(t, as(t, p, string(role)), api.WhoAmI, api.Empty{})
 				require.Equal(t, p.MSPID, who.MSPID)
 				require.Equal(t, role, who.Role)
 			})
@@ -47,32 +45,37 @@ func TestCallerIdentity(t *testing.T) {
 }
 
 // TestPingCommitsEverywhere submits one transaction from one province and
-// checks it was endorsed by several provinces and is valid on all four peers.
+// checks it was endorsed by several provinces and is valid on all four
+// peers, each of which then serves the same record (read as the writing
+// province: ping records are their province's own).
 func TestPingCommitsEverywhere(t *testing.T) {
 	submitter := testnet.Provinces[1]
-	c := connect(t, submitter, "operator")
+	c := as(t, submitter, "operator")
 	id := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
-	_, commit, err := c.GetNetwork(channel).GetContract(chaincode).SubmitAsync("system:Ping", client.WithArguments(id, "hello"))
-	require.NoError(t, err)
-	status, err := commit.Status()
+	ctx, cancel := context.WithTimeout(context.Background(), sdkTimeout)
+	defer cancel()
+	rec, status, err := testnet.Submit(ctx, c.contract, api.Ping, api.PingRequest{ID: id, Note: "hello"})
 	require.NoError(t, err)
 	require.True(t, status.Successful, "commit status %v", status.Code)
+	require.Equal(t, status.TransactionID, rec.TxID)
+	waitHeights(t, status.BlockNumber+1)
 
-	var want []byte
+	reader := as(t, submitter, "auditor")
 	for _, p := range testnet.Provinces {
 		t.Run(p.Name, func(t *testing.T) {
 			pc := connect(t, p, "auditor")
-			tx := processedTx(t, pc, commit.TransactionID())
+			tx := processedTx(t, pc, status.TransactionID)
 			require.Equal(t, int32(peer.TxValidationCode_VALID), tx.GetValidationCode())
 			endorsers := endorserMSPs(t, tx)
 			require.GreaterOrEqual(t, len(endorsers), 2, "endorsed by %v", endorsers)
 
-			got, err := pc.GetNetwork(channel).GetContract(chaincode).EvaluateTransaction("system:GetPing", id)
-			require.NoError(t, err)
-			if want == nil {
-				want = got
+			got := query(t, reader, api.GetPing, api.PingID{ID: id}, sdk.WithEndorsingOrganizations(p.MSPID))
+			require.Equal(t, rec, got, "the record on the peer of %s", p.Name)
+			if p != submitter {
+				// Another province's caller does not see it.
+				_, err := evaluate(as(t, p, "auditor"), api.GetPing, api.PingID{ID: id})
+				requireCode(t, string(api.CodeNotFound), err)
 			}
-			require.JSONEq(t, string(want), string(got))
 		})
 	}
 }
@@ -111,20 +114,29 @@ func endorserMSPs(t *testing.T, tx *peer.ProcessedTransaction) []string {
 }
 
 // TestGatewayPing submits through one province's HTTP gateway, which answers
-// only after the commit, and reads the same value through every gateway.
+// only after the commit, and reads the record back through every gateway:
+// the writing province's returns it, the others answer NOT_FOUND (ping
+// records are their province's own).
 func TestGatewayPing(t *testing.T) {
+	ctx := context.Background()
 	for _, p := range testnet.Provinces {
-		resp, err := http.Get(net.GatewayURL(p) + "/readyz")
-		require.NoError(t, err)
-		resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode, p.Name)
+		h, err := gw(t, p, "operator").Ready(ctx)
+		require.NoError(t, err, p.Name)
+		require.Equal(t, "ready", h.Status, p.Name)
 	}
 	id := fmt.Sprintf("gw-ping-%d", time.Now().UnixNano())
-	created := post(t, gw(t, zhejiang, "operator"), "/v1/pings", map[string]string{"id": id, "note": "via gateway"})
+	created, err := gw(t, zhejiang, "operator").Ping(ctx, rest.PingRequest{ID: id, Note: "via gateway"})
+	require.NoError(t, err)
 	require.NotEmpty(t, created.TxID)
+	require.Equal(t, created.TxID, created.Result.TxID)
+	waitHeights(t, created.BlockNumber+1)
 	for _, p := range testnet.Provinces {
-		var got json.RawMessage
-		get(t, gw(t, p, "operator"), "/v1/pings/"+id, nil, &got)
-		require.JSONEq(t, string(created.Result), string(got), p.Name)
+		got, err := gw(t, p, "operator").GetPing(ctx, id)
+		if p == zhejiang {
+			require.NoError(t, err)
+			require.Equal(t, created.Result, got)
+			continue
+		}
+		apiErr(t, err, http.StatusNotFound, rest.CodeNotFound)
 	}
 }

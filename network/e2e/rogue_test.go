@@ -4,11 +4,10 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
@@ -44,13 +43,15 @@ func TestRogueProvince(t *testing.T) {
 		}
 	})
 
-	only := func(ps ...testnet.Province) client.ProposalOption {
+	only := func(ps ...testnet.Province) sdk.ProposalOption {
 		var msps []string
 		for _, p := range ps {
 			msps = append(msps, p.MSPID)
 		}
-		return client.WithEndorsingOrganizations(msps...)
+		return sdk.WithEndorsingOrganizations(msps...)
 	}
+	// The rogue contract's functions are deliberately outside package api:
+	// they take positional arguments.
 	cases := []struct {
 		name      string
 		submitter testnet.Province
@@ -68,7 +69,7 @@ func TestRogueProvince(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := as(t, tc.submitter, "operator")
-			_, commit, err := c.contract.SubmitAsync(tc.fn, client.WithArguments(tc.args...), only(tc.endorsers...))
+			_, commit, err := c.contract.SubmitAsync(tc.fn, sdk.WithArguments(tc.args...), only(tc.endorsers...))
 			require.NoError(t, err, "the rogue peers endorse")
 			st, err := commit.Status()
 			require.NoError(t, err)
@@ -81,8 +82,7 @@ func TestRogueProvince(t *testing.T) {
 	for account, want := range map[string]string{"sh-rogue": "100.00", "ah-victim": "100.00"} {
 		requireBalance(t, auditor, account, yuan(t, want))
 	}
-	var page api.OutputPage
-	auditor.eval(t, &page, "token:ListOutputs", "sh-rogue", strconv.Itoa(10), "")
+	page := query(t, auditor, api.ListOutputs, api.ListOutputsRequest{Account: "sh-rogue", PageSize: 10})
 	require.Len(t, page.Outputs, 1)
 	requireBalancedSupply(t)
 }

@@ -1,13 +1,12 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
@@ -32,15 +31,13 @@ func yuan(t *testing.T, s string) money.Amount {
 
 func openAccount(t *testing.T, op *actor, id string, kind api.Kind, tier string) {
 	t.Helper()
-	op.mustSubmit(t, "token:OpenAccount", api.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}, nil,
-		client.WithTransient(map[string][]byte{"customerRef": []byte("ref-" + id), "salt": []byte("s")}))
+	mustInvoke(t, op, api.OpenAccount, api.OpenAccountRequest{ID: id, Kind: kind, Tier: tier},
+		sdk.WithTransient(map[string][]byte{api.TransientCustomerRef: []byte("ref-" + id), api.TransientSalt: []byte("s")}))
 }
 
 func mint(t *testing.T, iss *actor, id, account, amount string) api.MintRecord {
 	t.Helper()
-	var m api.MintRecord
-	iss.mustSubmit(t, "token:Mint", api.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id}, &m)
-	return m
+	return mustInvoke(t, iss, api.Mint, api.MintRequest{MintID: id, Account: account, Amount: yuan(t, amount), ReserveRef: "deposit-" + id})
 }
 
 // requireBalance waits (briefly) until a's peer reports want for account:
@@ -56,25 +53,21 @@ func requireBalance(t *testing.T, a *actor, account string, want money.Amount) {
 
 func balance(t *testing.T, a *actor, account string) money.Amount {
 	t.Helper()
-	var b api.Balance
-	a.eval(t, &b, "token:GetBalance", account)
-	return b.Balance
+	return query(t, a, api.GetBalance, api.AccountRequest{ID: account}).Balance
 }
 
 // split pays a token amount to payee and leaves the change in n outputs.
 func split(t *testing.T, op *actor, id, from, payee string, inputs []string, n int) api.Payment {
 	t.Helper()
-	var p api.Payment
-	op.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: id, From: from, To: payee,
-		Amount: yuan(t, "0.01"), Inputs: inputs, ChangeSplit: n}, &p)
+	p := mustInvoke(t, op, api.Transfer, api.TransferRequest{PaymentID: id, From: from, To: payee,
+		Amount: yuan(t, "0.01"), Inputs: inputs, ChangeSplit: n})
 	require.Len(t, p.ChangeOutputs, n)
 	return p
 }
 
 func requireBalancedSupply(t *testing.T) {
 	t.Helper()
-	var audit api.SupplyAudit
-	as(t, anhui, "auditor").eval(t, &audit, "token:AuditSupply")
+	audit := query(t, as(t, anhui, "auditor"), api.AuditSupply, api.Empty{})
 	require.True(t, audit.Balanced, "supply %s, outputs %s", audit.Supply, audit.OutputsTotal)
 }
 
@@ -89,8 +82,8 @@ func TestTokenLifecycle(t *testing.T) {
 
 	var m api.MintRecord
 	t.Run("mint needs three provinces", func(t *testing.T) {
-		_, err := shIss.submit("token:Mint", api.MintRequest{MintID: "m-two", Account: "sh-reserve",
-			Amount: yuan(t, "100.00"), ReserveRef: "dep-two"}, client.WithEndorsingOrganizations(shanghai.MSPID, jiangsu.MSPID))
+		_, err := invoke(shIss, api.Mint, api.MintRequest{MintID: "m-two", Account: "sh-reserve",
+			Amount: yuan(t, "100.00"), ReserveRef: "dep-two"}, sdk.WithEndorsingOrganizations(shanghai.MSPID, jiangsu.MSPID))
 		requireCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE.String(), err)
 		requireBalance(t, shOp, "sh-reserve", 0)
 
@@ -101,14 +94,14 @@ func TestTokenLifecycle(t *testing.T) {
 
 	var pay api.Payment
 	t.Run("cross-province payment", func(t *testing.T) {
-		shOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
-			Amount: yuan(t, "1500.00"), Inputs: []string{m.Output}, Purpose: "SALA"}, &pay)
+		pay = mustInvoke(t, shOp, api.Transfer, api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1500.00"), Inputs: []string{m.Output}, Purpose: "SALA"})
 		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
 		requireBalance(t, shOp, "sh-reserve", yuan(t, "998500.00"))
 	})
 
 	t.Run("duplicate payment ID", func(t *testing.T) {
-		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
+		_, err := invoke(shOp, api.Transfer, api.TransferRequest{PaymentID: "p-1", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
 		requireCode(t, string(api.CodeDuplicatePayment), err)
 		requireBalance(t, jsOp, "js-alice", yuan(t, "1500.00"))
@@ -116,37 +109,35 @@ func TestTokenLifecycle(t *testing.T) {
 
 	t.Run("frozen account neither receives nor sends", func(t *testing.T) {
 		comp := as(t, jiangsu, "compliance")
-		comp.mustSubmit(t, "token:Freeze", api.FreezeRequest{ID: "js-alice", Reason: "court order"}, nil)
-		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-frozen-in", From: "sh-reserve", To: "js-alice",
+		mustInvoke(t, comp, api.Freeze, api.FreezeRequest{ID: "js-alice", Reason: "court order"})
+		_, err := invoke(shOp, api.Transfer, api.TransferRequest{PaymentID: "p-frozen-in", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "1.00"), Inputs: pay.ChangeOutputs})
 		requireCode(t, string(api.CodeAccountFrozen), err)
-		_, err = jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-frozen-out", From: "js-alice", To: "js-shop",
+		_, err = invoke(jsOp, api.Transfer, api.TransferRequest{PaymentID: "p-frozen-out", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "1.00"), Inputs: []string{pay.PayeeOutput}})
 		requireCode(t, string(api.CodeAccountFrozen), err)
-		comp.mustSubmit(t, "token:Unfreeze", api.AccountRequest{ID: "js-alice"}, nil)
+		mustInvoke(t, comp, api.Unfreeze, api.AccountRequest{ID: "js-alice"})
 	})
 
 	t.Run("tier limits", func(t *testing.T) {
 		// Class IV: at most 2,000 yuan per payment, balance at most 10,000.
-		_, err := shOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-cap", From: "sh-reserve", To: "js-alice",
+		_, err := invoke(shOp, api.Transfer, api.TransferRequest{PaymentID: "p-cap", From: "sh-reserve", To: "js-alice",
 			Amount: yuan(t, "8500.01"), Inputs: pay.ChangeOutputs})
 		requireCode(t, string(api.CodeBalanceCapExceeded), err)
-		var more api.Payment
-		shOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-2", From: "sh-reserve", To: "js-alice",
-			Amount: yuan(t, "1000.00"), Inputs: pay.ChangeOutputs}, &more)
-		_, err = jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-big", From: "js-alice", To: "js-shop",
+		more := mustInvoke(t, shOp, api.Transfer, api.TransferRequest{PaymentID: "p-2", From: "sh-reserve", To: "js-alice",
+			Amount: yuan(t, "1000.00"), Inputs: pay.ChangeOutputs})
+		_, err = invoke(jsOp, api.Transfer, api.TransferRequest{PaymentID: "p-big", From: "js-alice", To: "js-shop",
 			Amount: yuan(t, "2000.01"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}})
 		requireCode(t, string(api.CodeLimitExceeded), err)
-		jsOp.mustSubmit(t, "token:Transfer", api.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
-			Amount: yuan(t, "2000.00"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}}, nil)
+		mustInvoke(t, jsOp, api.Transfer, api.TransferRequest{PaymentID: "p-ok", From: "js-alice", To: "js-shop",
+			Amount: yuan(t, "2000.00"), Inputs: []string{pay.PayeeOutput, more.PayeeOutput}})
 		requireBalance(t, jsOp, "js-alice", yuan(t, "500.00"))
 	})
 
 	t.Run("another province cannot spend Shanghai's money", func(t *testing.T) {
-		var out api.OutputPage
-		shOp.eval(t, &out, "token:ListOutputs", "sh-reserve", "10", "")
+		out := query(t, shOp, api.ListOutputs, api.ListOutputsRequest{Account: "sh-reserve", PageSize: 10})
 		require.NotEmpty(t, out.Outputs)
-		_, err := jsOp.submit("token:Transfer", api.TransferRequest{PaymentID: "p-steal", From: "sh-reserve", To: "js-shop",
+		_, err := invoke(jsOp, api.Transfer, api.TransferRequest{PaymentID: "p-steal", From: "sh-reserve", To: "js-shop",
 			Amount: yuan(t, "1.00"), Inputs: []string{out.Outputs[0].ID}})
 		requireCode(t, string(api.CodeForbidden), err)
 	})
@@ -205,9 +196,10 @@ func TestHotAccounts(t *testing.T) {
 	require.Len(t, pool, 99)
 
 	t.Run("50 concurrent payments out of one reserve account", func(t *testing.T) {
+		one := yuan(t, "1.00") // parsed here: the goroutines below assert nothing
 		o := concurrently(50, func(i int) error {
-			_, err := zjOp.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("hot-out-%d", i),
-				From: "zj-reserve", To: "ah-shop", Amount: yuan(t, "1.00"), Inputs: []string{pool[i]}})
+			_, err := invoke(zjOp, api.Transfer, api.TransferRequest{PaymentID: fmt.Sprintf("hot-out-%d", i),
+				From: "zj-reserve", To: "ah-shop", Amount: one, Inputs: []string{pool[i]}})
 			return err
 		})
 		t.Logf("hot payer: %d committed, %d MVCC conflicts, %d other failures", o.committed, o.conflicts, len(o.failures))
@@ -221,8 +213,8 @@ func TestHotAccounts(t *testing.T) {
 		payers := make([]string, 100)
 		open := concurrently(100, func(i int) error {
 			payers[i] = fmt.Sprintf("zj-payer-%03d", i)
-			_, err := zjOp.submit("token:OpenAccount", api.OpenAccountRequest{ID: payers[i], Kind: api.KindMerchant},
-				client.WithTransient(map[string][]byte{"customerRef": []byte(payers[i])}))
+			_, err := invoke(zjOp, api.OpenAccount, api.OpenAccountRequest{ID: payers[i], Kind: api.KindMerchant},
+				sdk.WithTransient(map[string][]byte{api.TransientCustomerRef: []byte(payers[i])}))
 			return err
 		})
 		require.Empty(t, open.failures)
@@ -235,17 +227,17 @@ func TestHotAccounts(t *testing.T) {
 			items[i] = api.TransferRequest{PaymentID: fmt.Sprintf("fund-%d", i), From: "zj-reserve", To: payers[i],
 				Amount: yuan(t, "3.00"), Inputs: []string{funds[i]}}
 		}
-		var res api.BatchResult
-		zjOp.mustSubmit(t, "token:TransferBatch", api.BatchRequest{Items: items}, &res)
+		res := mustInvoke(t, zjOp, api.TransferBatch, api.BatchRequest{Items: items})
 		require.Equal(t, 100, res.Settled, "%+v", res.Results)
 
 		// Read on the submitting province's peer, which has every block
 		// whose commit the submissions above waited for.
 		zjAud := as(t, zhejiang, "auditor")
 		before := balance(t, zjAud, "ah-shop")
+		three := yuan(t, "3.00")
 		o := concurrently(100, func(i int) error {
-			_, err := zjOp.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
-				From: payers[i], To: "ah-shop", Amount: yuan(t, "3.00"), Inputs: []string{res.Results[i].Payment.PayeeOutput}})
+			_, err := invoke(zjOp, api.Transfer, api.TransferRequest{PaymentID: fmt.Sprintf("hot-in-%d", i),
+				From: payers[i], To: "ah-shop", Amount: three, Inputs: []string{res.Results[i].Payment.PayeeOutput}})
 			return err
 		})
 		t.Logf("hot payee: %d committed, %d MVCC conflicts, %d other failures", o.committed, o.conflicts, len(o.failures))
@@ -270,13 +262,9 @@ func TestBatchOf500(t *testing.T) {
 	var outputs []string
 	var mu sync.Mutex
 	o := concurrently(10, func(i int) error {
-		out, err := op.submit("token:Transfer", api.TransferRequest{PaymentID: fmt.Sprintf("batch-split-%d", i),
+		p, err := invoke(op, api.Transfer, api.TransferRequest{PaymentID: fmt.Sprintf("batch-split-%d", i),
 			From: "ah-fiscal", To: "ah-benef", Amount: 1, Inputs: seed.ChangeOutputs[i : i+1], ChangeSplit: 50})
 		if err != nil {
-			return err
-		}
-		var p api.Payment
-		if err := json.Unmarshal(out, &p); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -306,8 +294,7 @@ func TestBatchOf500(t *testing.T) {
 	items[99].Amount = yuan(t, "900000.00")
 	items[250].PaymentID = items[249].PaymentID
 	items[499].Amount = 0
-	var res api.BatchResult
-	op.mustSubmit(t, "token:TransferBatch", api.BatchRequest{Items: items}, &res)
+	res := mustInvoke(t, op, api.TransferBatch, api.BatchRequest{Items: items})
 	require.Len(t, res.Results, 500)
 	require.Equal(t, 495, res.Settled)
 	require.Equal(t, 5, res.Rejected)

@@ -1,22 +1,31 @@
 package testnet
 
 import (
+	"bufio"
+	"context"
 	"crypto/x509"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/client"
 )
 
 // Conn is a Fabric Gateway SDK connection as one user of one province, to
 // that province's peer.
 type Conn struct {
-	*client.Gateway
+	*sdk.Gateway
 	grpc *grpc.ClientConn
 }
 
@@ -24,6 +33,12 @@ type Conn struct {
 func (c *Conn) Close() {
 	_ = c.Gateway.Close()
 	_ = c.grpc.Close()
+}
+
+// Contract returns chaincode on channel, addressed by qualified function
+// names ("token:Transfer", an api operation's Function).
+func (c *Conn) Contract(channel, chaincode string) *sdk.Contract {
+	return c.GetNetwork(channel).GetContract(chaincode)
 }
 
 // Connect opens a Fabric Gateway SDK connection as user of province p.
@@ -63,12 +78,203 @@ func (n *Network) Connect(p Province, user string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hash.SHA256), client.WithClientConnection(cc),
-		client.WithEvaluateTimeout(10*time.Second), client.WithEndorseTimeout(30*time.Second),
-		client.WithSubmitTimeout(10*time.Second), client.WithCommitStatusTimeout(60*time.Second))
+	gw, err := sdk.Connect(id, sdk.WithSign(sign), sdk.WithHash(hash.SHA256), sdk.WithClientConnection(cc),
+		sdk.WithEvaluateTimeout(10*time.Second), sdk.WithEndorseTimeout(30*time.Second),
+		sdk.WithSubmitTimeout(10*time.Second), sdk.WithCommitStatusTimeout(60*time.Second))
 	if err != nil {
 		_ = cc.Close()
 		return nil, err
 	}
 	return &Conn{Gateway: gw, grpc: cc}, nil
+}
+
+// Evaluate runs a read-only api operation with its one JSON argument and
+// decodes the answer; it runs on the connection's peer unless opts pick
+// another organisation's (sdk.WithEndorsingOrganizations). It refuses an
+// operation that must be submitted.
+func Evaluate[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operation[Req, Resp], req Req,
+	opts ...sdk.ProposalOption) (Resp, error) {
+	var zero Resp
+	if op.Mode != api.Evaluate {
+		return zero, fmt.Errorf("%s is a %s operation, not evaluate", op.Function(), op.Mode)
+	}
+	arg, err := op.Encode(req)
+	if err != nil {
+		return zero, err
+	}
+	b, err := c.EvaluateWithContext(ctx, op.Function(), append([]sdk.ProposalOption{sdk.WithArguments(arg)}, opts...)...)
+	if err != nil {
+		return zero, err
+	}
+	return op.DecodeResponse(b)
+}
+
+// Submit endorses an api operation with its one JSON argument (opts may add
+// transient data or pick endorsers), sends it to ordering and waits for its
+// commit status. A transaction committed as invalid fails with an
+// *sdk.CommitError carrying the validation code; the status (block,
+// transaction ID) is returned whenever one was read. It refuses an
+// operation that is evaluate-only.
+func Submit[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operation[Req, Resp], req Req,
+	opts ...sdk.ProposalOption) (Resp, *sdk.Status, error) {
+	var zero Resp
+	if op.Mode != api.Submit {
+		return zero, nil, fmt.Errorf("%s is a %s operation, not submit", op.Function(), op.Mode)
+	}
+	arg, err := op.Encode(req)
+	if err != nil {
+		return zero, nil, err
+	}
+	prop, err := c.NewProposal(op.Function(), append([]sdk.ProposalOption{sdk.WithArguments(arg)}, opts...)...)
+	if err != nil {
+		return zero, nil, err
+	}
+	tx, err := prop.EndorseWithContext(ctx)
+	if err != nil {
+		return zero, nil, err
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return zero, nil, err
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return zero, nil, err
+	}
+	if !st.Successful {
+		return zero, st, &sdk.CommitError{TransactionID: st.TransactionID, Code: st.Code}
+	}
+	resp, err := op.DecodeResponse(tx.Result())
+	return resp, st, err
+}
+
+// GatewayClient returns a client of province p's yrd-gateway signed in with
+// user's bearer token; opts add to (and may override) its options.
+func (n *Network) GatewayClient(p Province, user string, opts ...client.Option) (*client.Client, error) {
+	tok, err := n.GatewayToken(p, user)
+	if err != nil {
+		return nil, fmt.Errorf("gateway token of %s/%s: %w", p.Name, user, err)
+	}
+	return client.New(n.GatewayURL(p), append([]client.Option{client.WithToken(tok)}, opts...)...)
+}
+
+// Sample is one sample of a Prometheus text exposition.
+type Sample struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
+}
+
+// Samples is a scrape of a metrics endpoint.
+type Samples []Sample
+
+// Sum adds the samples of the metric name whose labels include every pair
+// of match (nil matches all).
+func (s Samples) Sum(name string, match map[string]string) float64 {
+	var total float64
+next:
+	for _, x := range s {
+		if x.Name != name {
+			continue
+		}
+		for k, v := range match {
+			if x.Labels[k] != v {
+				continue next
+			}
+		}
+		total += x.Value
+	}
+	return total
+}
+
+// maxMetricLine bounds one line of a metrics exposition.
+const maxMetricLine = 1 << 20
+
+// ParseMetrics reads the Prometheus text format: comments are skipped,
+// label values may hold escaped quotes, a line longer than 1 MiB fails.
+func ParseMetrics(r io.Reader) (Samples, error) {
+	var out Samples
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxMetricLine)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		s, err := parseSample(line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, sc.Err()
+}
+
+func parseSample(line string) (Sample, error) {
+	s := Sample{Labels: map[string]string{}}
+	rest := line
+	if i := strings.IndexAny(line, "{ "); i >= 0 && line[i] == '{' {
+		s.Name, rest = line[:i], line[i+1:]
+		for {
+			rest = strings.TrimLeft(rest, ", ")
+			if strings.HasPrefix(rest, "}") {
+				rest = rest[1:]
+				break
+			}
+			k, v, ok := strings.Cut(rest, `="`)
+			if !ok {
+				return s, fmt.Errorf("metric line %q: bad labels", line)
+			}
+			var val strings.Builder
+			j := 0
+			for ; j < len(v) && v[j] != '"'; j++ {
+				if v[j] == '\\' && j+1 < len(v) {
+					j++
+					if v[j] == 'n' {
+						val.WriteByte('\n')
+						continue
+					}
+				}
+				val.WriteByte(v[j])
+			}
+			if j == len(v) {
+				return s, fmt.Errorf("metric line %q: unterminated label value", line)
+			}
+			s.Labels[k] = val.String()
+			rest = v[j+1:]
+		}
+	} else {
+		s.Name, rest, _ = strings.Cut(line, " ")
+	}
+	fields := strings.Fields(rest)
+	if s.Name == "" || len(fields) == 0 {
+		return s, fmt.Errorf("metric line %q: no value", line)
+	}
+	v, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil {
+		return s, fmt.Errorf("metric line %q: %w", line, err)
+	}
+	s.Value = v
+	return s, nil
+}
+
+// GatewayMetrics scrapes province p's yrd-gateway /metrics with hc (nil:
+// http.DefaultClient).
+func (n *Network) GatewayMetrics(ctx context.Context, hc *http.Client, p Province) (Samples, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.GatewayURL(p)+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics of %s: %w", p.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics of %s: HTTP %d", p.Name, resp.StatusCode)
+	}
+	return ParseMetrics(resp.Body)
 }

@@ -41,6 +41,7 @@ const (
 	offsetPeerOps    = 7
 	offsetChaincode  = 8
 	offsetGateway    = 9
+	offsetGatewayOps = 10
 	portsPerOrg      = 20
 	portBlock        = portsPerOrg * 4
 )
@@ -164,6 +165,12 @@ func (n *Network) PeerOperationsURL(p Province) string {
 // GatewayURL is the base URL of the province's yrd-gateway.
 func (n *Network) GatewayURL(p Province) string {
 	return fmt.Sprintf("http://127.0.0.1:%d", n.port(p, offsetGateway))
+}
+
+// GatewayMetricsURL is the base URL of the province's yrd-gateway metrics
+// listener (/metrics is not served on the API listener).
+func (n *Network) GatewayMetricsURL(p Province) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", n.port(p, offsetGatewayOps))
 }
 
 // CAFile is the province's CA certificate (it signs MSP and TLS certificates).

@@ -50,16 +50,51 @@ cc_server_start() {
 		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" "$CC_PORT")" \
 		CHAINCODE_ID="$ccid" \
 		CHAINCODE_TLS_CERT="$t/cert.pem" CHAINCODE_TLS_KEY="$t/key.pem" \
-		YRD_ORGS="$(msp_list)" \
 		"$bin"
 	echo "$ccid" >"$STATE/chaincode/$CC_NAME/$org/package-id"
 	wait_proc "$CC_PROC-$org" "$(port "$org" "$CC_PORT")"
 }
 
-msp_list() {
-	local org out=()
-	for org in "${ORGS[@]}"; do out+=("${MSP[$org]}"); done
-	(IFS=,; echo "${out[*]}")
+# gov_config prints the channel configuration that gov:Init writes: the
+# provinces' MSP IDs sorted, owner plus two others for owned keys, three of
+# four for shared keys (docs/security.md).
+gov_config() {
+	local org msps=() others=2 quorum=3
+	for org in "${ORGS[@]}"; do msps+=("\"${MSP[$org]}\""); done
+	[ "${#ORGS[@]}" -lt 4 ] && others=$((${#ORGS[@]} - 1)) && quorum=${#ORGS[@]}
+	printf '{"orgs":[%s],"ownerEndorsers":%d,"quorum":%d}' \
+		"$(printf '%s\n' "${msps[@]}" | sort | paste -sd,)" "$others" "$quorum"
+}
+
+# cc_gov_init writes the configuration once (gov:Init, endorsed by every
+# province) and checks what every peer reads back; on a ledger that has one
+# already it only checks.
+cc_gov_init() {
+	local want got org peers=() log="$STATE/logs/lifecycle.log" arg
+	want=$(gov_config)
+	got=$(peer_env "${ORGS[0]}" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
+		-c '{"Args":["gov:GetConfig","{}"]}' 2>>"$log") || true
+	if [ -z "$got" ] || [ "$got" = '{"orgs":null,"ownerEndorsers":0,"quorum":0}' ]; then
+		for org in "${ORGS[@]}"; do
+			peers+=(--peerAddresses "127.0.0.1:$(port "$org" peer)" --tlsRootCertFiles "$(cafile "$org")")
+		done
+		arg=$(printf '%s' "$want" | sed 's/"/\\"/g')
+		# shellcheck disable=SC2046
+		(peer_env "${ORGS[0]}" admin && "$BIN/peer" chaincode invoke $(orderer_flags "${ORGS[0]}") \
+			-C "$CHANNEL" -n "$CC_NAME" "${peers[@]}" --waitForEvent \
+			-c "{\"Args\":[\"gov:Init\",\"$arg\"]}") >>"$log" 2>&1 ||
+			{ echo "gov:Init failed: see $log" >&2; return 1; }
+	fi
+	for org in "${ORGS[@]}"; do
+		wait_for 30 "the configuration on $org" cc_config_is "$org" "$want" || return 1
+	done
+}
+
+cc_config_is() {
+	local got
+	got=$(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
+		-c '{"Args":["gov:GetConfig","{}"]}' 2>/dev/null) || return 1
+	[ "$got" = "$2" ]
 }
 
 collections_flag() {
@@ -119,7 +154,7 @@ cc_deploy() {
 
 # cc_ready ORG is true once ORG's peer answers a query through the chaincode.
 cc_ready() {
-	local probe='{"Args":["system:Version"]}'
-	[ "$CC_NAME" = yrdbench ] && probe='{"Args":["Balance","probe"]}'
+	local probe='{"Args":["system:Version","{}"]}'
+	[ "$CC_NAME" = yrdbench ] && probe='{"Args":["Balance","{\"account\":\"probe\"}"]}'
 	(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" -c "$probe") >/dev/null 2>&1
 }

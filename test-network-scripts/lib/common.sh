@@ -29,7 +29,7 @@ port() {
 	ca) off=0 ;; ca-ops) off=1 ;;
 	orderer) off=2 ;; orderer-admin) off=3 ;; orderer-ops) off=4 ;;
 	peer) off=5 ;; peer-cc) off=6 ;; peer-ops) off=7 ;;
-	chaincode) off=8 ;; gateway) off=9 ;; bench-chaincode) off=11 ;;
+	chaincode) off=8 ;; gateway) off=9 ;; gateway-ops) off=10 ;; bench-chaincode) off=11 ;;
 	*) die "unknown service $2" ;;
 	esac
 	echo $((PORT_BASE + 20 * ORG_INDEX[$1] + off))
@@ -38,7 +38,7 @@ port() {
 all_ports() {
 	local o s
 	for o in "${ORGS[@]}"; do
-		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway bench-chaincode; do
+		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway gateway-ops bench-chaincode; do
 			port "$o" "$s"
 		done
 	done

@@ -1,15 +1,17 @@
 # shellcheck shell=bash
 # One YRD gateway (HTTP) per province, in front of that province's peer.
 # Every client identity of the province gets a back-office client with a
-# fresh bearer token; the token is written to
-# orgs/ORG/gateway/tokens/USER and only its SHA-256 goes into the config.
+# bearer token, made once and kept across restarts (gateway_rotate_tokens
+# makes new ones); the token is written to orgs/ORG/gateway/tokens/USER and
+# only its SHA-256 goes into the config. The gateway keeps its operation
+# records in orgs/ORG/gateway/state.
 
 gateway_config() {
 	local org=$1 d g user token sep=""
 	d=$(orgdir "$org")
 	g="$d/gateway"
-	mkdir -p "$g/tokens"
-	chmod 700 "$g/tokens"
+	mkdir -p "$g/tokens" "$g/state"
+	chmod 700 "$g/tokens" "$g/state"
 	{
 		cat <<JSON
 {
@@ -18,11 +20,17 @@ gateway_config() {
   "channel": "$CHANNEL",
   "chaincode": "$MAIN_CC",
   "peer": {"endpoint": "127.0.0.1:$(port "$org" peer)", "tlsCAFile": "$(cafile "$org")"},
+  "stateDir": "$g/state",
+  "metricsListen": "127.0.0.1:$(port "$org" gateway-ops)",
   "clients": [
 JSON
 		for user in "${USERS[@]}"; do
-			token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-			printf '%s\n' "$token" >"$g/tokens/$user"
+			if [ -s "$g/tokens/$user" ]; then
+				token=$(head -1 "$g/tokens/$user")
+			else
+				token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+				printf '%s\n' "$token" >"$g/tokens/$user"
+			fi
 			printf '%s    {"name": "%s-%s", "tokenSha256": "%s", "identity": {"certFile": "%s", "keyFile": "%s"}}' \
 				"$sep" "$org" "$user" "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" \
 				"$d/users/$user/msp/signcerts/cert.pem" "$d/users/$user/msp/keystore/key.pem"
@@ -39,6 +47,15 @@ gateway_start() {
 	gateway_config "$org" || return 1
 	start_proc "gateway-$org" "$STATE/logs/gateway-$org.log" "$BIN/yrd-gateway" -config "$g/config.json"
 	wait_proc "gateway-$org" "$(port "$org" gateway)"
+}
+
+# gateway_rotate_tokens ORG replaces every token of ORG's gateway and
+# restarts it: the old tokens stop working.
+gateway_rotate_tokens() {
+	local org=$1
+	rm -f "$(orgdir "$org")/gateway/tokens"/*
+	stop_proc "gateway-$org"
+	gateway_start "$org"
 }
 
 gateway_endpoints() {

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -16,14 +17,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/yangtze-delta/settlement/gateway/config"
+	"github.com/yangtze-delta/settlement/gateway/eventhub"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
+	"github.com/yangtze-delta/settlement/gateway/opstore"
 	"github.com/yangtze-delta/settlement/gateway/server"
+	"github.com/yangtze-delta/settlement/gateway/workpool"
+	"github.com/yangtze-delta/settlement/rest"
 )
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
 
 func main() {
 	path := flag.String("config", "", "configuration file (default $"+config.EnvPath+")")
@@ -48,19 +56,68 @@ func run(path string, log *slog.Logger) error {
 	}
 	defer fab.Close()
 
-	srv := server.New(server.Options{
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("stateDir: %w", err)
+	}
+	ops, err := opstore.Open(filepath.Join(cfg.StateDir, "operations.db"), opstore.Options{
+		MaxPending: cfg.Async.MaxPending, MaxFinished: cfg.Async.MaxFinished, MaxAge: cfg.Async.MaxAge.D(),
+	})
+	if err != nil {
+		return err
+	}
+	defer ops.Close()
+	pageKey, err := loadOrCreateKey(filepath.Join(cfg.StateDir, "page-token.key"))
+	if err != nil {
+		return err
+	}
+	pool, err := workpool.New(workpool.Options{Workers: cfg.Async.Workers, Queue: cfg.Async.Queue,
+		OnPanic: func(v any, stack []byte) { log.Error("async write panicked", "panic", v, "stack", string(stack)) }})
+	if err != nil {
+		return err
+	}
+	evID := cfg.EventsIdentity()
+	hub, err := eventhub.New(func(ctx context.Context, start *uint64) (<-chan ledger.Event, error) {
+		return fab.Events(ctx, evID, start)
+	}, eventhub.Options{MaxSubscribers: cfg.Events.MaxSubscribers, BufferEvents: cfg.Events.Buffer,
+		OnUpstreamError: func(err error) { log.Warn("peer event stream", "err", err) }})
+	if err != nil {
+		return err
+	}
+	defer hub.Close()
+	m.Gauges(func() map[string]float64 {
+		ps := pool.Stats()
+		hs := hub.Stats()
+		return map[string]float64{"async_queued": float64(ps.Queued), "async_running": float64(ps.Running),
+			"event_subscribers": float64(hs.Subscribers)}
+	})
+
+	srv, err := server.New(server.Options{
 		Ledger:       fab,
 		Clients:      cfg.Clients,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Selection:    cfg.Selection,
-		Network:      server.NetworkInfo{MSPID: cfg.MSPID, Channel: cfg.Channel, Chaincode: cfg.Chaincode, Peer: cfg.Peer.Endpoint},
-		Metrics:      m,
-		Logger:       log,
+		Network:      rest.Network{MSPID: cfg.MSPID, Channel: cfg.Channel, Chaincode: cfg.Chaincode, Peer: cfg.Peer.Endpoint},
+		PageKey:      pageKey,
+		Version:      version,
+		Operations:   ops,
+		Pool:         pool,
+		Events:       hub,
+		Replay: func(ctx context.Context, start uint64) (<-chan ledger.Event, error) {
+			return fab.Events(ctx, evID, &start)
+		},
+		MaxReplays: cfg.Events.MaxReplays,
+		Metrics:    m,
+		Logger:     log,
 	})
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout.D(),
+		ReadTimeout:       cfg.HTTP.ReadTimeout.D(),
+		IdleTimeout:       cfg.HTTP.IdleTimeout.D(),
+		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.TLS != nil {
@@ -74,12 +131,21 @@ func run(path string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	if cfg.MetricsListen != "" {
+		ms := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout.D()}
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.MetricsListen, err)
+		}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() {
-		log.Info("serving", "listen", ln.Addr().String(), "peer", cfg.Peer.Endpoint, "tls", cfg.TLS != nil)
+		log.Info("serving", "listen", ln.Addr().String(), "peer", cfg.Peer.Endpoint, "tls", cfg.TLS != nil, "metrics", cfg.MetricsListen)
 		if cfg.TLS != nil {
 			errc <- hs.ServeTLS(ln, "", "")
 		} else {
@@ -98,14 +164,34 @@ func run(path string, log *slog.Logger) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("shutdown incomplete", "err", err)
 	}
-	if err := srv.Drain(sctx); err != nil {
-		log.Warn("asynchronous writes still running at shutdown", "err", err)
+	if err := pool.Close(sctx); err != nil {
+		log.Warn("asynchronous writes still running at shutdown; their records say interrupted after restart", "err", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// loadOrCreateKey reads a 32-byte key from path, creating it (mode 0600)
+// when absent, so that page tokens survive a restart.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("page-token key: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("page-token key: %w", err)
+	}
+	return b, nil
 }
 
 func serverTLS(c *config.ServerTLS) (*tls.Config, error) {

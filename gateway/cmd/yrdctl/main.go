@@ -1,6 +1,7 @@
 // Command yrdctl is the operator CLI over a province's yrd-gateway HTTP
 // API: open and inspect accounts, mint, pay, read statements and supply,
-// and tail business events. See docs/gateway.md and `yrdctl --help`.
+// and tail business events. The command line is package gateway/cli; every
+// call goes through package client. See docs/gateway.md and `yrdctl --help`.
 package main
 
 import (

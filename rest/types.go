@@ -1,0 +1,341 @@
+package rest
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/yangtze-delta/settlement/money"
+)
+
+// Committed is the answer to a committed write: the transaction and the
+// operation's result.
+type Committed[T any] struct {
+	TxID        string `json:"txId"`
+	BlockNumber uint64 `json:"blockNumber"`
+	Result      T      `json:"result"`
+}
+
+// Accepted is the answer to an asynchronous write (?async=true).
+type Accepted struct {
+	OperationID string `json:"operationId"`
+	Status      string `json:"status"`
+	StatusURL   string `json:"statusUrl"`
+}
+
+// Operation statuses.
+const (
+	OpPending   = "pending"
+	OpCommitted = "committed"
+	OpFailed    = "failed"
+	// OpInterrupted: the gateway restarted while the write ran; it may or
+	// may not have committed. Look the business ID up (e.g. the payment).
+	OpInterrupted = "interrupted"
+)
+
+// Operation is the state of an asynchronous write.
+type Operation struct {
+	OperationID string    `json:"operationId"`
+	Route       string    `json:"route"`
+	Status      string    `json:"status"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+	// Result is the Committed answer once committed.
+	Result json.RawMessage `json:"result,omitempty"`
+	// Error is the error once failed.
+	Error *Error `json:"error,omitempty"`
+}
+
+// Account kinds, statuses and tiers.
+const (
+	KindReserve  = "reserve"
+	KindCustomer = "customer"
+	KindFiscal   = "fiscal"
+	KindMerchant = "merchant"
+
+	StatusActive = "active"
+	StatusFrozen = "frozen"
+	StatusClosed = "closed"
+
+	TierClassII   = "class-II"
+	TierClassIV   = "class-IV"
+	TierUnlimited = "unlimited"
+)
+
+// OpenAccountRequest opens an account (POST /v1/accounts). CustomerRef (an
+// ID number, a phone) is required for customer accounts; it never reaches
+// a block: only a salted hash is stored.
+type OpenAccountRequest struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Tier        string `json:"tier,omitempty"`
+	CustomerRef string `json:"customerRef,omitempty"`
+}
+
+// Account is an account record. Its balance is GET …/balance.
+type Account struct {
+	ID              string    `json:"id"`
+	OwnerMSP        string    `json:"ownerMsp"`
+	Kind            string    `json:"kind"`
+	Tier            string    `json:"tier"`
+	Status          string    `json:"status"`
+	StatusReason    string    `json:"statusReason,omitempty"`
+	CustomerRefHash string    `json:"customerRefHash,omitempty"`
+	OpenedAt        time.Time `json:"openedAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
+// FreezeRequest freezes an account.
+type FreezeRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Balance is an account's balance: the sum of its unspent outputs.
+type Balance struct {
+	Account string       `json:"account"`
+	Balance money.Amount `json:"balance"`
+}
+
+// Earmark restricts how an output may be spent.
+type Earmark struct {
+	Code string `json:"code"`
+	Ref  string `json:"ref,omitempty"`
+}
+
+// Output is one unspent output of an account.
+type Output struct {
+	ID        string       `json:"id"`
+	Account   string       `json:"account"`
+	Amount    money.Amount `json:"amount"`
+	TxID      string       `json:"txId"`
+	Earmark   *Earmark     `json:"earmark,omitempty"`
+	CreatedAt time.Time    `json:"createdAt"`
+}
+
+// OutputPage is one page of an account's unspent outputs.
+type OutputPage struct {
+	Outputs  []Output `json:"outputs"`
+	Bookmark string   `json:"bookmark"`
+}
+
+// Statement entry types.
+const (
+	EntryDebit  = "debit"
+	EntryCredit = "credit"
+	EntryMint   = "mint"
+	EntryRedeem = "redeem"
+)
+
+// StatementEntry is one line of an account statement.
+type StatementEntry struct {
+	Account      string       `json:"account"`
+	Timestamp    time.Time    `json:"timestamp"`
+	TxID         string       `json:"txId"`
+	Seq          int          `json:"seq"`
+	Type         string       `json:"type"`
+	Reference    string       `json:"reference"`
+	Counterparty string       `json:"counterparty,omitempty"`
+	Amount       money.Amount `json:"amount"`
+}
+
+// StatementPage is one page of an account statement.
+type StatementPage struct {
+	Entries  []StatementEntry `json:"entries"`
+	Bookmark string           `json:"bookmark"`
+}
+
+// MergeRequest consolidates an account's outputs into one. With no inputs
+// the gateway picks up to MaxInputs of the smallest unlocked outputs.
+type MergeRequest struct {
+	MergeID   string   `json:"mergeId"`
+	Inputs    []string `json:"inputs,omitempty"`
+	MaxInputs int      `json:"maxInputs,omitempty"`
+}
+
+// Merge is the record of a consolidation.
+type Merge struct {
+	MergeID   string       `json:"mergeId"`
+	Account   string       `json:"account"`
+	Inputs    []string     `json:"inputs"`
+	Output    string       `json:"output"`
+	Amount    money.Amount `json:"amount"`
+	TxID      string       `json:"txId"`
+	Timestamp time.Time    `json:"timestamp"`
+}
+
+// MintRequest issues new tokens into a reserve account against a reserve
+// (fiat deposit) reference.
+type MintRequest struct {
+	MintID     string       `json:"mintId"`
+	Account    string       `json:"account"`
+	Amount     money.Amount `json:"amount"`
+	ReserveRef string       `json:"reserveRef"`
+}
+
+// Mint is the record of an issuance.
+type Mint struct {
+	MintID     string       `json:"mintId"`
+	Account    string       `json:"account"`
+	Amount     money.Amount `json:"amount"`
+	ReserveRef string       `json:"reserveRef"`
+	Output     string       `json:"output"`
+	Supply     money.Amount `json:"supply"`
+	TxID       string       `json:"txId"`
+	Timestamp  time.Time    `json:"timestamp"`
+}
+
+// RedeemRequest burns tokens of a reserve account back to fiat. With no
+// inputs the gateway selects them.
+type RedeemRequest struct {
+	RedeemID string       `json:"redeemId"`
+	Account  string       `json:"account"`
+	Amount   money.Amount `json:"amount"`
+	Inputs   []string     `json:"inputs,omitempty"`
+}
+
+// Redemption is the record of a redemption.
+type Redemption struct {
+	RedeemID      string       `json:"redeemId"`
+	Account       string       `json:"account"`
+	Amount        money.Amount `json:"amount"`
+	Inputs        []string     `json:"inputs"`
+	ChangeOutputs []string     `json:"changeOutputs"`
+	Supply        money.Amount `json:"supply"`
+	TxID          string       `json:"txId"`
+	Timestamp     time.Time    `json:"timestamp"`
+}
+
+// PaymentRequest moves money (POST /v1/payments). The payment ID is the
+// idempotency key: a repeat with the same body answers 409 with the
+// original payment, with a different body 422 PAYMENT_ID_REUSED. With no
+// inputs the gateway selects them.
+type PaymentRequest struct {
+	PaymentID      string       `json:"paymentId"`
+	From           string       `json:"from"`
+	To             string       `json:"to"`
+	Amount         money.Amount `json:"amount"`
+	Purpose        string       `json:"purpose,omitempty"`
+	RemittanceHash string       `json:"remittanceHash,omitempty"`
+	Inputs         []string     `json:"inputs,omitempty"`
+	ChangeSplit    int          `json:"changeSplit,omitempty"`
+}
+
+// Payment is the record of a settled payment.
+type Payment struct {
+	PaymentID      string       `json:"paymentId"`
+	From           string       `json:"from"`
+	To             string       `json:"to"`
+	FromMSP        string       `json:"fromMsp"`
+	ToMSP          string       `json:"toMsp"`
+	Amount         money.Amount `json:"amount"`
+	Purpose        string       `json:"purpose,omitempty"`
+	RemittanceHash string       `json:"remittanceHash,omitempty"`
+	Inputs         []string     `json:"inputs"`
+	PayeeOutput    string       `json:"payeeOutput"`
+	ChangeOutputs  []string     `json:"changeOutputs"`
+	TxID           string       `json:"txId"`
+	Timestamp      time.Time    `json:"timestamp"`
+}
+
+// BatchRequest settles up to MaxBatchItems payments in one transaction.
+type BatchRequest struct {
+	Items []PaymentRequest `json:"items"`
+}
+
+// BatchResult has one result per item, in order. An item that failed
+// changed nothing; the others settled.
+type BatchResult struct {
+	Settled  int          `json:"settled"`
+	Rejected int          `json:"rejected"`
+	Results  []ItemResult `json:"results"`
+}
+
+// ItemResult is one batch item's outcome.
+type ItemResult struct {
+	PaymentID string   `json:"paymentId"`
+	OK        bool     `json:"ok"`
+	Code      string   `json:"code,omitempty"`
+	Message   string   `json:"message,omitempty"`
+	Payment   *Payment `json:"payment,omitempty"`
+}
+
+// Supply is the total of tokens in circulation.
+type Supply struct {
+	Total     money.Amount `json:"total"`
+	TxID      string       `json:"txId,omitempty"`
+	UpdatedAt time.Time    `json:"updatedAt"`
+}
+
+// SupplyAudit compares the supply with the sum of every unspent output.
+type SupplyAudit struct {
+	Supply       money.Amount `json:"supply"`
+	OutputsTotal money.Amount `json:"outputsTotal"`
+	Outputs      int          `json:"outputs"`
+	Balanced     bool         `json:"balanced"`
+}
+
+// PingRequest writes a ping record (an end-to-end check of the write path).
+type PingRequest struct {
+	ID   string `json:"id"`
+	Note string `json:"note,omitempty"`
+}
+
+// Ping is a ping record.
+type Ping struct {
+	ID     string `json:"id"`
+	Note   string `json:"note"`
+	MSPID  string `json:"mspId"`
+	Role   string `json:"role"`
+	TxID   string `json:"txId"`
+	TxTime string `json:"txTime"`
+}
+
+// WhoAmI is the caller as the chaincode sees its ledger identity.
+type WhoAmI struct {
+	Client string `json:"client"`
+	MSPID  string `json:"mspId"`
+	ID     string `json:"id"`
+	Role   string `json:"role"`
+	Bank   string `json:"bank,omitempty"`
+}
+
+// Network is what this gateway is connected to.
+type Network struct {
+	MSPID            string `json:"mspId"`
+	Channel          string `json:"channel"`
+	Chaincode        string `json:"chaincode"`
+	Peer             string `json:"peer"`
+	ChaincodeVersion string `json:"chaincodeVersion"`
+}
+
+// Health is /healthz's and /readyz's answer.
+type Health struct {
+	Status           string `json:"status"`
+	ChaincodeVersion string `json:"chaincodeVersion,omitempty"`
+}
+
+// SSEEventName is the SSE event name of GET /v1/events.
+const SSEEventName = "tx"
+
+// TxEvents is the data of one Server-Sent Event of GET /v1/events: the
+// business events of one committed transaction that the client may see.
+// The SSE id is "block:index", the resume position.
+type TxEvents struct {
+	TxID      string    `json:"txId"`
+	Block     uint64    `json:"block"`
+	Timestamp time.Time `json:"timestamp"`
+	Events    []Event   `json:"events"`
+}
+
+// Event is one business event. Fields not relevant to its type are omitted.
+type Event struct {
+	Type    string       `json:"type"`
+	ID      string       `json:"id"`
+	Account string       `json:"account,omitempty"`
+	MSP     string       `json:"msp,omitempty"`
+	From    string       `json:"from,omitempty"`
+	To      string       `json:"to,omitempty"`
+	FromMSP string       `json:"fromMsp,omitempty"`
+	ToMSP   string       `json:"toMsp,omitempty"`
+	Amount  money.Amount `json:"amount,omitempty"`
+	Reason  string       `json:"reason,omitempty"`
+}
