@@ -48,6 +48,7 @@ const (
 	CodeOperationNotFound  = "OPERATION_NOT_FOUND"
 	CodeEventsUnavailable  = "EVENTS_UNAVAILABLE"
 	CodeBatchRejected      = "BATCH_REJECTED"
+	CodeEventsTooOld       = "EVENTS_TOO_OLD"
 	CodeInternal           = string(api.CodeInternal)
 	CodeNotFound           = string(api.CodeNotFound)
 	CodeDuplicatePayment   = string(api.CodeDuplicatePayment)
@@ -102,6 +103,7 @@ var gatewayCodes = []CodeInfo{
 	{CodePaymentIDReused, http.StatusUnprocessableEntity, false, "the payment ID was used for a different payment"},
 	{CodeTooFragmented, http.StatusUnprocessableEntity, false, "the amount needs more outputs than one payment may spend; merge first"},
 	{CodeBatchRejected, http.StatusUnprocessableEntity, false, "every item of a batch was rejected; details.results says why, nothing changed"},
+	{CodeEventsTooOld, http.StatusGone, false, "the resume position is older than this gateway can replay; resume from a later block"},
 	{CodeOperationNotFound, http.StatusNotFound, false, "no such operation of this client"},
 	{CodeFundsLocked, http.StatusServiceUnavailable, true, "the funds exist but are locked by payments in flight"},
 	{CodeTooManyRequests, http.StatusTooManyRequests, true, "the gateway is at a limit (async queue, event streams); retry after Retry-After"},

@@ -122,7 +122,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // a dedicated peer stream, positions computed as the hub computes them.
 func (s *Server) replayStream(w http.ResponseWriter, r *http.Request, resume eventPosition, typ, account string) {
 	if s.replay == nil {
-		s.fail(w, r, newError(rest.CodeTooManyRequests, "that position is older than this gateway keeps; resume from a later block"))
+		s.fail(w, r, newError(rest.CodeEventsTooOld, "that position is older than this gateway keeps; resume from a later block"))
 		return
 	}
 	select {

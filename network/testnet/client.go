@@ -264,7 +264,7 @@ func (n *Network) GatewayMetrics(ctx context.Context, hc *http.Client, p Provinc
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.GatewayURL(p)+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.GatewayMetricsURL(p)+"/metrics", nil)
 	if err != nil {
 		return nil, err
 	}
