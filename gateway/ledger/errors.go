@@ -44,6 +44,9 @@ const (
 	CodeChaincodeError Code = "CHAINCODE_ERROR"
 	// CodeEndorseFailed: endorsement failed for a reason other than the chaincode's answer.
 	CodeEndorseFailed Code = "ENDORSE_FAILED"
+	// CodeEndorserMismatch: endorsers kept returning different results after
+	// every retry: a configuration error, not a lagging peer.
+	CodeEndorserMismatch Code = "ENDORSER_MISMATCH"
 	// CodeSubmitFailed: the orderer never accepted the transaction.
 	CodeSubmitFailed Code = "SUBMIT_FAILED"
 	// CodeCommitUnknown: the transaction may still commit; look it up by ID.
@@ -268,7 +271,14 @@ func retryableEndorse(err *Error, localMSP string) bool {
 	if err.Code != CodeEndorseFailed {
 		return false
 	}
-	return strings.Contains(err.Message, "ProposalResponsePayloads do not match")
+	return payloadMismatch(err)
+}
+
+// payloadMismatch: the endorsing peers returned different results. A peer
+// a block behind under contention does this for a moment (retryable); one
+// that keeps doing it runs different code or configuration.
+func payloadMismatch(err *Error) bool {
+	return err.Code == CodeEndorseFailed && strings.Contains(err.Message, "ProposalResponsePayloads do not match")
 }
 
 // laggingPeers reports whether a chaincode error came only from peers of

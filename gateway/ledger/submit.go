@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -76,6 +77,14 @@ func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*C
 					return nil, classify(StageEndorse, "", serr)
 				}
 				continue
+			}
+			if payloadMismatch(err) {
+				// Still disagreeing after every retry: not a peer that lags
+				// a block but endorsers computing different results (a
+				// different chaincode build or configuration). Say so.
+				err.Code = CodeEndorserMismatch
+				err.Message = fmt.Sprintf("endorsers returned different results in %d attempts: a peer runs a different chaincode build or configuration (%s)", attempt, err.Message)
+				s.log.ErrorContext(ctx, "endorsers disagree", "fn", fn, "err", err.Message)
 			}
 			return nil, err
 		}

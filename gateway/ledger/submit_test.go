@@ -130,6 +130,9 @@ func TestSubmitLoop(t *testing.T) {
 		{name: "orderer always refuses", scripts: [][]step{{{submitErr: status.Error(codes.Unavailable, "no Raft leader")}}}, wantCode: CodePeerUnavailable, proposals: 1},
 		{name: "chaincode refusal is not retried", endorse: []error{endorseStatusErr("chaincode response 500, INSUFFICIENT_FUNDS: no")}, scripts: [][]step{{valid}}, wantCode: CodeInsufficientFunds, proposals: 1},
 		{name: "payload mismatch is retried", endorse: []error{endorseStatusErr("ProposalResponsePayloads do not match")}, scripts: [][]step{{valid}}, proposals: 2, wantTxID: "tx1"},
+		{name: "persistent payload mismatch is a configuration error", endorse: []error{
+			endorseStatusErr("ProposalResponsePayloads do not match"), endorseStatusErr("ProposalResponsePayloads do not match"),
+			endorseStatusErr("ProposalResponsePayloads do not match")}, scripts: [][]step{{valid}}, wantCode: CodeEndorserMismatch, proposals: 3},
 		{name: "caller cancels", scripts: [][]step{{lost}}, ctx: func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), 50*time.Millisecond)
 		}, wantCode: CodeCommitUnknown, proposals: 1},

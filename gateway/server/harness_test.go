@@ -66,7 +66,7 @@ type harnessOptions struct {
 }
 
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	led  *inproc.Ledger
 	srv  *Server
 	h    http.Handler
@@ -78,7 +78,7 @@ type harness struct {
 	mints int
 }
 
-func newHarness(t *testing.T, o harnessOptions) *harness {
+func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	led, err := inproc.New(inproc.Options{Identities: identities, Fault: o.fault})
 	if err != nil {
@@ -146,7 +146,7 @@ type response struct {
 }
 
 // decode decodes the body into v, failing the test on error.
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -154,7 +154,7 @@ func (r response) decode(t *testing.T, v any) {
 }
 
 // code returns the error code of a JSON error body.
-func (r response) code(t *testing.T) string {
+func (r response) code(t testing.TB) string {
 	t.Helper()
 	var e rest.Error
 	r.decode(t, &e)
@@ -238,7 +238,7 @@ func (h *harness) balance(client, account string) string {
 
 // funded opens sh-reserve (Shanghai), a Shanghai merchant and a Jiangsu
 // merchant, and mints 1,000,000 into sh-reserve.
-func funded(t *testing.T, o harnessOptions) *harness {
+func funded(t testing.TB, o harnessOptions) *harness {
 	h := newHarness(t, o)
 	h.open("sh-op", "sh-reserve", rest.KindReserve, "")
 	h.open("sh-op", "sh-shop", rest.KindMerchant, "")
