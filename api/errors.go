@@ -28,6 +28,10 @@ const (
 	CodeBatchTooLarge      Code = "BATCH_TOO_LARGE"
 	CodeBalanceNotZero     Code = "BALANCE_NOT_ZERO"
 	CodeNotConfigured      Code = "NOT_CONFIGURED"
+	CodeClockSkew          Code = "CLOCK_SKEW"
+	CodeNotApproved        Code = "NOT_APPROVED"
+	CodeProposalClosed     Code = "PROPOSAL_CLOSED"
+	CodeCeilingExceeded    Code = "CEILING_EXCEEDED"
 	// CodeInternal marks a failure that is not the caller's fault (ledger
 	// access, encoding, a corrupt record).
 	CodeInternal Code = "INTERNAL"
@@ -57,6 +61,10 @@ var codeTable = []CodeInfo{
 	{CodeLimitExceeded, http.StatusUnprocessableEntity, "a per-payment or daily tier limit would be exceeded"},
 	{CodeBalanceCapExceeded, http.StatusUnprocessableEntity, "the payee's tier balance cap would be exceeded"},
 	{CodeBalanceNotZero, http.StatusUnprocessableEntity, "an account with a balance cannot be closed"},
+	{CodeClockSkew, http.StatusBadRequest, "the transaction's timestamp is further from the endorser's clock than the configuration allows"},
+	{CodeNotApproved, http.StatusConflict, "the proposal's approval rule does not hold yet"},
+	{CodeProposalClosed, http.StatusConflict, "the proposal was executed, cancelled or has expired"},
+	{CodeCeilingExceeded, http.StatusUnprocessableEntity, "the mint would take the province past its issuance ceiling (or it has none)"},
 	{CodeNotConfigured, http.StatusServiceUnavailable, "the channel's configuration has not been initialised (gov:Init)"},
 	{CodeInternal, http.StatusInternalServerError, "a failure that is not the caller's fault"},
 }

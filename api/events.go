@@ -27,10 +27,21 @@ const (
 	EventMerged        EventType = "Merged"
 )
 
+// Event types of the governance contract.
+const (
+	EventProposed      EventType = "Proposed"
+	EventApproved      EventType = "Approved"
+	EventExecuted      EventType = "Executed"
+	EventCancelled     EventType = "Cancelled"
+	EventCeilingSet    EventType = "CeilingSet"
+	EventConfigChanged EventType = "ConfigChanged"
+)
+
 // EventTypes lists every event type.
 func EventTypes() []EventType {
 	return []EventType{EventAccountOpened, EventFrozen, EventUnfrozen, EventAccountClosed,
-		EventMinted, EventRedeemed, EventTransferred, EventMerged}
+		EventMinted, EventRedeemed, EventTransferred, EventMerged,
+		EventProposed, EventApproved, EventExecuted, EventCancelled, EventCeilingSet, EventConfigChanged}
 }
 
 // Envelope is the payload of a transaction's chaincode event: every
@@ -43,29 +54,35 @@ type Envelope struct {
 }
 
 // Event is one business event. Fields not relevant to a type are omitted.
+// Events carry amounts and bank codes (visible to every province for
+// supervision), never customer references, freeze reasons or remittance
+// details.
 type Event struct {
 	Type EventType `json:"type"`
-	// ID is the business ID: payment, mint, redeem or merge ID; the account
-	// ID for account events.
-	ID      string       `json:"id"`
-	Account string       `json:"account,omitempty"`
-	MSP     string       `json:"msp,omitempty"`
-	From    string       `json:"from,omitempty"`
-	To      string       `json:"to,omitempty"`
-	FromMSP string       `json:"fromMsp,omitempty"`
-	ToMSP   string       `json:"toMsp,omitempty"`
-	Amount  money.Amount `json:"amount,omitempty"`
-	Reason  string       `json:"reason,omitempty"`
+	// ID is the business ID: payment, proposal or merge ID; the account ID
+	// for account events.
+	ID       string       `json:"id"`
+	Account  string       `json:"account,omitempty"`
+	MSP      string       `json:"msp,omitempty"`
+	Bank     string       `json:"bank,omitempty"`
+	From     string       `json:"from,omitempty"`
+	To       string       `json:"to,omitempty"`
+	FromMSP  string       `json:"fromMsp,omitempty"`
+	ToMSP    string       `json:"toMsp,omitempty"`
+	FromBank string       `json:"fromBank,omitempty"`
+	ToBank   string       `json:"toBank,omitempty"`
+	Amount   money.Amount `json:"amount,omitempty"`
+	Action   Action       `json:"action,omitempty"`
 }
 
-// MSPs returns the provinces an event concerns (for delivering it only to
-// clients that may see it).
-func (e Event) MSPs() []string {
-	var out []string
-	for _, m := range []string{e.MSP, e.FromMSP, e.ToMSP} {
-		if m != "" && (len(out) == 0 || out[0] != m) {
-			out = append(out, m)
+// Concerns reports whether the event is about province msp and, when bank
+// is not empty, about that bank of it: what a client of that province and
+// bank may see.
+func (e Event) Concerns(msp, bank string) bool {
+	for _, p := range [][2]string{{e.MSP, e.Bank}, {e.FromMSP, e.FromBank}, {e.ToMSP, e.ToBank}} {
+		if p[0] == msp && (bank == "" || p[1] == bank) {
+			return true
 		}
 	}
-	return out
+	return false
 }

@@ -1,9 +1,18 @@
 package api
 
+import (
+	"time"
+
+	"github.com/yangtze-delta/settlement/money"
+)
+
 // ContractGov is the namespace of the governance contract: the channel-wide
-// configuration every endorser reads from the ledger, so that no peer can
-// run with a list of provinces of its own.
+// configuration every endorser reads from the ledger, and decisions that
+// need several parties (issuance, redemption, issuance ceilings,
+// configuration changes), taken by recorded approvals on the ledger.
 const ContractGov = "gov"
+
+var govAccess = Access{RoleIssuer: ScopeProvince, RoleAdmin: ScopeProvince}
 
 // The governance contract's operations.
 var (
@@ -11,6 +20,18 @@ var (
 		Access: Access{RoleAdmin: ScopeAny}, Doc: "writes the first configuration; refused once one exists"})
 	GetConfig = define[Empty, Config](Op{Contract: ContractGov, Name: "GetConfig", Mode: Evaluate, Config: ConfigOptional,
 		Access: anyRole, Doc: "reads the configuration"})
+	Propose = define[ProposeRequest, ProposalView](Op{Contract: ContractGov, Name: "Propose", Mode: Submit,
+		Access: govAccess, Doc: "records a proposal; the proposer's province counts as its first approval"})
+	Approve = define[ProposalID, ProposalView](Op{Contract: ContractGov, Name: "Approve", Mode: Submit,
+		Access: govAccess, Doc: "records the caller's approval of a pending proposal"})
+	Execute = define[ExecuteRequest, Execution](Op{Contract: ContractGov, Name: "Execute", Mode: Submit,
+		Access: govAccess, Doc: "carries out an approved proposal, exactly once"})
+	Cancel = define[ProposalID, ProposalView](Op{Contract: ContractGov, Name: "Cancel", Mode: Submit,
+		Access: govAccess, Doc: "withdraws a pending proposal (its proposer's province)"})
+	GetProposal = define[ProposalID, ProposalView](Op{Contract: ContractGov, Name: "GetProposal", Mode: Evaluate,
+		Access: Access{RoleIssuer: ScopeAny, RoleAdmin: ScopeAny, RoleAuditor: ScopeAny}, Doc: "reads a proposal and its approvals"})
+	GetCeiling = define[CeilingRequest, Ceiling](Op{Contract: ContractGov, Name: "GetCeiling", Mode: Evaluate,
+		Access: Access{RoleIssuer: ScopeAny, RoleAdmin: ScopeAny, RoleAuditor: ScopeAny}, Doc: "reads a province's issuance ceiling and what it issued"})
 )
 
 // Config is the channel-wide configuration of the chaincode.
@@ -22,8 +43,23 @@ type Config struct {
 	// change to an owned key (outputs, accounts).
 	OwnerEndorsers int `json:"ownerEndorsers"`
 	// Quorum is how many provinces must endorse a change to a shared key
-	// (supply, configuration).
+	// (supply, configuration, ceilings) and approve a decision.
 	Quorum int `json:"quorum"`
+	// MaxClockSkewSeconds bounds how far a transaction's timestamp may be
+	// from each endorser's clock (0: DefaultMaxClockSkew).
+	MaxClockSkewSeconds int `json:"maxClockSkewSeconds,omitempty"`
+}
+
+// DefaultMaxClockSkew is the clock skew an endorser tolerates when the
+// configuration does not say.
+const DefaultMaxClockSkew = 300 * time.Second
+
+// ClockSkew is the configured skew bound.
+func (c *Config) ClockSkew() time.Duration {
+	if c.MaxClockSkewSeconds <= 0 {
+		return DefaultMaxClockSkew
+	}
+	return time.Duration(c.MaxClockSkewSeconds) * time.Second
 }
 
 // Validate checks the configuration.
@@ -45,6 +81,9 @@ func (c *Config) Validate() error {
 	if c.Quorum < 1 || c.Quorum > len(c.Orgs) {
 		return Errorf(CodeInvalidArgument, "quorum must be 1 to %d", len(c.Orgs))
 	}
+	if c.MaxClockSkewSeconds < 0 || c.MaxClockSkewSeconds > 3600 {
+		return Errorf(CodeInvalidArgument, "maxClockSkewSeconds must be 0 to 3600")
+	}
 	return nil
 }
 
@@ -56,4 +95,219 @@ func (c *Config) HasOrg(msp string) bool {
 		}
 	}
 	return false
+}
+
+// Action is what a proposal decides.
+type Action string
+
+// Actions.
+const (
+	ActionMint    Action = "mint"    // issue tokens into the proposing province's reserve
+	ActionRedeem  Action = "redeem"  // burn tokens of the proposing province's reserve
+	ActionCeiling Action = "ceiling" // set a province's issuance ceiling
+	ActionConfig  Action = "config"  // replace the channel configuration
+)
+
+// Rule says who must approve a proposal: identities of Role from at least
+// Provinces distinct provinces (and at least Identities distinct
+// certificates). The proposer's approval counts.
+type Rule struct {
+	Role       Role `json:"role"`
+	Provinces  int  `json:"provinces"`
+	Identities int  `json:"identities"`
+}
+
+// RuleOf is the one table of decision rules. quorum is the configuration's.
+func RuleOf(a Action, quorum int) (Rule, bool) {
+	switch a {
+	case ActionMint, ActionRedeem, ActionCeiling:
+		return Rule{Role: RoleIssuer, Provinces: quorum, Identities: quorum}, true
+	case ActionConfig:
+		return Rule{Role: RoleAdmin, Provinces: quorum, Identities: quorum}, true
+	}
+	return Rule{}, false
+}
+
+// Limits of proposals.
+const (
+	DefaultProposalTTL = 24 * time.Hour
+	MaxProposalTTL     = 7 * 24 * time.Hour
+	// MaxApprovals bounds the approvals a proposal collects (one per
+	// identity; far more than any rule needs).
+	MaxApprovals = 32
+)
+
+// ProposeRequest records a proposal. ID reads "MSP:local" with the
+// proposer's MSP. Exactly the parameters of Action are set.
+type ProposeRequest struct {
+	ID      string         `json:"id"`
+	Action  Action         `json:"action"`
+	Mint    *MintParams    `json:"mint,omitempty"`
+	Redeem  *RedeemParams  `json:"redeem,omitempty"`
+	Ceiling *CeilingParams `json:"ceiling,omitempty"`
+	Config  *Config        `json:"config,omitempty"`
+	// TTLSeconds is how long the proposal may collect approvals (0: one day,
+	// at most seven).
+	TTLSeconds int `json:"ttlSeconds,omitempty"`
+}
+
+// MintParams issues Amount into the reserve account Account against a
+// reserve (fiat deposit) reference, unique per province.
+type MintParams struct {
+	Account    string       `json:"account"`
+	Amount     money.Amount `json:"amount"`
+	ReserveRef string       `json:"reserveRef"`
+}
+
+// RedeemParams burns Amount of the reserve account Account.
+type RedeemParams struct {
+	Account string       `json:"account"`
+	Amount  money.Amount `json:"amount"`
+}
+
+// CeilingParams sets the issuance ceiling of province MSP.
+type CeilingParams struct {
+	MSP     string       `json:"msp"`
+	Ceiling money.Amount `json:"ceiling"`
+}
+
+// Validate checks syntax.
+func (r *ProposeRequest) Validate() error {
+	if err := ValidateNamespaced("id", r.ID, MaxPaymentIDLen); err != nil {
+		return err
+	}
+	if r.TTLSeconds < 0 || time.Duration(r.TTLSeconds)*time.Second > MaxProposalTTL {
+		return Errorf(CodeInvalidArgument, "ttlSeconds must be 0 to %d", int(MaxProposalTTL/time.Second))
+	}
+	set := 0
+	for _, p := range []bool{r.Mint != nil, r.Redeem != nil, r.Ceiling != nil, r.Config != nil} {
+		if p {
+			set++
+		}
+	}
+	want := map[Action]bool{ActionMint: r.Mint != nil, ActionRedeem: r.Redeem != nil, ActionCeiling: r.Ceiling != nil, ActionConfig: r.Config != nil}
+	ok, known := want[r.Action]
+	if !known {
+		return Errorf(CodeInvalidArgument, "action %q is not one of mint, redeem, ceiling, config", r.Action)
+	}
+	if !ok || set != 1 {
+		return Errorf(CodeInvalidArgument, "a %s proposal carries exactly its own parameters (%q)", r.Action, r.Action)
+	}
+	switch {
+	case r.Mint != nil:
+		if err := ValidateNamespaced("mint.account", r.Mint.Account, MaxIDLen); err != nil {
+			return err
+		}
+		if err := positive("mint.amount", r.Mint.Amount); err != nil {
+			return err
+		}
+		return ValidateID("mint.reserveRef", r.Mint.ReserveRef, MaxPaymentIDLen)
+	case r.Redeem != nil:
+		if err := ValidateNamespaced("redeem.account", r.Redeem.Account, MaxIDLen); err != nil {
+			return err
+		}
+		return positive("redeem.amount", r.Redeem.Amount)
+	case r.Ceiling != nil:
+		if err := ValidateID("ceiling.msp", r.Ceiling.MSP, MaxIDLen); err != nil {
+			return err
+		}
+		if r.Ceiling.Ceiling < 0 {
+			return Errorf(CodeInvalidArgument, "ceiling.ceiling must not be negative")
+		}
+		return nil
+	default:
+		return r.Config.Validate()
+	}
+}
+
+// ProposalID names a proposal.
+type ProposalID struct {
+	ID string `json:"id"`
+}
+
+// Validate checks syntax.
+func (r *ProposalID) Validate() error { return ValidateNamespaced("id", r.ID, MaxPaymentIDLen) }
+
+// ExecuteRequest carries out an approved proposal. A redemption names the
+// reserve outputs it burns.
+type ExecuteRequest struct {
+	ID     string   `json:"id"`
+	Inputs []string `json:"inputs,omitempty"`
+}
+
+// Validate checks syntax.
+func (r *ExecuteRequest) Validate() error {
+	if err := ValidateNamespaced("id", r.ID, MaxPaymentIDLen); err != nil {
+		return err
+	}
+	return validateInputsIf(r.Inputs, 0)
+}
+
+// Proposal statuses.
+const (
+	ProposalPending   = "pending"
+	ProposalExecuted  = "executed"
+	ProposalCancelled = "cancelled"
+)
+
+// Proposal is a recorded proposal. Its approvals are separate records.
+type Proposal struct {
+	ID          string         `json:"id"`
+	Action      Action         `json:"action"`
+	Mint        *MintParams    `json:"mint,omitempty"`
+	Redeem      *RedeemParams  `json:"redeem,omitempty"`
+	Ceiling     *CeilingParams `json:"ceiling,omitempty"`
+	Config      *Config        `json:"config,omitempty"`
+	Rule        Rule           `json:"rule"`
+	ProposerMSP string         `json:"proposerMsp"`
+	Proposer    string         `json:"proposer"`
+	Status      string         `json:"status"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	ExpiresAt   time.Time      `json:"expiresAt"`
+	ClosedAt    *time.Time     `json:"closedAt,omitempty"`
+	ClosedTx    string         `json:"closedTx,omitempty"`
+}
+
+// Approval is one identity's approval of a proposal.
+type Approval struct {
+	ProposalID string    `json:"proposalId"`
+	MSP        string    `json:"msp"`
+	Identity   string    `json:"identity"`
+	Role       Role      `json:"role"`
+	TxID       string    `json:"txId"`
+	At         time.Time `json:"at"`
+}
+
+// ProposalView is a proposal with its approvals and whether its rule holds.
+type ProposalView struct {
+	Proposal  Proposal   `json:"proposal"`
+	Approvals []Approval `json:"approvals"`
+	// Approved: the rule holds (distinct provinces and identities).
+	Approved bool `json:"approved"`
+}
+
+// Execution is what Execute did.
+type Execution struct {
+	Proposal   Proposal    `json:"proposal"`
+	Mint       *MintRecord `json:"mint,omitempty"`
+	Redemption *Redemption `json:"redemption,omitempty"`
+	Ceiling    *Ceiling    `json:"ceiling,omitempty"`
+	Config     *Config     `json:"config,omitempty"`
+}
+
+// CeilingRequest names a province.
+type CeilingRequest struct {
+	MSP string `json:"msp"`
+}
+
+// Validate checks syntax.
+func (r *CeilingRequest) Validate() error { return ValidateID("msp", r.MSP, MaxIDLen) }
+
+// Ceiling is a province's issuance ceiling and the amount its reserve has
+// issued net of redemptions. A province without one cannot mint.
+type Ceiling struct {
+	MSP       string       `json:"msp"`
+	Ceiling   money.Amount `json:"ceiling"`
+	Issued    money.Amount `json:"issued"`
+	UpdatedAt time.Time    `json:"updatedAt"`
 }

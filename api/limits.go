@@ -16,6 +16,7 @@ const (
 	DefaultPageSize   = 100  // page size when none is given
 	MaxPageSize       = 1000 // largest page of a paged query
 	MaxBookmarkLen    = 1024 // a page bookmark the chaincode returned
+	MaxCappedOutputs  = 1000 // unspent outputs of a capped (customer) account
 )
 
 // ValidateID checks an identifier: 1 to max characters from
@@ -31,6 +32,51 @@ func ValidateID(what, id string, max int) error {
 		if !ok {
 			return Errorf(CodeInvalidArgument, "%s %q has a character outside [A-Za-z0-9._:-]", what, id)
 		}
+	}
+	return nil
+}
+
+// Namespaces. Account, payment and merge IDs belong to a bank: they read
+// "BANK:local", where BANK is the owning (paying) bank's code, and the
+// chaincode refuses an ID in another bank's namespace. Proposal IDs read
+// "MSP:local" for the proposing province.
+const NamespaceSep = ":"
+
+// MaxBankLen bounds a bank code.
+const MaxBankLen = 16
+
+// ValidateBank checks a bank code: 2 to MaxBankLen characters of [A-Z0-9-].
+func ValidateBank(what, code string) error {
+	if len(code) < 2 || len(code) > MaxBankLen {
+		return Errorf(CodeInvalidArgument, "%s %q must be 2 to %d characters", what, code, MaxBankLen)
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return Errorf(CodeInvalidArgument, "%s %q has a character outside [A-Z0-9-]", what, code)
+		}
+	}
+	return nil
+}
+
+// NamespaceOf returns the namespace of an ID ("" when it has none).
+func NamespaceOf(id string) string {
+	for i := 0; i < len(id); i++ {
+		if id[i] == ':' {
+			return id[:i]
+		}
+	}
+	return ""
+}
+
+// ValidateNamespaced checks an ID of the form "NAMESPACE:local".
+func ValidateNamespaced(what, id string, max int) error {
+	if err := ValidateID(what, id, max); err != nil {
+		return err
+	}
+	ns := NamespaceOf(id)
+	if ns == "" || len(ns) == len(id)-1 {
+		return Errorf(CodeInvalidArgument, "%s %q must read NAMESPACE:local (the owning bank's code, or the province's MSP ID)", what, id)
 	}
 	return nil
 }
@@ -69,6 +115,18 @@ func PageSize(size int) int {
 		return DefaultPageSize
 	}
 	return size
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex64(s string) bool {

@@ -45,7 +45,17 @@ const (
 	// ScopeProvince: records owned by the caller's province (MSP). For
 	// payments: the payer's; for payment reads: payer's or payee's.
 	ScopeProvince Scope = "province"
+	// ScopeBank: records owned by the caller's bank (the "bank" attribute of
+	// its certificate) in the caller's province.
+	ScopeBank Scope = "bank"
 )
+
+// RoleNeedsBank reports whether callers of role r act for a bank and must
+// carry a "bank" attribute: bank operators, the central-bank branch
+// (issuer) and the fiscal bureau each own accounts.
+func RoleNeedsBank(r Role) bool {
+	return r == RoleOperator || r == RoleIssuer || r == RoleFiscal
+}
 
 // Access maps each role allowed to call an operation to its scope; a role
 // not listed is refused.

@@ -6,21 +6,35 @@ import (
 	"github.com/yangtze-delta/settlement/money"
 )
 
-// OpenAccountRequest opens an account for the caller's province. The
-// customer reference travels in the transient map, never here.
+// OpenAccountRequest opens an account of the caller's bank. The ID must be
+// in the bank's namespace ("BANK:local"). CustomerRefHash, required for
+// customer accounts, is a keyed hash of the customer reference made by the
+// bank's gateway with a secret that never leaves it; the reference itself
+// never reaches the chaincode.
 type OpenAccountRequest struct {
-	ID   string `json:"id"`
-	Kind Kind   `json:"kind"`
-	Tier string `json:"tier,omitempty"`
+	ID               string `json:"id"`
+	Kind             Kind   `json:"kind"`
+	Tier             string `json:"tier,omitempty"`
+	CustomerRefHash  string `json:"customerRefHash,omitempty"`
+	MerchantCategory string `json:"merchantCategory,omitempty"`
 }
 
 // Validate checks syntax.
 func (r *OpenAccountRequest) Validate() error {
-	if err := ValidateID("id", r.ID, MaxIDLen); err != nil {
+	if err := ValidateNamespaced("id", r.ID, MaxIDLen); err != nil {
 		return err
 	}
 	if !r.Kind.Valid() {
-		return Errorf(CodeInvalidArgument, "kind %q is not one of reserve, customer, fiscal, merchant", r.Kind)
+		return Errorf(CodeInvalidArgument, "kind %q is not one of reserve, customer, fiscal, merchant, settlement", r.Kind)
+	}
+	if r.CustomerRefHash != "" && !isHex64(r.CustomerRefHash) {
+		return Errorf(CodeInvalidArgument, "customerRefHash must be 64 lower-case hex characters")
+	}
+	if (r.Kind == KindMerchant) != (r.MerchantCategory != "") {
+		return Errorf(CodeInvalidArgument, "merchantCategory (4 digits) is required for merchant accounts and only for them")
+	}
+	if r.MerchantCategory != "" && !isDigits(r.MerchantCategory, 4) {
+		return Errorf(CodeInvalidArgument, "merchantCategory must be 4 digits")
 	}
 	switch r.Tier {
 	case "", TierClassII, TierClassIV, TierUnlimited:
@@ -37,77 +51,14 @@ type AccountRequest struct {
 // Validate checks syntax.
 func (r *AccountRequest) Validate() error { return ValidateID("id", r.ID, MaxIDLen) }
 
-// FreezeRequest freezes an account.
+// FreezeRequest freezes an account. The reason travels in the transient
+// map (TransientFreezeReason, TransientFreezeSalt).
 type FreezeRequest struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason"`
+	ID string `json:"id"`
 }
 
 // Validate checks syntax.
-func (r *FreezeRequest) Validate() error {
-	if err := ValidateID("id", r.ID, MaxIDLen); err != nil {
-		return err
-	}
-	return ValidateText("reason", r.Reason, MaxReasonLen, true)
-}
-
-// MintRequest issues new tokens into a reserve account against a reserve
-// (fiat deposit) reference.
-type MintRequest struct {
-	MintID     string       `json:"mintId"`
-	Account    string       `json:"account"`
-	Amount     money.Amount `json:"amount"`
-	ReserveRef string       `json:"reserveRef"`
-}
-
-// Validate checks syntax.
-func (r *MintRequest) Validate() error {
-	if err := ValidateID("mintId", r.MintID, MaxPaymentIDLen); err != nil {
-		return err
-	}
-	if err := ValidateID("account", r.Account, MaxIDLen); err != nil {
-		return err
-	}
-	if err := positive("amount", r.Amount); err != nil {
-		return err
-	}
-	return ValidateID("reserveRef", r.ReserveRef, MaxPaymentIDLen)
-}
-
-// RedeemRequest burns tokens from a reserve account back to fiat.
-type RedeemRequest struct {
-	RedeemID string       `json:"redeemId"`
-	Account  string       `json:"account"`
-	Amount   money.Amount `json:"amount"`
-	Inputs   []string     `json:"inputs"`
-}
-
-// Validate checks syntax.
-func (r *RedeemRequest) Validate() error { return r.check(1) }
-
-// ValidateSelectable checks syntax, allowing no inputs (the gateway selects
-// them).
-func (r *RedeemRequest) ValidateSelectable() error { return r.check(0) }
-
-func (r *RedeemRequest) check(minInputs int) error {
-	if err := ValidateID("redeemId", r.RedeemID, MaxPaymentIDLen); err != nil {
-		return err
-	}
-	if err := ValidateID("account", r.Account, MaxIDLen); err != nil {
-		return err
-	}
-	if err := positive("amount", r.Amount); err != nil {
-		return err
-	}
-	return validateInputsIf(r.Inputs, minInputs)
-}
-
-func validateInputsIf(in []string, min int) error {
-	if min == 0 && len(in) == 0 {
-		return nil
-	}
-	return ValidateInputs(in, max(min, 1))
-}
+func (r *FreezeRequest) Validate() error { return ValidateID("id", r.ID, MaxIDLen) }
 
 // TransferRequest is one payment.
 type TransferRequest struct {
@@ -129,7 +80,7 @@ func (r *TransferRequest) Validate() error { return r.check(1) }
 func (r *TransferRequest) ValidateSelectable() error { return r.check(0) }
 
 func (r *TransferRequest) check(minInputs int) error {
-	if err := ValidateID("paymentId", r.PaymentID, MaxPaymentIDLen); err != nil {
+	if err := ValidateNamespaced("paymentId", r.PaymentID, MaxPaymentIDLen); err != nil {
 		return err
 	}
 	if err := ValidateID("from", r.From, MaxIDLen); err != nil {
@@ -193,7 +144,7 @@ func (r *MergeRequest) Validate() error { return r.check(2) }
 func (r *MergeRequest) ValidateSelectable() error { return r.check(0) }
 
 func (r *MergeRequest) check(minInputs int) error {
-	if err := ValidateID("mergeId", r.MergeID, MaxPaymentIDLen); err != nil {
+	if err := ValidateNamespaced("mergeId", r.MergeID, MaxPaymentIDLen); err != nil {
 		return err
 	}
 	if err := ValidateID("account", r.Account, MaxIDLen); err != nil {
@@ -272,4 +223,11 @@ func positive(what string, a money.Amount) error {
 		return Errorf(CodeInvalidArgument, "%s %s must be positive", what, a)
 	}
 	return nil
+}
+
+func validateInputsIf(in []string, min int) error {
+	if min == 0 && len(in) == 0 {
+		return nil
+	}
+	return ValidateInputs(in, max(min, 1))
 }

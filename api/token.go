@@ -9,53 +9,57 @@ import (
 // ContractToken is the namespace of the token contract.
 const ContractToken = "token"
 
-// Transient-map keys of token:OpenAccount.
+// TransientFreezeReason and TransientFreezeSalt carry a freeze reason and
+// a salt to token:Freeze. The reason never reaches a block: it is kept in
+// the owning province's private data collection (CollectionKYC), and the
+// account record holds sha256(salt || reason).
 const (
-	// TransientCustomerRef carries the customer reference (ID number, phone),
-	// required for customer accounts; only a salted hash is stored.
-	TransientCustomerRef = "customerRef"
-	// TransientSalt carries the salt of that hash.
-	TransientSalt = "salt"
+	TransientFreezeReason = "reason"
+	TransientFreezeSalt   = "salt"
 )
+
+// CollectionKYC is the private data collection of a province: customer
+// data and freeze reasons, readable only by that province's peers.
+func CollectionKYC(msp string) string { return "kyc_" + msp }
 
 var (
-	reader     = Access{RoleAuditor: ScopeAny, RoleOperator: ScopeProvince, RoleCompliance: ScopeProvince, RoleIssuer: ScopeProvince}
-	supplyView = Access{RoleAuditor: ScopeAny, RoleIssuer: ScopeAny, RoleOperator: ScopeAny, RoleCompliance: ScopeAny}
+	bankReader = Access{RoleAuditor: ScopeAny, RoleCompliance: ScopeProvince,
+		RoleOperator: ScopeBank, RoleIssuer: ScopeBank, RoleFiscal: ScopeBank}
+	bankWriter = Access{RoleOperator: ScopeBank, RoleIssuer: ScopeBank, RoleFiscal: ScopeBank}
+	supplyView = Access{RoleAuditor: ScopeAny, RoleIssuer: ScopeAny, RoleOperator: ScopeAny, RoleCompliance: ScopeAny,
+		RoleFiscal: ScopeAny, RoleAdmin: ScopeAny}
 )
 
-// The token contract's operations.
+// The token contract's operations. Issuing and redeeming are not here:
+// they are decisions taken by issuers of several provinces (gov:Propose).
 var (
 	OpenAccount = define[OpenAccountRequest, Account](Op{Contract: ContractToken, Name: "OpenAccount", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince}, Transient: []string{TransientCustomerRef, TransientSalt},
-		Doc: "opens an account owned by the caller's province"})
+		Access: bankWriter,
+		Doc:    "opens an account of the caller's bank (operators: customer, merchant, settlement; issuers: reserve; fiscal bureaus: fiscal)"})
 	Freeze = define[FreezeRequest, Account](Op{Contract: ContractToken, Name: "Freeze", Mode: Submit,
-		Access: Access{RoleCompliance: ScopeProvince}, Doc: "freezes an account: it can neither send nor receive"})
+		Access: Access{RoleCompliance: ScopeProvince}, Transient: []string{TransientFreezeReason, TransientFreezeSalt},
+		Doc: "freezes an account: it can neither send nor receive; the reason stays in the province's private data"})
 	Unfreeze = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "Unfreeze", Mode: Submit,
 		Access: Access{RoleCompliance: ScopeProvince}, Doc: "makes a frozen account active again"})
 	CloseAccount = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "CloseAccount", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince}, Doc: "closes an account with a zero balance for good"})
-	Mint = define[MintRequest, MintRecord](Op{Contract: ContractToken, Name: "Mint", Mode: Submit,
-		Access: Access{RoleIssuer: ScopeAny}, Doc: "issues new tokens into a reserve account against a reserve reference"})
-	Redeem = define[RedeemRequest, Redemption](Op{Contract: ContractToken, Name: "Redeem", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince, RoleIssuer: ScopeProvince}, Doc: "burns tokens of a reserve account back to fiat"})
+		Access: bankWriter, Doc: "closes an account with a zero balance for good"})
 	Transfer = define[TransferRequest, Payment](Op{Contract: ContractToken, Name: "Transfer", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince}, Doc: "settles one payment"})
+		Access: bankWriter, Doc: "settles one payment from an account of the caller's bank"})
 	TransferBatch = define[BatchRequest, BatchResult](Op{Contract: ContractToken, Name: "TransferBatch", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince}, Doc: "settles up to MaxBatchItems payments in one transaction, each on its own"})
+		Access: bankWriter, Doc: "settles up to MaxBatchItems payments in one transaction, each on its own"})
 	Merge = define[MergeRequest, MergeRecord](Op{Contract: ContractToken, Name: "Merge", Mode: Submit,
-		Access: Access{RoleOperator: ScopeProvince}, Doc: "consolidates outputs of one account into one"})
+		Access: bankWriter, Doc: "consolidates outputs of one account into one"})
 
 	GetAccount = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "GetAccount", Mode: Evaluate,
-		Access: reader, Doc: "reads an account record"})
+		Access: bankReader, Doc: "reads an account record"})
 	GetBalance = define[AccountRequest, Balance](Op{Contract: ContractToken, Name: "GetBalance", Mode: Evaluate,
-		Access: reader, Doc: "sums an account's unspent outputs"})
+		Access: bankReader, Doc: "sums an account's unspent outputs"})
 	ListOutputs = define[ListOutputsRequest, OutputPage](Op{Contract: ContractToken, Name: "ListOutputs", Mode: Evaluate,
-		Access: reader, Doc: "pages through an account's unspent outputs"})
+		Access: bankReader, Doc: "pages through an account's unspent outputs"})
 	GetPayment = define[PaymentRequest, Payment](Op{Contract: ContractToken, Name: "GetPayment", Mode: Evaluate,
-		Access: Access{RoleAuditor: ScopeAny, RoleOperator: ScopeProvince, RoleCompliance: ScopeProvince},
-		Doc:    "reads a payment record (payer's and payee's provinces)"})
+		Access: bankReader, Doc: "reads a payment record (payer's and payee's banks)"})
 	Statement = define[StatementRequest, StatementPage](Op{Contract: ContractToken, Name: "Statement", Mode: Evaluate,
-		Access: reader, Doc: "pages through an account's statement entries in a time window"})
+		Access: bankReader, Doc: "pages through an account's statement entries in a time window"})
 	GetSupply = define[Empty, Supply](Op{Contract: ContractToken, Name: "GetSupply", Mode: Evaluate,
 		Access: supplyView, Doc: "reads the total supply"})
 	AuditSupply = define[Empty, SupplyAudit](Op{Contract: ContractToken, Name: "AuditSupply", Mode: Evaluate,
@@ -67,19 +71,35 @@ type Kind string
 
 // Account kinds.
 const (
-	KindReserve  Kind = "reserve"  // a reserve account; mints land here
-	KindCustomer Kind = "customer" // a tiered personal or business wallet
-	KindFiscal   Kind = "fiscal"   // a fiscal bureau's account
-	KindMerchant Kind = "merchant" // a merchant's collection account
+	KindReserve    Kind = "reserve"    // a reserve account; mints land here
+	KindCustomer   Kind = "customer"   // a tiered personal or business wallet
+	KindFiscal     Kind = "fiscal"     // a fiscal bureau's account
+	KindMerchant   Kind = "merchant"   // a merchant's collection account
+	KindSettlement Kind = "settlement" // a bank's own settlement account
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindReserve, KindCustomer, KindFiscal, KindMerchant:
+	case KindReserve, KindCustomer, KindFiscal, KindMerchant, KindSettlement:
 		return true
 	}
 	return false
+}
+
+// KindsOf lists the account kinds a role may open: a commercial bank's
+// operators customer, merchant and settlement accounts; the central-bank
+// branch (issuer) the province's reserve; a fiscal bureau fiscal accounts.
+func KindsOf(r Role) []Kind {
+	switch r {
+	case RoleOperator:
+		return []Kind{KindCustomer, KindMerchant, KindSettlement}
+	case RoleIssuer:
+		return []Kind{KindReserve}
+	case RoleFiscal:
+		return []Kind{KindFiscal}
+	}
+	return nil
 }
 
 // Status is an account's life-cycle state.
@@ -102,12 +122,18 @@ const (
 // Account is the record of one account. Its balance is not stored here: it
 // is the sum of the account's unspent outputs.
 type Account struct {
-	ID              string    `json:"id"`
-	OwnerMSP        string    `json:"ownerMsp"`
-	Kind            Kind      `json:"kind"`
-	Tier            string    `json:"tier"`
-	Status          Status    `json:"status"`
-	StatusReason    string    `json:"statusReason,omitempty"`
+	ID       string `json:"id"`
+	OwnerMSP string `json:"ownerMsp"`
+	// Bank is the owning bank's code; the account ID starts with "Bank:".
+	Bank string `json:"bank"`
+	Kind Kind   `json:"kind"`
+	Tier string `json:"tier"`
+	// MerchantCategory is a merchant account's category code (4 digits).
+	MerchantCategory string `json:"merchantCategory,omitempty"`
+	Status           Status `json:"status"`
+	// ReasonHash is sha256(salt || reason) of the freeze reason; the
+	// reason itself is in the province's private data.
+	ReasonHash      string    `json:"reasonHash,omitempty"`
 	CustomerRefHash string    `json:"customerRefHash,omitempty"`
 	OpenedAt        time.Time `json:"openedAt"`
 	UpdatedAt       time.Time `json:"updatedAt"`
@@ -147,6 +173,8 @@ type Payment struct {
 	To             string       `json:"to"`
 	FromMSP        string       `json:"fromMsp"`
 	ToMSP          string       `json:"toMsp"`
+	FromBank       string       `json:"fromBank"`
+	ToBank         string       `json:"toBank"`
 	Amount         money.Amount `json:"amount"`
 	Purpose        string       `json:"purpose,omitempty"`
 	RemittanceHash string       `json:"remittanceHash,omitempty"`
@@ -157,7 +185,8 @@ type Payment struct {
 	Timestamp      time.Time    `json:"timestamp"`
 }
 
-// MintRecord is the record of an issuance.
+// MintRecord is the record of an issuance; MintID is the proposal that
+// decided it.
 type MintRecord struct {
 	MintID     string       `json:"mintId"`
 	Account    string       `json:"account"`
@@ -169,7 +198,8 @@ type MintRecord struct {
 	Timestamp  time.Time    `json:"timestamp"`
 }
 
-// Redemption is the record of a redemption.
+// Redemption is the record of a redemption; RedeemID is the proposal that
+// decided it.
 type Redemption struct {
 	RedeemID      string       `json:"redeemId"`
 	Account       string       `json:"account"`

@@ -39,10 +39,9 @@ func methodCases() []methodCase {
 	payBody := `{"paymentId":"p-1","from":"a1","to":"b1","amount":"1234.56","purpose":"SALA"}`
 	openReq := rest.OpenAccountRequest{ID: "a1", Kind: rest.KindCustomer, Tier: rest.TierClassII, CustomerRef: "c-9"}
 	openBody := `{"id":"a1","kind":"customer","tier":"class-II","customerRef":"c-9"}`
-	mintReq := rest.MintRequest{MintID: "m1", Account: "r1", Amount: money.Yuan(1000), ReserveRef: "dep-1"}
-	mintBody := `{"mintId":"m1","account":"r1","amount":"1000.00","reserveRef":"dep-1"}`
-	redeemReq := rest.RedeemRequest{RedeemID: "rd1", Account: "r1", Amount: money.Yuan(5)}
-	redeemBody := `{"redeemId":"rd1","account":"r1","amount":"5.00"}`
+	propReq := rest.ProposalRequest{ID: "ShanghaiMSP:m1", Action: rest.ActionMint, Mint: &rest.MintParams{Account: "SH-PBC:r", Amount: money.Yuan(1000), ReserveRef: "dep-1"}}
+	propBody := `{"id":"ShanghaiMSP:m1","action":"mint","mint":{"account":"SH-PBC:r","amount":"1000.00","reserveRef":"dep-1"}}`
+	execBody := `{"inputs":["o1"]}`
 	batchReq := rest.BatchRequest{Items: []rest.PaymentRequest{payReq}}
 	batchBody := `{"items":[` + payBody + `]}`
 	mergeReq := rest.MergeRequest{MergeID: "g1", MaxInputs: 5}
@@ -51,13 +50,16 @@ func methodCases() []methodCase {
 	pingBody := `{"id":"pg1","note":"hi"}`
 	freezeBody := `{"reason":"court order"}`
 
-	mint := rest.Mint{MintID: "m1", Account: "r1", Amount: money.Yuan(1000), ReserveRef: "dep-1", Output: "tx1.0", Supply: amt, TxID: "tx1", Timestamp: t0}
-	redemption := rest.Redemption{RedeemID: "rd1", Account: "r1", Amount: money.Yuan(5), Inputs: []string{"o1"}, ChangeOutputs: []string{"o2"}, Supply: amt, TxID: "tx1", Timestamp: t0}
+	proposal := rest.Proposal{ID: "ShanghaiMSP:m1", Action: rest.ActionMint, Mint: propReq.Mint, Rule: rest.Rule{Role: "issuer", Provinces: 3, Identities: 3},
+		ProposerMSP: "ShanghaiMSP", Status: rest.ProposalPending, CreatedAt: t0, ExpiresAt: t0, Approvals: []rest.Approval{{MSP: "ShanghaiMSP", Identity: "ab", Role: "issuer", TxID: "tx1", At: t0}}}
+	redemption := rest.Redemption{RedeemID: "ShanghaiMSP:rd1", Account: "SH-PBC:r", Amount: money.Yuan(5), Inputs: []string{"o1"}, ChangeOutputs: []string{"o2"}, Supply: amt, TxID: "tx1", Timestamp: t0}
+	execution := rest.Execution{Proposal: proposal, Redemption: &redemption}
+	ceiling := rest.Ceiling{MSP: "ShanghaiMSP", Ceiling: amt, Issued: money.Yuan(5), UpdatedAt: t0}
 	merge := rest.Merge{MergeID: "g1", Account: "a1", Inputs: []string{"o1", "o2"}, Output: "o3", Amount: amt, TxID: "tx1", Timestamp: t0}
 	batch := rest.BatchResult{Settled: 1, Rejected: 1, Results: []rest.ItemResult{{PaymentID: "p-1", OK: true, Payment: &payment},
 		{PaymentID: "p-2", Code: rest.CodeInsufficientFunds, Message: "no"}}}
 	frozen := account
-	frozen.Status, frozen.StatusReason = rest.StatusFrozen, "court order"
+	frozen.Status, frozen.ReasonHash = rest.StatusFrozen, "ab"
 
 	return []methodCase{
 		{name: "Health", route: rest.Healthz, path: "/healthz", want: rest.Health{Status: "ok"},
@@ -125,14 +127,30 @@ func methodCases() []methodCase {
 		{name: "MergeAsync", route: rest.MergeOutputs, async: true, path: "/v1/accounts/a1/merge", query: "async=true", body: mergeBody, want: accepted,
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.MergeAsync(ctx, "a1", mergeReq) }},
 
-		{name: "Mint", route: rest.CreateMint, path: "/v1/mints", body: mintBody, want: committed(mint),
-			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Mint(ctx, mintReq) }},
-		{name: "MintAsync", route: rest.CreateMint, async: true, path: "/v1/mints", query: "async=true", body: mintBody, want: accepted,
-			call: func(ctx context.Context, c *client.Client) (any, error) { return c.MintAsync(ctx, mintReq) }},
-		{name: "Redeem", route: rest.CreateRedemption, path: "/v1/redemptions", body: redeemBody, want: committed(redemption),
-			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Redeem(ctx, redeemReq) }},
-		{name: "RedeemAsync", route: rest.CreateRedemption, async: true, path: "/v1/redemptions", query: "async=true", body: redeemBody, want: accepted,
-			call: func(ctx context.Context, c *client.Client) (any, error) { return c.RedeemAsync(ctx, redeemReq) }},
+		{name: "Propose", route: rest.CreateProposal, path: "/v1/proposals", body: propBody, want: committed(proposal),
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Propose(ctx, propReq) }},
+		{name: "ProposeAsync", route: rest.CreateProposal, async: true, path: "/v1/proposals", query: "async=true", body: propBody, want: accepted,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.ProposeAsync(ctx, propReq) }},
+		{name: "GetProposal", route: rest.GetProposal, path: "/v1/proposals/ShanghaiMSP:m1", want: proposal,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.GetProposal(ctx, "ShanghaiMSP:m1") }},
+		{name: "Approve", route: rest.ApproveProposal, path: "/v1/proposals/ShanghaiMSP:m1/approve", want: committed(proposal),
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Approve(ctx, "ShanghaiMSP:m1") }},
+		{name: "ApproveAsync", route: rest.ApproveProposal, async: true, path: "/v1/proposals/ShanghaiMSP:m1/approve", query: "async=true", want: accepted,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.ApproveAsync(ctx, "ShanghaiMSP:m1") }},
+		{name: "Execute", route: rest.ExecuteProposal, path: "/v1/proposals/ShanghaiMSP:m1/execute", body: execBody, want: committed(execution),
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.Execute(ctx, "ShanghaiMSP:m1", rest.ExecuteRequest{Inputs: []string{"o1"}})
+			}},
+		{name: "ExecuteAsync", route: rest.ExecuteProposal, async: true, path: "/v1/proposals/ShanghaiMSP:m1/execute", query: "async=true", body: execBody, want: accepted,
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ExecuteAsync(ctx, "ShanghaiMSP:m1", rest.ExecuteRequest{Inputs: []string{"o1"}})
+			}},
+		{name: "Cancel", route: rest.CancelProposal, path: "/v1/proposals/ShanghaiMSP:m1/cancel", want: committed(proposal),
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Cancel(ctx, "ShanghaiMSP:m1") }},
+		{name: "CancelAsync", route: rest.CancelProposal, async: true, path: "/v1/proposals/ShanghaiMSP:m1/cancel", query: "async=true", want: accepted,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.CancelAsync(ctx, "ShanghaiMSP:m1") }},
+		{name: "Ceiling", route: rest.GetCeiling, path: "/v1/ceilings/ShanghaiMSP", want: ceiling,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Ceiling(ctx, "ShanghaiMSP") }},
 		{name: "Pay", route: rest.CreatePayment, path: "/v1/payments", body: payBody, want: committed(payment),
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Pay(ctx, payReq) }},
 		{name: "PayAsync", route: rest.CreatePayment, async: true, path: "/v1/payments", query: "async=true", body: payBody, want: accepted,

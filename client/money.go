@@ -6,26 +6,59 @@ import (
 	"github.com/yangtze-delta/settlement/rest"
 )
 
-// Mint issues new tokens into a reserve account against a reserve
-// reference; the mint ID is the idempotency key.
-func (c *Client) Mint(ctx context.Context, req rest.MintRequest) (rest.Committed[rest.Mint], error) {
-	return write[rest.Mint](ctx, c, request{route: rest.CreateMint, body: req})
+// Propose records a proposal (a mint, a redemption, an issuance ceiling,
+// a configuration change); the proposer's province counts as its first
+// approval. Nothing happens until issuers (admins, for configuration) of a
+// quorum of provinces approved and one executes it.
+func (c *Client) Propose(ctx context.Context, req rest.ProposalRequest) (rest.Committed[rest.Proposal], error) {
+	return write[rest.Proposal](ctx, c, request{route: rest.CreateProposal, body: req})
 }
 
-// MintAsync is Mint answered at once (202).
-func (c *Client) MintAsync(ctx context.Context, req rest.MintRequest) (rest.Accepted, error) {
-	return writeAsync(ctx, c, request{route: rest.CreateMint, body: req})
+// ProposeAsync is Propose answered at once (202).
+func (c *Client) ProposeAsync(ctx context.Context, req rest.ProposalRequest) (rest.Accepted, error) {
+	return writeAsync(ctx, c, request{route: rest.CreateProposal, body: req})
 }
 
-// Redeem burns tokens of a reserve account back to fiat; with no inputs the
-// gateway selects them.
-func (c *Client) Redeem(ctx context.Context, req rest.RedeemRequest) (rest.Committed[rest.Redemption], error) {
-	return write[rest.Redemption](ctx, c, request{route: rest.CreateRedemption, body: req})
+// GetProposal reads a proposal and its approvals.
+func (c *Client) GetProposal(ctx context.Context, id string) (rest.Proposal, error) {
+	return read[rest.Proposal](ctx, c, request{route: rest.GetProposal, ids: []string{id}})
 }
 
-// RedeemAsync is Redeem answered at once (202).
-func (c *Client) RedeemAsync(ctx context.Context, req rest.RedeemRequest) (rest.Accepted, error) {
-	return writeAsync(ctx, c, request{route: rest.CreateRedemption, body: req})
+// Approve records the caller's approval of a proposal.
+func (c *Client) Approve(ctx context.Context, id string) (rest.Committed[rest.Proposal], error) {
+	return write[rest.Proposal](ctx, c, request{route: rest.ApproveProposal, ids: []string{id}})
+}
+
+// ApproveAsync is Approve answered at once (202).
+func (c *Client) ApproveAsync(ctx context.Context, id string) (rest.Accepted, error) {
+	return writeAsync(ctx, c, request{route: rest.ApproveProposal, ids: []string{id}})
+}
+
+// Execute carries out an approved proposal, once (NOT_APPROVED before the
+// rule holds, PROPOSAL_CLOSED after). A redemption's inputs are selected by
+// the gateway when req names none.
+func (c *Client) Execute(ctx context.Context, id string, req rest.ExecuteRequest) (rest.Committed[rest.Execution], error) {
+	return write[rest.Execution](ctx, c, request{route: rest.ExecuteProposal, ids: []string{id}, body: req})
+}
+
+// ExecuteAsync is Execute answered at once (202).
+func (c *Client) ExecuteAsync(ctx context.Context, id string, req rest.ExecuteRequest) (rest.Accepted, error) {
+	return writeAsync(ctx, c, request{route: rest.ExecuteProposal, ids: []string{id}, body: req})
+}
+
+// Cancel withdraws a pending proposal (its proposing province).
+func (c *Client) Cancel(ctx context.Context, id string) (rest.Committed[rest.Proposal], error) {
+	return write[rest.Proposal](ctx, c, request{route: rest.CancelProposal, ids: []string{id}})
+}
+
+// CancelAsync is Cancel answered at once (202).
+func (c *Client) CancelAsync(ctx context.Context, id string) (rest.Accepted, error) {
+	return writeAsync(ctx, c, request{route: rest.CancelProposal, ids: []string{id}})
+}
+
+// Ceiling reads a province's issuance ceiling and what it issued.
+func (c *Client) Ceiling(ctx context.Context, msp string) (rest.Ceiling, error) {
+	return read[rest.Ceiling](ctx, c, request{route: rest.GetCeiling, ids: []string{msp}})
 }
 
 // Pay settles one payment and answers after its commit. The payment ID is

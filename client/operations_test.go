@@ -33,8 +33,8 @@ func TestOperationResult(t *testing.T) {
 	t.Run("committed, route named by its pattern", func(t *testing.T) {
 		op := operation(rest.OpCommitted, committed(payment), nil)
 		op.Route = rest.CreatePayment.Method + " " + rest.CreatePayment.Path
-		if _, err := client.OperationResult[rest.Mint](op); client.CodeOf(err) != client.CodeInvalidArgument {
-			t.Fatalf("a Mint read out of a payment operation: %v", err)
+		if _, err := client.OperationResult[rest.Execution](op); client.CodeOf(err) != client.CodeInvalidArgument {
+			t.Fatalf("an Execution read out of a payment operation: %v", err)
 		}
 	})
 	t.Run("failed", func(t *testing.T) {

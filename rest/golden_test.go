@@ -27,18 +27,21 @@ var samples = map[string]any{
 	"committed_payment": Committed[Payment]{TxID: "tx1", BlockNumber: 7, Result: payment},
 	"accepted":          Accepted{OperationID: "op1", Status: OpPending, StatusURL: "/v1/operations/op1"},
 	"operation":         Operation{OperationID: "op1", Route: "createPayment", Status: OpFailed, Created: t0, Updated: t0, Error: &Error{Code: CodeInsufficientFunds, Message: "no", Details: map[string]any{"txId": "tx1"}}},
-	"open_account":      OpenAccountRequest{ID: "a1", Kind: KindCustomer, Tier: TierClassIV, CustomerRef: "ID-1"},
-	"account":           Account{ID: "a1", OwnerMSP: "ShanghaiMSP", Kind: KindCustomer, Tier: TierClassIV, Status: StatusFrozen, StatusReason: "court", CustomerRefHash: "ab", OpenedAt: t0, UpdatedAt: t0},
+	"open_account":      OpenAccountRequest{ID: "SH-CITY:a1", Kind: KindMerchant, Tier: TierUnlimited, CustomerRef: "ID-1", MerchantCategory: "5411"},
+	"account":           Account{ID: "SH-CITY:a1", OwnerMSP: "ShanghaiMSP", Bank: "SH-CITY", Kind: KindMerchant, Tier: TierUnlimited, MerchantCategory: "5411", Status: StatusFrozen, ReasonHash: "cd", CustomerRefHash: "ab", OpenedAt: t0, UpdatedAt: t0},
 	"freeze":            FreezeRequest{Reason: "court"},
 	"balance":           Balance{Account: "a1", Balance: amt},
 	"output_page":       OutputPage{Outputs: []Output{{ID: "tx1.0", Account: "a1", Amount: amt, TxID: "tx1", Earmark: &Earmark{Code: "SME", Ref: "p1"}, CreatedAt: t0}}, Bookmark: "bm"},
 	"statement_page":    StatementPage{Entries: []StatementEntry{{Account: "a1", Timestamp: t0, TxID: "tx1", Seq: 1, Type: EntryCredit, Reference: "p1", Counterparty: "b1", Amount: amt}}, Bookmark: ""},
 	"merge_request":     MergeRequest{MergeID: "g1", Inputs: []string{"o1", "o2"}, MaxInputs: 2},
 	"merge":             Merge{MergeID: "g1", Account: "a1", Inputs: []string{"o1"}, Output: "o3", Amount: amt, TxID: "tx1", Timestamp: t0},
-	"mint_request":      MintRequest{MintID: "m1", Account: "r1", Amount: amt, ReserveRef: "dep-1"},
-	"mint":              Mint{MintID: "m1", Account: "r1", Amount: amt, ReserveRef: "dep-1", Output: "tx1.0", Supply: amt, TxID: "tx1", Timestamp: t0},
-	"redeem_request":    RedeemRequest{RedeemID: "r1", Account: "r1", Amount: amt, Inputs: []string{"o1"}},
-	"redemption":        Redemption{RedeemID: "r1", Account: "r1", Amount: amt, Inputs: []string{"o1"}, ChangeOutputs: []string{"o2"}, Supply: amt, TxID: "tx1", Timestamp: t0},
+	"mint":              Mint{MintID: "ShanghaiMSP:m1", Account: "SH-PBC:reserve", Amount: amt, ReserveRef: "dep-1", Output: "tx1.0", Supply: amt, TxID: "tx1", Timestamp: t0},
+	"redemption":        Redemption{RedeemID: "ShanghaiMSP:r1", Account: "SH-PBC:reserve", Amount: amt, Inputs: []string{"o1"}, ChangeOutputs: []string{"o2"}, Supply: amt, TxID: "tx1", Timestamp: t0},
+	"proposal_request":  ProposalRequest{ID: "ShanghaiMSP:m1", Action: ActionMint, Mint: &MintParams{Account: "SH-PBC:reserve", Amount: amt, ReserveRef: "dep-1"}, Redeem: &RedeemParams{Account: "SH-PBC:reserve", Amount: amt}, Ceiling: &CeilingParams{MSP: "ShanghaiMSP", Ceiling: amt}, Config: &config, TTLSeconds: 3600},
+	"proposal":          proposal,
+	"execute_request":   ExecuteRequest{Inputs: []string{"o1"}},
+	"execution":         Execution{Proposal: proposal, Mint: &Mint{MintID: "ShanghaiMSP:m1", Account: "SH-PBC:reserve", Amount: amt, ReserveRef: "dep-1", Output: "tx1.0", Supply: amt, TxID: "tx1", Timestamp: t0}, Ceiling: &Ceiling{MSP: "ShanghaiMSP", Ceiling: amt, Issued: amt, UpdatedAt: t0}, Config: &config},
+	"ceiling":           Ceiling{MSP: "ShanghaiMSP", Ceiling: amt, Issued: amt, UpdatedAt: t0},
 	"payment_request":   PaymentRequest{PaymentID: "p1", From: "a1", To: "b1", Amount: amt, Purpose: "SALARY", RemittanceHash: "ab", Inputs: []string{"o1"}, ChangeSplit: 2},
 	"payment":           payment,
 	"batch_request":     BatchRequest{Items: []PaymentRequest{{PaymentID: "p1", From: "a1", To: "b1", Amount: amt}}},
@@ -50,11 +53,17 @@ var samples = map[string]any{
 	"whoami":            WhoAmI{Client: "operator", MSPID: "ShanghaiMSP", ID: "x509::CN=op", Role: "operator", Bank: "B001"},
 	"network":           Network{MSPID: "ShanghaiMSP", Channel: "settlement", Chaincode: "yrd", Peer: "127.0.0.1:7051", ChaincodeVersion: "v1"},
 	"health":            Health{Status: "ready", ChaincodeVersion: "v1"},
-	"tx_events":         TxEvents{TxID: "tx1", Block: 9, Timestamp: t0, Events: []Event{{Type: "Transferred", ID: "p1", From: "a1", To: "b1", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: amt}}},
+	"tx_events":         TxEvents{TxID: "tx1", Block: 9, Timestamp: t0, Events: []Event{{Type: "Transferred", ID: "p1", Account: "a1", MSP: "ShanghaiMSP", Bank: "SH-CITY", From: "a1", To: "b1", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", FromBank: "SH-CITY", ToBank: "JS-CITY", Amount: amt, Action: ActionMint}}},
 	"error":             Error{Status: 422, Code: CodeInsufficientFunds, Message: "inputs total 1.00", Details: map[string]any{"stage": "endorse"}},
 }
 
-var payment = Payment{PaymentID: "p1", From: "a1", To: "b1", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: amt,
+var config = Config{Orgs: []string{"AnhuiMSP", "ShanghaiMSP"}, OwnerEndorsers: 1, Quorum: 2, MaxClockSkewSeconds: 300}
+
+var proposal = Proposal{ID: "ShanghaiMSP:m1", Action: ActionMint, Mint: &MintParams{Account: "SH-PBC:reserve", Amount: amt, ReserveRef: "dep-1"},
+	Rule: Rule{Role: "issuer", Provinces: 3, Identities: 3}, ProposerMSP: "ShanghaiMSP", Status: ProposalExecuted, CreatedAt: t0, ExpiresAt: t0, ClosedAt: &t0,
+	Approvals: []Approval{{MSP: "ShanghaiMSP", Identity: "9f86", Role: "issuer", TxID: "tx1", At: t0}}, Approved: true}
+
+var payment = Payment{PaymentID: "p1", From: "a1", To: "b1", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", FromBank: "SH-CITY", ToBank: "JS-CITY", Amount: amt,
 	Purpose: "SALARY", RemittanceHash: "ab", Inputs: []string{"o1"}, PayeeOutput: "tx1.0", ChangeOutputs: []string{"tx1.1"}, TxID: "tx1", Timestamp: t0}
 
 func TestGoldenJSON(t *testing.T) {

@@ -107,8 +107,12 @@ var (
 	CloseAccount    = Route{Name: "closeAccount", Method: "POST", Path: "/v1/accounts/{id}/close", Write: true, Result: typ[Account](), Params: []Param{pathID}, Summary: "close an account with a zero balance"}
 	MergeOutputs    = Route{Name: "mergeOutputs", Method: "POST", Path: "/v1/accounts/{id}/merge", Write: true, Body: typ[MergeRequest](), Result: typ[Merge](), Params: []Param{pathID}, Summary: "consolidate an account's outputs"}
 
-	CreateMint       = Route{Name: "createMint", Method: "POST", Path: "/v1/mints", Write: true, Body: typ[MintRequest](), Result: typ[Mint](), Summary: "issue tokens into a reserve account"}
-	CreateRedemption = Route{Name: "createRedemption", Method: "POST", Path: "/v1/redemptions", Write: true, Body: typ[RedeemRequest](), Result: typ[Redemption](), Summary: "redeem tokens of a reserve account"}
+	CreateProposal  = Route{Name: "createProposal", Method: "POST", Path: "/v1/proposals", Write: true, Body: typ[ProposalRequest](), Result: typ[Proposal](), Summary: "propose a mint, redemption, issuance ceiling or configuration change"}
+	GetProposal     = Route{Name: "getProposal", Method: "GET", Path: "/v1/proposals/{id}", Result: typ[Proposal](), Params: []Param{pathID}, Summary: "read a proposal and its approvals"}
+	ApproveProposal = Route{Name: "approveProposal", Method: "POST", Path: "/v1/proposals/{id}/approve", Write: true, Result: typ[Proposal](), Params: []Param{pathID}, Summary: "approve a proposal as the caller"}
+	ExecuteProposal = Route{Name: "executeProposal", Method: "POST", Path: "/v1/proposals/{id}/execute", Write: true, Body: typ[ExecuteRequest](), Result: typ[Execution](), Params: []Param{pathID}, Summary: "carry out an approved proposal (once)"}
+	CancelProposal  = Route{Name: "cancelProposal", Method: "POST", Path: "/v1/proposals/{id}/cancel", Write: true, Result: typ[Proposal](), Params: []Param{pathID}, Summary: "withdraw a pending proposal"}
+	GetCeiling      = Route{Name: "getCeiling", Method: "GET", Path: "/v1/ceilings/{msp}", Result: typ[Ceiling](), Params: []Param{{Name: "msp", In: "path", Required: true, Schema: "string"}}, Summary: "a province's issuance ceiling and what it issued"}
 
 	CreatePayment      = Route{Name: "createPayment", Method: "POST", Path: "/v1/payments", Write: true, Body: typ[PaymentRequest](), Result: typ[Payment](), Summary: "pay"}
 	GetPayment         = Route{Name: "getPayment", Method: "GET", Path: "/v1/payments/{id}", Result: typ[Payment](), Params: []Param{pathID}, Summary: "read a payment"}
@@ -130,7 +134,7 @@ var (
 func Routes() []Route {
 	return []Route{Healthz, Readyz, OpenAPIDoc, DocsPage, GetWhoAmI, GetNetwork, CreatePing, GetPing,
 		OpenAccount, GetAccount, GetBalance, ListOutputs, GetStatement, FreezeAccount, UnfreezeAccount, CloseAccount, MergeOutputs,
-		CreateMint, CreateRedemption, CreatePayment, GetPayment, CreatePaymentBatch, GetSupply, AuditSupply,
+		CreateProposal, GetProposal, ApproveProposal, ExecuteProposal, CancelProposal, GetCeiling, CreatePayment, GetPayment, CreatePaymentBatch, GetSupply, AuditSupply,
 		GetOperation, StreamEvents}
 }
 

@@ -47,10 +47,11 @@ type Operation struct {
 
 // Account kinds, statuses and tiers.
 const (
-	KindReserve  = "reserve"
-	KindCustomer = "customer"
-	KindFiscal   = "fiscal"
-	KindMerchant = "merchant"
+	KindReserve    = "reserve"
+	KindCustomer   = "customer"
+	KindFiscal     = "fiscal"
+	KindMerchant   = "merchant"
+	KindSettlement = "settlement"
 
 	StatusActive = "active"
 	StatusFrozen = "frozen"
@@ -61,30 +62,38 @@ const (
 	TierUnlimited = "unlimited"
 )
 
-// OpenAccountRequest opens an account (POST /v1/accounts). CustomerRef (an
-// ID number, a phone) is required for customer accounts; it never reaches
-// a block: only a salted hash is stored.
+// OpenAccountRequest opens an account of the caller's bank (POST
+// /v1/accounts). The ID reads "BANK:local" with the bank's code.
+// CustomerRef (an ID number, a phone) is required for customer accounts; it
+// never leaves the gateway: the gateway sends a keyed hash made with its
+// bank's secret. MerchantCategory (4 digits) is required for merchants.
 type OpenAccountRequest struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Tier        string `json:"tier,omitempty"`
-	CustomerRef string `json:"customerRef,omitempty"`
+	ID               string `json:"id"`
+	Kind             string `json:"kind"`
+	Tier             string `json:"tier,omitempty"`
+	CustomerRef      string `json:"customerRef,omitempty"`
+	MerchantCategory string `json:"merchantCategory,omitempty"`
 }
 
 // Account is an account record. Its balance is GET …/balance.
 type Account struct {
-	ID              string    `json:"id"`
-	OwnerMSP        string    `json:"ownerMsp"`
-	Kind            string    `json:"kind"`
-	Tier            string    `json:"tier"`
-	Status          string    `json:"status"`
-	StatusReason    string    `json:"statusReason,omitempty"`
+	ID               string `json:"id"`
+	OwnerMSP         string `json:"ownerMsp"`
+	Bank             string `json:"bank"`
+	Kind             string `json:"kind"`
+	Tier             string `json:"tier"`
+	MerchantCategory string `json:"merchantCategory,omitempty"`
+	Status           string `json:"status"`
+	// ReasonHash commits to a freeze reason kept in the province's private
+	// data; the reason itself is never in a block.
+	ReasonHash      string    `json:"reasonHash,omitempty"`
 	CustomerRefHash string    `json:"customerRefHash,omitempty"`
 	OpenedAt        time.Time `json:"openedAt"`
 	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
-// FreezeRequest freezes an account.
+// FreezeRequest freezes an account. The reason goes to the province's
+// private data only.
 type FreezeRequest struct {
 	Reason string `json:"reason"`
 }
@@ -162,16 +171,7 @@ type Merge struct {
 	Timestamp time.Time    `json:"timestamp"`
 }
 
-// MintRequest issues new tokens into a reserve account against a reserve
-// (fiat deposit) reference.
-type MintRequest struct {
-	MintID     string       `json:"mintId"`
-	Account    string       `json:"account"`
-	Amount     money.Amount `json:"amount"`
-	ReserveRef string       `json:"reserveRef"`
-}
-
-// Mint is the record of an issuance.
+// Mint is the record of an issuance; MintID is the proposal that decided it.
 type Mint struct {
 	MintID     string       `json:"mintId"`
 	Account    string       `json:"account"`
@@ -183,16 +183,8 @@ type Mint struct {
 	Timestamp  time.Time    `json:"timestamp"`
 }
 
-// RedeemRequest burns tokens of a reserve account back to fiat. With no
-// inputs the gateway selects them.
-type RedeemRequest struct {
-	RedeemID string       `json:"redeemId"`
-	Account  string       `json:"account"`
-	Amount   money.Amount `json:"amount"`
-	Inputs   []string     `json:"inputs,omitempty"`
-}
-
-// Redemption is the record of a redemption.
+// Redemption is the record of a redemption; RedeemID is the proposal that
+// decided it.
 type Redemption struct {
 	RedeemID      string       `json:"redeemId"`
 	Account       string       `json:"account"`
@@ -202,6 +194,124 @@ type Redemption struct {
 	Supply        money.Amount `json:"supply"`
 	TxID          string       `json:"txId"`
 	Timestamp     time.Time    `json:"timestamp"`
+}
+
+// Proposal actions.
+const (
+	ActionMint    = "mint"
+	ActionRedeem  = "redeem"
+	ActionCeiling = "ceiling"
+	ActionConfig  = "config"
+)
+
+// Proposal statuses.
+const (
+	ProposalPending   = "pending"
+	ProposalExecuted  = "executed"
+	ProposalCancelled = "cancelled"
+)
+
+// ProposalRequest proposes a decision that needs several parties (POST
+// /v1/proposals): issuing into or redeeming from the proposing province's
+// reserve, or a province's issuance ceiling (issuers of three provinces),
+// or a configuration change (admins of three provinces). ID reads
+// "MSP:local". Exactly the parameters of Action are set.
+type ProposalRequest struct {
+	ID         string         `json:"id"`
+	Action     string         `json:"action"`
+	Mint       *MintParams    `json:"mint,omitempty"`
+	Redeem     *RedeemParams  `json:"redeem,omitempty"`
+	Ceiling    *CeilingParams `json:"ceiling,omitempty"`
+	Config     *Config        `json:"config,omitempty"`
+	TTLSeconds int            `json:"ttlSeconds,omitempty"`
+}
+
+// MintParams issues Amount into a reserve account against a reserve
+// (fiat deposit) reference.
+type MintParams struct {
+	Account    string       `json:"account"`
+	Amount     money.Amount `json:"amount"`
+	ReserveRef string       `json:"reserveRef"`
+}
+
+// RedeemParams burns Amount of a reserve account.
+type RedeemParams struct {
+	Account string       `json:"account"`
+	Amount  money.Amount `json:"amount"`
+}
+
+// CeilingParams sets a province's issuance ceiling.
+type CeilingParams struct {
+	MSP     string       `json:"msp"`
+	Ceiling money.Amount `json:"ceiling"`
+}
+
+// Config is the channel configuration the chaincode reads from the ledger.
+type Config struct {
+	Orgs                []string `json:"orgs"`
+	OwnerEndorsers      int      `json:"ownerEndorsers"`
+	Quorum              int      `json:"quorum"`
+	MaxClockSkewSeconds int      `json:"maxClockSkewSeconds,omitempty"`
+}
+
+// Rule says who must approve: identities of Role from at least Provinces
+// provinces.
+type Rule struct {
+	Role       string `json:"role"`
+	Provinces  int    `json:"provinces"`
+	Identities int    `json:"identities"`
+}
+
+// Approval is one identity's recorded approval.
+type Approval struct {
+	MSP      string    `json:"msp"`
+	Identity string    `json:"identity"`
+	Role     string    `json:"role"`
+	TxID     string    `json:"txId"`
+	At       time.Time `json:"at"`
+}
+
+// Proposal is a proposal with its approvals.
+type Proposal struct {
+	ID          string         `json:"id"`
+	Action      string         `json:"action"`
+	Mint        *MintParams    `json:"mint,omitempty"`
+	Redeem      *RedeemParams  `json:"redeem,omitempty"`
+	Ceiling     *CeilingParams `json:"ceiling,omitempty"`
+	Config      *Config        `json:"config,omitempty"`
+	Rule        Rule           `json:"rule"`
+	ProposerMSP string         `json:"proposerMsp"`
+	Status      string         `json:"status"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	ExpiresAt   time.Time      `json:"expiresAt"`
+	ClosedAt    *time.Time     `json:"closedAt,omitempty"`
+	Approvals   []Approval     `json:"approvals"`
+	// Approved: the rule holds; the proposal can be executed.
+	Approved bool `json:"approved"`
+}
+
+// ExecuteRequest carries out an approved proposal. For a redemption the
+// gateway selects the reserve's inputs when none are given.
+type ExecuteRequest struct {
+	Inputs []string `json:"inputs,omitempty"`
+}
+
+// Execution is what carrying out a proposal did.
+type Execution struct {
+	Proposal   Proposal    `json:"proposal"`
+	Mint       *Mint       `json:"mint,omitempty"`
+	Redemption *Redemption `json:"redemption,omitempty"`
+	Ceiling    *Ceiling    `json:"ceiling,omitempty"`
+	Config     *Config     `json:"config,omitempty"`
+}
+
+// Ceiling is a province's issuance ceiling and what it issued, net of
+// redemptions.
+type Ceiling struct {
+	MSP       string       `json:"msp"`
+	Ceiling   money.Amount `json:"ceiling"`
+	Issued    money.Amount `json:"issued"`
+	UpdatedAt time.Time    `json:"updatedAt"`
 }
 
 // PaymentRequest moves money (POST /v1/payments). The payment ID is the
@@ -226,6 +336,8 @@ type Payment struct {
 	To             string       `json:"to"`
 	FromMSP        string       `json:"fromMsp"`
 	ToMSP          string       `json:"toMsp"`
+	FromBank       string       `json:"fromBank"`
+	ToBank         string       `json:"toBank"`
 	Amount         money.Amount `json:"amount"`
 	Purpose        string       `json:"purpose,omitempty"`
 	RemittanceHash string       `json:"remittanceHash,omitempty"`
@@ -327,15 +439,20 @@ type TxEvents struct {
 }
 
 // Event is one business event. Fields not relevant to its type are omitted.
+// A client receives only events about its own bank (bank roles), its
+// province (compliance, admins) or all (auditors).
 type Event struct {
-	Type    string       `json:"type"`
-	ID      string       `json:"id"`
-	Account string       `json:"account,omitempty"`
-	MSP     string       `json:"msp,omitempty"`
-	From    string       `json:"from,omitempty"`
-	To      string       `json:"to,omitempty"`
-	FromMSP string       `json:"fromMsp,omitempty"`
-	ToMSP   string       `json:"toMsp,omitempty"`
-	Amount  money.Amount `json:"amount,omitempty"`
-	Reason  string       `json:"reason,omitempty"`
+	Type     string       `json:"type"`
+	ID       string       `json:"id"`
+	Account  string       `json:"account,omitempty"`
+	MSP      string       `json:"msp,omitempty"`
+	Bank     string       `json:"bank,omitempty"`
+	From     string       `json:"from,omitempty"`
+	To       string       `json:"to,omitempty"`
+	FromMSP  string       `json:"fromMsp,omitempty"`
+	ToMSP    string       `json:"toMsp,omitempty"`
+	FromBank string       `json:"fromBank,omitempty"`
+	ToBank   string       `json:"toBank,omitempty"`
+	Amount   money.Amount `json:"amount,omitempty"`
+	Action   string       `json:"action,omitempty"`
 }

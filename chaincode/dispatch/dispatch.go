@@ -51,18 +51,39 @@ type Call struct {
 // one envelope.
 func (c *Call) Emit(e api.Event) { c.events = append(c.events, e) }
 
-// Covers checks the scope rule: with ScopeProvince the caller's MSP must be
-// one of owners; ScopeAny covers everything.
-func (c *Call) Covers(owners ...string) error {
-	if c.Scope == api.ScopeAny {
+// Owner is who owns a record: a province, and (for bank-owned records)
+// one of its banks.
+type Owner struct {
+	MSP  string
+	Bank string
+}
+
+// Covers checks the scope rule against a record's owners (a payment has
+// two): ScopeAny covers everything, ScopeProvince a record of the caller's
+// province, ScopeBank a record of the caller's bank in it. A record out of
+// scope answers NOT_FOUND, exactly as a missing one does, so that nobody
+// learns which IDs exist elsewhere; what names the record in the message.
+func (c *Call) Covers(what string, owners ...Owner) error {
+	if c.InScope(owners...) {
 		return nil
 	}
+	return api.Errorf(api.CodeNotFound, "%s", what)
+}
+
+// InScope reports whether the caller's scope covers one of owners.
+func (c *Call) InScope(owners ...Owner) bool {
+	if c.Scope == api.ScopeAny {
+		return true
+	}
 	for _, o := range owners {
-		if o == c.Caller.MSPID {
-			return nil
+		if o.MSP != c.Caller.MSPID {
+			continue
+		}
+		if c.Scope == api.ScopeProvince || o.Bank == c.Caller.Bank {
+			return true
 		}
 	}
-	return api.Errorf(api.CodeForbidden, "%s of %s may not call %s on another province's record", c.Caller.Role, c.Caller.MSPID, c.Op.Function())
+	return false
 }
 
 // Run executes one call of op with the raw argument arg.
@@ -103,6 +124,16 @@ func admit(stub shim.ChaincodeStubInterface, id cid.ClientIdentity, op api.Op) (
 		return nil, api.Internal(err, "read transaction timestamp")
 	}
 	c := &Call{Stub: stub, Op: op, Caller: caller, TxID: stub.GetTxID(), Time: ts.AsTime().UTC()}
+	scope, ok := op.Access[caller.Role]
+	if !ok {
+		return nil, api.Errorf(api.CodeForbidden, "role %q may not call %s", caller.Role, op.Function())
+	}
+	c.Scope = scope
+	if api.RoleNeedsBank(caller.Role) && op.Config != api.ConfigNone {
+		if err := api.ValidateBank("the caller's bank attribute", caller.Bank); err != nil {
+			return nil, api.Errorf(api.CodeForbidden, "a %s acts for a bank: %v", caller.Role, api.MessageOf(err))
+		}
+	}
 	if op.Config != api.ConfigNone {
 		cfg, pol, err := LoadConfig(stub)
 		switch {
@@ -111,17 +142,39 @@ func admit(stub shim.ChaincodeStubInterface, id cid.ClientIdentity, op api.Op) (
 			if !cfg.HasOrg(caller.MSPID) {
 				return nil, api.Errorf(api.CodeForbidden, "MSP %s is not a province of this channel", caller.MSPID)
 			}
+			if err := checkClock(stub, c.Time, cfg.ClockSkew()); err != nil {
+				return nil, err
+			}
 		case api.CodeOf(err) == api.CodeNotConfigured && op.Config == api.ConfigOptional:
 		default:
 			return nil, err
 		}
 	}
-	scope, ok := op.Access[caller.Role]
-	if !ok {
-		return nil, api.Errorf(api.CodeForbidden, "role %q may not call %s", caller.Role, op.Function())
-	}
-	c.Scope = scope
 	return c, nil
+}
+
+// PeerClock is implemented by a stub that supplies the endorsing peer's
+// clock (the in-memory test stub). A Fabric peer's stub does not: its
+// chaincode server's own clock is the endorser's.
+type PeerClock interface {
+	PeerClock() time.Time
+}
+
+// checkClock is trusted time: every endorser refuses a proposal whose
+// timestamp (chosen by the client) is further than skew from its own
+// clock. The check only decides yes or no and never changes what is
+// written, so endorsements stay deterministic; a client with a wrong clock
+// gets CLOCK_SKEW from every honest endorser.
+func checkClock(stub shim.ChaincodeStubInterface, txTime time.Time, skew time.Duration) error {
+	now := time.Now()
+	if pc, ok := stub.(PeerClock); ok {
+		now = pc.PeerClock()
+	}
+	if d := txTime.Sub(now); d > skew || d < -skew {
+		return api.Errorf(api.CodeClockSkew, "transaction timestamp %s is %s from this endorser's clock (at most %s allowed)",
+			txTime.UTC().Format(time.RFC3339), d.Round(time.Second), skew)
+	}
+	return nil
 }
 
 // CallerOf reads the caller from a client identity.

@@ -242,6 +242,17 @@ func (l *Ledger) rangeUnchanged(rq rangeInfo) bool {
 // the key does not exist. Keys that end up in the block's updates are added
 // to updated.
 func (l *Ledger) apply(s *Stub, ver version, updated map[string]bool) {
+	for coll, kv := range s.privWrites {
+		if l.private == nil {
+			l.private = map[string]map[string][]byte{}
+		}
+		if l.private[coll] == nil {
+			l.private[coll] = map[string][]byte{}
+		}
+		for k, v := range kv {
+			l.private[coll][k] = v
+		}
+	}
 	mark := func(k string) {
 		if updated != nil {
 			updated[k] = true

@@ -84,6 +84,12 @@ type Ledger struct {
 	// DefaultBlockRetention); older ones answer ErrBlockPruned.
 	BlockRetention int
 
+	// PeerClock, when set, is the endorsing peers' clock as a function of
+	// a transaction's timestamp (e.g. func(t) { return t.Add(10*time.Minute) }
+	// for a client whose clock is ten minutes slow); nil means the peers
+	// agree with the client. See Stub.PeerClock.
+	PeerClock func(txTime time.Time) time.Time
+
 	seqMu sync.Mutex // guards Clock and txSeq
 	txSeq int
 
@@ -93,6 +99,8 @@ type Ledger struct {
 	blocks []*Block // the retained blocks, oldest first
 	height uint64
 	txIDs  map[string]bool
+	// private holds private data collections: collection -> key -> value.
+	private map[string]map[string][]byte
 	// next is closed when the next block is committed.
 	next chan struct{}
 }

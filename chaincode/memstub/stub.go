@@ -57,6 +57,8 @@ type Stub struct {
 	// wrote and paged mirror the transaction simulator's writePerformed and
 	// paginatedQueriesPerformed: a transaction may not do both.
 	wrote, paged bool
+	// privWrites are private data writes by collection, applied at commit.
+	privWrites map[string]map[string][]byte
 
 	// ReadKeys lists the keys read with GetState, in order.
 	ReadKeys []string
@@ -350,8 +352,19 @@ func (s *Stub) GetHistoryForKey(string) (shim.HistoryQueryIteratorInterface, err
 	return nil, ErrUnsupported
 }
 
-// GetPrivateData is not supported.
-func (s *Stub) GetPrivateData(string, string) ([]byte, error) { return nil, ErrUnsupported }
+// GetPrivateData reads a collection's committed value (nil if absent). As
+// with public state, the transaction's own private writes are not seen.
+// Collection membership is not modelled: every stub reads every collection,
+// as if it ran on a member peer.
+func (s *Stub) GetPrivateData(collection, key string) ([]byte, error) {
+	if collection == "" {
+		return nil, errors.New("collection must not be an empty string")
+	}
+	s.ledger.mu.RLock()
+	defer s.ledger.mu.RUnlock()
+	v := s.ledger.private[collection][key]
+	return append([]byte(nil), v...), nil
+}
 
 // GetMultiplePrivateData is not supported.
 func (s *Stub) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
@@ -361,14 +374,47 @@ func (s *Stub) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
 // GetPrivateDataHash is not supported.
 func (s *Stub) GetPrivateDataHash(string, string) ([]byte, error) { return nil, ErrUnsupported }
 
-// PutPrivateData is not supported.
-func (s *Stub) PutPrivateData(string, string, []byte) error { return ErrUnsupported }
+// PutPrivateData writes value to a collection at commit. Only the value's
+// hash would reach the block on a peer; here the collection simply holds
+// it. An empty value is refused, as the shim does.
+func (s *Stub) PutPrivateData(collection, key string, value []byte) error {
+	if collection == "" {
+		return errors.New("collection must not be an empty string")
+	}
+	if key == "" {
+		return errors.New("key must not be an empty string")
+	}
+	if len(value) == 0 {
+		return errors.New("value must not be empty")
+	}
+	if s.privWrites == nil {
+		s.privWrites = map[string]map[string][]byte{}
+	}
+	if s.privWrites[collection] == nil {
+		s.privWrites[collection] = map[string][]byte{}
+	}
+	s.privWrites[collection][key] = append([]byte(nil), value...)
+	return nil
+}
+
+// PrivateWrites returns what the transaction wrote to collection.
+func (s *Stub) PrivateWrites(collection string) map[string][]byte { return s.privWrites[collection] }
 
 // DelPrivateData is not supported.
 func (s *Stub) DelPrivateData(string, string) error { return ErrUnsupported }
 
 // PurgePrivateData is not supported.
 func (s *Stub) PurgePrivateData(string, string) error { return ErrUnsupported }
+
+// PeerClock is the endorsing peer's clock when it runs this transaction:
+// Ledger.PeerClock applied to the transaction's timestamp, or that
+// timestamp itself (a peer whose clock agrees with the client's).
+func (s *Stub) PeerClock() time.Time {
+	if s.ledger.PeerClock != nil {
+		return s.ledger.PeerClock(s.ts)
+	}
+	return s.ts
+}
 
 // SetPrivateDataValidationParameter is not supported.
 func (s *Stub) SetPrivateDataValidationParameter(string, string, []byte) error {

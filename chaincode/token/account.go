@@ -7,19 +7,32 @@ import (
 	"github.com/yangtze-delta/settlement/money"
 )
 
-// NewAccount validates and builds an active account. tier may be empty for
-// reserve, fiscal and merchant accounts (it defaults to api.TierUnlimited);
-// customer accounts must name a class tier.
-func NewAccount(id, ownerMSP string, kind api.Kind, tier, customerRefHash string, now time.Time) (api.Account, error) {
-	if err := api.ValidateID("account id", id, api.MaxIDLen); err != nil {
+// Owner is who an account belongs to: a province and one of its banks
+// (a commercial bank, the central-bank branch, a fiscal bureau).
+type Owner struct {
+	MSP  string
+	Bank string
+}
+
+// NewAccount validates and builds an active account of owner. The ID must
+// be in the bank's namespace ("BANK:local"). tier may be empty for
+// non-customer accounts (it defaults to api.TierUnlimited); customer
+// accounts must name a class tier and carry a customer reference hash;
+// merchant accounts a merchant category.
+func NewAccount(r api.OpenAccountRequest, owner Owner, now time.Time) (api.Account, error) {
+	if err := r.Validate(); err != nil {
 		return api.Account{}, err
 	}
-	if ownerMSP == "" {
+	if owner.MSP == "" {
 		return api.Account{}, api.Errorf(api.CodeInvalidArgument, "owner MSP is empty")
 	}
-	if !kind.Valid() {
-		return api.Account{}, api.Errorf(api.CodeInvalidArgument, "kind %q is not one of reserve, customer, fiscal, merchant", kind)
+	if err := api.ValidateBank("bank", owner.Bank); err != nil {
+		return api.Account{}, err
 	}
+	if api.NamespaceOf(r.ID) != owner.Bank {
+		return api.Account{}, api.Errorf(api.CodeForbidden, "account ID %s is not in bank %s's namespace (%s:…)", r.ID, owner.Bank, owner.Bank)
+	}
+	kind, tier := r.Kind, r.Tier
 	if kind != api.KindCustomer && tier == "" {
 		tier = api.TierUnlimited
 	}
@@ -33,12 +46,12 @@ func NewAccount(id, ownerMSP string, kind api.Kind, tier, customerRefHash string
 	if kind != api.KindCustomer && t.Name != api.TierUnlimited {
 		return api.Account{}, api.Errorf(api.CodeInvalidArgument, "%s accounts have tier %s", kind, api.TierUnlimited)
 	}
-	if kind == api.KindCustomer && customerRefHash == "" {
-		return api.Account{}, api.Errorf(api.CodeInvalidArgument, "customer accounts need a customer reference")
+	if (kind == api.KindCustomer) != (r.CustomerRefHash != "") {
+		return api.Account{}, api.Errorf(api.CodeInvalidArgument, "customer accounts, and only they, carry a customer reference hash")
 	}
 	return api.Account{
-		ID: id, OwnerMSP: ownerMSP, Kind: kind, Tier: t.Name, Status: api.StatusActive,
-		CustomerRefHash: customerRefHash, OpenedAt: now.UTC(), UpdatedAt: now.UTC(),
+		ID: r.ID, OwnerMSP: owner.MSP, Bank: owner.Bank, Kind: kind, Tier: t.Name, MerchantCategory: r.MerchantCategory,
+		Status: api.StatusActive, CustomerRefHash: r.CustomerRefHash, OpenedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}, nil
 }
 
@@ -71,16 +84,16 @@ func usable(a api.Account, what string) error {
 	return api.Errorf(api.CodeInternal, "account %s has unknown status %q", a.ID, a.Status)
 }
 
-// Freeze returns the account frozen with a reason. Freezing a frozen
-// account updates the reason.
-func Freeze(a api.Account, reason string, now time.Time) (api.Account, error) {
-	if reason == "" || len(reason) > api.MaxReasonLen {
-		return a, api.Errorf(api.CodeInvalidArgument, "reason must be 1 to %d characters", api.MaxReasonLen)
+// Freeze returns the account frozen; reasonHash commits to the reason kept
+// in private data. Freezing a frozen account updates the hash.
+func Freeze(a api.Account, reasonHash string, now time.Time) (api.Account, error) {
+	if len(reasonHash) != 64 {
+		return a, api.Errorf(api.CodeInternal, "freeze reason hash is %d characters, want 64", len(reasonHash))
 	}
 	if a.Status == api.StatusClosed {
 		return a, api.Errorf(api.CodeAccountClosed, "account %s is closed", a.ID)
 	}
-	a.Status, a.StatusReason, a.UpdatedAt = api.StatusFrozen, reason, now.UTC()
+	a.Status, a.ReasonHash, a.UpdatedAt = api.StatusFrozen, reasonHash, now.UTC()
 	return a, nil
 }
 
@@ -92,7 +105,7 @@ func Unfreeze(a api.Account, now time.Time) (api.Account, error) {
 	case api.StatusActive:
 		return a, api.Errorf(api.CodeInvalidArgument, "account %s is not frozen", a.ID)
 	}
-	a.Status, a.StatusReason, a.UpdatedAt = api.StatusActive, "", now.UTC()
+	a.Status, a.ReasonHash, a.UpdatedAt = api.StatusActive, "", now.UTC()
 	return a, nil
 }
 
@@ -105,6 +118,6 @@ func Close(a api.Account, balance money.Amount, now time.Time) (api.Account, err
 	if balance != 0 {
 		return a, api.Errorf(api.CodeBalanceNotZero, "account %s has balance %s", a.ID, balance)
 	}
-	a.Status, a.StatusReason, a.UpdatedAt = api.StatusClosed, "", now.UTC()
+	a.Status, a.ReasonHash, a.UpdatedAt = api.StatusClosed, "", now.UTC()
 	return a, nil
 }

@@ -42,9 +42,6 @@ func (t *Tx) newOutput(account string, amount money.Amount, e *api.Earmark) api.
 	return api.Output{ID: id, Account: account, Amount: amount, TxID: t.ID, Earmark: e.Clone(), CreatedAt: t.Time}
 }
 
-// Day is the UTC calendar day of the transaction, "2006-01-02", the key of
-// daily-limit counters.
-func (t *Tx) Day() string { return t.Time.Format("2006-01-02") }
 
 // SplitChange divides change into n outputs (n < 1 means 1) whose amounts
 // differ by at most one fen, the larger first. Zero change gives none; n is

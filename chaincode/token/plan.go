@@ -22,9 +22,10 @@ type TransferInput struct {
 	// PayerToday is the payer's outflow so far today; read only when the
 	// payer's tier has a daily limit.
 	PayerToday money.Amount
-	// PayeeBalance is the payee's balance; read only when the payee's tier
-	// has a balance cap.
+	// PayeeBalance and PayeeOutputs are the payee's balance and number of
+	// unspent outputs; read only when the payee's tier has a balance cap.
 	PayeeBalance money.Amount
+	PayeeOutputs int
 }
 
 // TransferPlan is what a transfer writes.
@@ -45,6 +46,9 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 	}
 	if in.Payer.ID != r.From || in.Payee.ID != r.To {
 		return TransferPlan{}, api.Errorf(api.CodeInternal, "accounts do not match the request")
+	}
+	if api.NamespaceOf(r.PaymentID) != in.Payer.Bank {
+		return TransferPlan{}, api.Errorf(api.CodeForbidden, "payment ID %s is not in the paying bank's namespace (%s:…)", r.PaymentID, in.Payer.Bank)
 	}
 	if err := CanSend(in.Payer); err != nil {
 		return TransferPlan{}, err
@@ -71,7 +75,7 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 	if err != nil {
 		return TransferPlan{}, err
 	}
-	if err := payeeTier.CheckCredit(in.PayeeBalance, r.Amount); err != nil {
+	if err := payeeTier.CheckCredit(in.PayeeBalance, in.PayeeOutputs, r.Amount); err != nil {
 		return TransferPlan{}, err
 	}
 
@@ -88,6 +92,7 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 	}
 	p.Payment = api.Payment{
 		PaymentID: r.PaymentID, From: r.From, To: r.To, FromMSP: in.Payer.OwnerMSP, ToMSP: in.Payee.OwnerMSP,
+		FromBank: in.Payer.Bank, ToBank: in.Payee.Bank,
 		Amount: r.Amount, Purpose: r.Purpose, RemittanceHash: r.RemittanceHash,
 		Inputs: append([]string(nil), r.Inputs...), PayeeOutput: payee.ID, ChangeOutputs: changeIDs,
 		TxID: tx.ID, Timestamp: tx.Time,
@@ -95,67 +100,106 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 	return p, nil
 }
 
-// PlanMint validates an issuance into a reserve account and returns the new
-// output and the mint record (with the new supply).
-func PlanMint(tx *Tx, r api.MintRequest, acct api.Account, supply money.Amount) (api.Output, api.MintRecord, error) {
-	if err := r.Validate(); err != nil {
-		return api.Output{}, api.MintRecord{}, err
-	}
-	if acct.Kind != api.KindReserve {
-		return api.Output{}, api.MintRecord{}, api.Errorf(api.CodeInvalidArgument, "account %s is a %s account; mints go to reserve accounts", acct.ID, acct.Kind)
-	}
-	if err := CanReceive(acct); err != nil {
-		return api.Output{}, api.MintRecord{}, err
-	}
-	newSupply, err := money.Add(supply, r.Amount)
-	if err != nil {
-		return api.Output{}, api.MintRecord{}, api.Errorf(api.CodeInvalidArgument, "supply would overflow")
-	}
-	o := tx.newOutput(acct.ID, r.Amount, nil)
-	return o, api.MintRecord{
-		MintID: r.MintID, Account: acct.ID, Amount: r.Amount, ReserveRef: r.ReserveRef, Output: o.ID,
-		Supply: newSupply, TxID: tx.ID, Timestamp: tx.Time,
-	}, nil
+// Issuance is the state a mint or redemption changes: the supply and the
+// province's ceiling record.
+type Issuance struct {
+	Supply  money.Amount
+	Ceiling api.Ceiling
+	// HasCeiling is false when the province has no ceiling yet.
+	HasCeiling bool
 }
 
-// PlanRedeem validates a redemption from a reserve account.
-func PlanRedeem(tx *Tx, r api.RedeemRequest, acct api.Account, inputs []api.Output, supply money.Amount) (Spend, api.Redemption, error) {
-	if err := r.Validate(); err != nil {
-		return Spend{}, api.Redemption{}, err
-	}
+// PlanMint validates an issuance of p into the reserve account acct,
+// decided by proposal id, and returns the new output, the mint record and
+// the new supply and ceiling. The reserve must belong to the proposing
+// province, and the issue must stay within that province's ceiling.
+func PlanMint(tx *Tx, id string, p api.MintParams, proposerMSP string, acct api.Account, is Issuance) (api.Output, api.MintRecord, Issuance, error) {
+	fail := func(err error) (api.Output, api.MintRecord, Issuance, error) { return api.Output{}, api.MintRecord{}, is, err }
 	if acct.Kind != api.KindReserve {
-		return Spend{}, api.Redemption{}, api.Errorf(api.CodeInvalidArgument, "account %s is a %s account; only reserve accounts redeem", acct.ID, acct.Kind)
+		return fail(api.Errorf(api.CodeInvalidArgument, "account %s is a %s account; mints go to reserve accounts", acct.ID, acct.Kind))
+	}
+	if acct.OwnerMSP != proposerMSP {
+		return fail(api.Errorf(api.CodeForbidden, "a province mints into its own reserve; %s belongs to %s", acct.ID, acct.OwnerMSP))
+	}
+	if err := CanReceive(acct); err != nil {
+		return fail(err)
+	}
+	if !is.HasCeiling || is.Ceiling.MSP != proposerMSP {
+		return fail(api.Errorf(api.CodeCeilingExceeded, "%s has no issuance ceiling; propose one first", proposerMSP))
+	}
+	issued, err := money.Add(is.Ceiling.Issued, p.Amount)
+	if err != nil || issued > is.Ceiling.Ceiling {
+		return fail(api.Errorf(api.CodeCeilingExceeded, "%s has issued %s of its ceiling %s; %s more would exceed it",
+			proposerMSP, is.Ceiling.Issued, is.Ceiling.Ceiling, p.Amount))
+	}
+	supply, err := money.Add(is.Supply, p.Amount)
+	if err != nil {
+		return fail(api.Errorf(api.CodeInvalidArgument, "supply would overflow"))
+	}
+	o := tx.newOutput(acct.ID, p.Amount, nil)
+	next := Issuance{Supply: supply, Ceiling: is.Ceiling, HasCeiling: true}
+	next.Ceiling.Issued, next.Ceiling.UpdatedAt = issued, tx.Time
+	return o, api.MintRecord{
+		MintID: id, Account: acct.ID, Amount: p.Amount, ReserveRef: p.ReserveRef, Output: o.ID,
+		Supply: supply, TxID: tx.ID, Timestamp: tx.Time,
+	}, next, nil
+}
+
+// PlanRedeem validates a redemption of p from the proposing province's
+// reserve account, spending inputs (named by ids).
+func PlanRedeem(tx *Tx, id string, p api.RedeemParams, proposerMSP string, acct api.Account, ids []string, inputs []api.Output, is Issuance) (Spend, api.Redemption, Issuance, error) {
+	fail := func(err error) (Spend, api.Redemption, Issuance, error) { return Spend{}, api.Redemption{}, is, err }
+	if acct.Kind != api.KindReserve {
+		return fail(api.Errorf(api.CodeInvalidArgument, "account %s is a %s account; only reserve accounts redeem", acct.ID, acct.Kind))
+	}
+	if acct.OwnerMSP != proposerMSP {
+		return fail(api.Errorf(api.CodeForbidden, "a province redeems from its own reserve; %s belongs to %s", acct.ID, acct.OwnerMSP))
 	}
 	if err := CanSend(acct); err != nil {
-		return Spend{}, api.Redemption{}, err
+		return fail(err)
 	}
-	total, earmark, err := sumInputs(acct.ID, r.Inputs, inputs)
+	if err := api.ValidateInputs(ids, 1); err != nil {
+		return fail(err)
+	}
+	total, earmark, err := sumInputs(acct.ID, ids, inputs)
 	if err != nil {
-		return Spend{}, api.Redemption{}, err
+		return fail(err)
 	}
-	if total < r.Amount {
-		return Spend{}, api.Redemption{}, api.Errorf(api.CodeInsufficientFunds, "inputs total %s, redemption needs %s", total, r.Amount)
+	if earmark != nil {
+		return fail(api.Errorf(api.CodeInvalidArgument, "earmarked funds are not redeemed"))
 	}
-	if supply < r.Amount {
-		return Spend{}, api.Redemption{}, api.Errorf(api.CodeInternal, "supply %s is below redemption %s", supply, r.Amount)
+	if total < p.Amount {
+		return fail(api.Errorf(api.CodeInsufficientFunds, "inputs total %s, redemption needs %s", total, p.Amount))
+	}
+	if is.Supply < p.Amount {
+		return fail(api.Errorf(api.CodeInternal, "supply %s is below redemption %s", is.Supply, p.Amount))
 	}
 	s := Spend{Delete: inputs}
-	var ids []string
-	for _, a := range SplitChange(total-r.Amount, 1) {
-		o := tx.newOutput(acct.ID, a, earmark)
+	var change []string
+	for _, a := range SplitChange(total-p.Amount, 1) {
+		o := tx.newOutput(acct.ID, a, nil)
 		s.Create = append(s.Create, o)
-		ids = append(ids, o.ID)
+		change = append(change, o.ID)
+	}
+	next := is
+	next.Supply = is.Supply - p.Amount
+	if is.HasCeiling {
+		next.Ceiling.Issued = max(0, is.Ceiling.Issued-p.Amount)
+		next.Ceiling.UpdatedAt = tx.Time
 	}
 	return s, api.Redemption{
-		RedeemID: r.RedeemID, Account: acct.ID, Amount: r.Amount, Inputs: append([]string(nil), r.Inputs...),
-		ChangeOutputs: ids, Supply: supply - r.Amount, TxID: tx.ID, Timestamp: tx.Time,
-	}, nil
+		RedeemID: id, Account: acct.ID, Amount: p.Amount, Inputs: append([]string(nil), ids...),
+		ChangeOutputs: change, Supply: next.Supply, TxID: tx.ID, Timestamp: tx.Time,
+	}, next, nil
 }
 
 // PlanMerge validates a consolidation of an account's outputs into one.
 func PlanMerge(tx *Tx, r api.MergeRequest, acct api.Account, inputs []api.Output) (Spend, api.MergeRecord, error) {
 	if err := r.Validate(); err != nil {
 		return Spend{}, api.MergeRecord{}, err
+	}
+	if api.NamespaceOf(r.MergeID) != acct.Bank {
+		return Spend{}, api.MergeRecord{}, api.Errorf(api.CodeForbidden, "merge ID %s is not in bank %s's namespace", r.MergeID, acct.Bank)
 	}
 	if err := CanSend(acct); err != nil {
 		return Spend{}, api.MergeRecord{}, err

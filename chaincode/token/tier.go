@@ -50,10 +50,16 @@ func (t Tier) CheckOutflow(amount, todaySoFar money.Amount) (money.Amount, error
 	return total, nil
 }
 
-// CheckCredit checks that crediting amount to balance stays within the cap.
-func (t Tier) CheckCredit(balance, amount money.Amount) error {
+// CheckCredit checks that crediting amount to an account holding balance
+// in outputs unspent outputs stays within the cap, and that the account
+// does not hold api.MaxCappedOutputs outputs already: a stranger cannot
+// flood a capped wallet with dust (its owner merges to take credits again).
+func (t Tier) CheckCredit(balance money.Amount, outputs int, amount money.Amount) error {
 	if t.BalanceCap == 0 {
 		return nil
+	}
+	if outputs >= api.MaxCappedOutputs {
+		return api.Errorf(api.CodeLimitExceeded, "the payee holds %d unspent outputs, the most a %s account may; it must merge them first", outputs, t.Name)
 	}
 	total, err := money.Add(balance, amount)
 	if err != nil || total > t.BalanceCap {

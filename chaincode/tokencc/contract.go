@@ -11,6 +11,8 @@ package tokencc
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"slices"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -45,26 +47,15 @@ func run[Req, Resp any](ctx contractapi.TransactionContextInterface, op api.Oper
 	})
 }
 
-// OpenAccount opens an account owned by the caller's MSP. The transient map
-// carries "customerRef" (required for customer accounts) and optionally
-// "salt"; only hex(sha256(salt || customerRef)) is stored.
+// OpenAccount opens an account of the caller's bank. The role decides the
+// kinds it may open (api.KindsOf): a commercial bank's operators cannot open
+// a reserve, nor a person as a merchant without a merchant category.
 func (c *Contract) OpenAccount(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.OpenAccount, request, func(s *txState, r api.OpenAccountRequest) (api.Account, error) {
-		tm, err := s.stub.GetTransient()
-		if err != nil {
-			return api.Account{}, api.Internal(err, "read transient map")
+		if !slices.Contains(api.KindsOf(s.call.Caller.Role), r.Kind) {
+			return api.Account{}, api.Errorf(api.CodeForbidden, "a %s may not open %s accounts", s.call.Caller.Role, r.Kind)
 		}
-		var refHash string
-		if ref := tm[api.TransientCustomerRef]; len(ref) > 0 {
-			if len(ref) > api.MaxCustomerRefLen {
-				return api.Account{}, api.Errorf(api.CodeInvalidArgument, "customerRef is longer than %d bytes", api.MaxCustomerRefLen)
-			}
-			h := sha256.New()
-			h.Write(tm[api.TransientSalt])
-			h.Write(ref)
-			refHash = hex.EncodeToString(h.Sum(nil))
-		}
-		a, err := token.NewAccount(r.ID, s.call.Caller.MSPID, r.Kind, r.Tier, refHash, s.now())
+		a, err := token.NewAccount(r, token.Owner{MSP: s.call.Caller.MSPID, Bank: s.call.Caller.Bank}, s.now())
 		if err != nil {
 			return a, err
 		}
@@ -76,24 +67,56 @@ func (c *Contract) OpenAccount(ctx contractapi.TransactionContextInterface, requ
 		if err := s.putAccount(a); err != nil {
 			return api.Account{}, err
 		}
-		s.call.Emit(api.Event{Type: api.EventAccountOpened, ID: a.ID, Account: a.ID, MSP: a.OwnerMSP})
+		s.call.Emit(api.Event{Type: api.EventAccountOpened, ID: a.ID, Account: a.ID, MSP: a.OwnerMSP, Bank: a.Bank})
 		return a, nil
 	})
 }
 
-// Freeze freezes an account: it can neither send nor receive.
+// Freeze freezes an account: it can neither send nor receive. The reason
+// (transient "reason", with a "salt") goes to the owning province's private
+// data collection; the account record keeps sha256(salt || reason).
 func (c *Contract) Freeze(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.Freeze, request, func(s *txState, r api.FreezeRequest) (api.Account, error) {
-		return s.setStatus(r.ID, api.EventFrozen, r.Reason, func(a api.Account) (api.Account, error) {
-			return token.Freeze(a, r.Reason, s.now())
+		tm, err := s.stub.GetTransient()
+		if err != nil {
+			return api.Account{}, api.Internal(err, "read transient map")
+		}
+		reason, salt := tm[api.TransientFreezeReason], tm[api.TransientFreezeSalt]
+		if err := api.ValidateText("reason", string(reason), api.MaxReasonLen, true); err != nil {
+			return api.Account{}, err
+		}
+		if len(salt) < 16 || len(salt) > 64 {
+			return api.Account{}, api.Errorf(api.CodeInvalidArgument, "the transient salt must be 16 to 64 bytes")
+		}
+		h := sha256.New()
+		h.Write(salt)
+		h.Write(reason)
+		sum := hex.EncodeToString(h.Sum(nil))
+		return s.setStatus(r.ID, api.EventFrozen, func(a api.Account) (api.Account, error) {
+			b, err := json.Marshal(freezeNote{Account: a.ID, Reason: string(reason), Salt: hex.EncodeToString(salt), TxID: s.tx.ID})
+			if err != nil {
+				return a, api.Internal(err, "encode freeze note")
+			}
+			if err := s.stub.PutPrivateData(api.CollectionKYC(a.OwnerMSP), "freeze\x00"+a.ID, b); err != nil {
+				return a, api.Internal(err, "write the freeze reason to %s", api.CollectionKYC(a.OwnerMSP))
+			}
+			return token.Freeze(a, sum, s.now())
 		})
 	})
+}
+
+// freezeNote is the private record of a freeze.
+type freezeNote struct {
+	Account string `json:"account"`
+	Reason  string `json:"reason"`
+	Salt    string `json:"salt"`
+	TxID    string `json:"txId"`
 }
 
 // Unfreeze makes a frozen account active again.
 func (c *Contract) Unfreeze(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.Unfreeze, request, func(s *txState, r api.AccountRequest) (api.Account, error) {
-		return s.setStatus(r.ID, api.EventUnfrozen, "", func(a api.Account) (api.Account, error) {
+		return s.setStatus(r.ID, api.EventUnfrozen, func(a api.Account) (api.Account, error) {
 			return token.Unfreeze(a, s.now())
 		})
 	})
@@ -103,8 +126,8 @@ func (c *Contract) Unfreeze(ctx contractapi.TransactionContextInterface, request
 // a marker; the ID cannot be reused.
 func (c *Contract) CloseAccount(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.CloseAccount, request, func(s *txState, r api.AccountRequest) (api.Account, error) {
-		return s.setStatus(r.ID, api.EventAccountClosed, "", func(a api.Account) (api.Account, error) {
-			bal, err := s.balance(a.ID)
+		return s.setStatus(r.ID, api.EventAccountClosed, func(a api.Account) (api.Account, error) {
+			bal, _, err := s.balance(a.ID)
 			if err != nil {
 				return a, err
 			}
@@ -113,12 +136,9 @@ func (c *Contract) CloseAccount(ctx contractapi.TransactionContextInterface, req
 	})
 }
 
-func (s *txState) setStatus(id string, event api.EventType, reason string, change func(api.Account) (api.Account, error)) (api.Account, error) {
-	a, err := s.account(id)
+func (s *txState) setStatus(id string, event api.EventType, change func(api.Account) (api.Account, error)) (api.Account, error) {
+	a, err := s.ownedAccount(id)
 	if err != nil {
-		return api.Account{}, err
-	}
-	if err := s.call.Covers(a.OwnerMSP); err != nil {
 		return api.Account{}, err
 	}
 	if a, err = change(a); err != nil {
@@ -127,7 +147,7 @@ func (s *txState) setStatus(id string, event api.EventType, reason string, chang
 	if err := s.putAccount(a); err != nil {
 		return api.Account{}, err
 	}
-	s.call.Emit(api.Event{Type: event, ID: a.ID, Account: a.ID, MSP: a.OwnerMSP, Reason: reason})
+	s.call.Emit(api.Event{Type: event, ID: a.ID, Account: a.ID, MSP: a.OwnerMSP, Bank: a.Bank})
 	return a, nil
 }
 
@@ -164,104 +184,27 @@ func (s *txState) putSupply(k string, total money.Amount) error {
 	return s.putJSON(k, api.Supply{Total: total, TxID: s.tx.ID, UpdatedAt: s.now()}, s.call.Policies.Quorum())
 }
 
-// ownedAccount loads an account the caller's scope covers.
+// ownedAccount loads an account the caller's scope covers; one out of
+// scope answers NOT_FOUND, as a missing one does.
 func (s *txState) ownedAccount(id string) (api.Account, error) {
 	a, err := s.account(id)
 	if err != nil {
 		return a, err
 	}
-	return a, s.call.Covers(a.OwnerMSP)
+	return a, s.call.Covers("account "+id, ownerOf(a))
 }
 
-// Mint issues new tokens into a reserve account against a reserve
-// reference. A mint ID can be used once (ALREADY_EXISTS on reuse).
-func (c *Contract) Mint(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	return run(ctx, api.Mint, request, func(s *txState, r api.MintRequest) (api.MintRecord, error) {
-		var none api.MintRecord
-		mk, err := recordKey(s, nsMint, r.MintID, api.CodeAlreadyExists, "mint ID")
-		if err != nil {
-			return none, err
-		}
-		a, err := s.ownedAccount(r.Account)
-		if err != nil {
-			return none, err
-		}
-		sk, sup, err := s.supply()
-		if err != nil {
-			return none, err
-		}
-		o, m, err := token.PlanMint(s.tx, r, a, sup.Total)
-		if err != nil {
-			return none, err
-		}
-		owner := func(string) string { return a.OwnerMSP }
-		if err := s.applySpend(token.Spend{Create: []api.Output{o}}, owner); err != nil {
-			return none, err
-		}
-		if err := s.putSupply(sk, m.Supply); err != nil {
-			return none, err
-		}
-		if err := s.putJSON(mk, m, nil); err != nil {
-			return none, err
-		}
-		if err := s.statement(api.StatementEntry{Account: a.ID, Type: api.EntryMint, Reference: r.MintID, Amount: r.Amount}); err != nil {
-			return none, err
-		}
-		s.call.Emit(api.Event{Type: api.EventMinted, ID: r.MintID, Account: a.ID, MSP: a.OwnerMSP, Amount: r.Amount})
-		return m, nil
-	})
-}
-
-// Redeem burns tokens from a reserve account back to fiat.
-func (c *Contract) Redeem(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	return run(ctx, api.Redeem, request, func(s *txState, r api.RedeemRequest) (api.Redemption, error) {
-		var none api.Redemption
-		rk, err := recordKey(s, nsRedeem, r.RedeemID, api.CodeAlreadyExists, "redeem ID")
-		if err != nil {
-			return none, err
-		}
-		a, err := s.ownedAccount(r.Account)
-		if err != nil {
-			return none, err
-		}
-		in, err := s.inputs(a.ID, r.Inputs)
-		if err != nil {
-			return none, err
-		}
-		sk, sup, err := s.supply()
-		if err != nil {
-			return none, err
-		}
-		sp, red, err := token.PlanRedeem(s.tx, r, a, in, sup.Total)
-		if err != nil {
-			return none, err
-		}
-		if err := s.applySpend(sp, func(string) string { return a.OwnerMSP }); err != nil {
-			return none, err
-		}
-		if err := s.putSupply(sk, red.Supply); err != nil {
-			return none, err
-		}
-		if err := s.putJSON(rk, red, nil); err != nil {
-			return none, err
-		}
-		if err := s.statement(api.StatementEntry{Account: a.ID, Type: api.EntryRedeem, Reference: r.RedeemID, Amount: r.Amount}); err != nil {
-			return none, err
-		}
-		s.call.Emit(api.Event{Type: api.EventRedeemed, ID: r.RedeemID, Account: a.ID, MSP: a.OwnerMSP, Amount: r.Amount})
-		return red, nil
-	})
-}
+func ownerOf(a api.Account) dispatch.Owner { return dispatch.Owner{MSP: a.OwnerMSP, Bank: a.Bank} }
 
 // Merge consolidates several outputs of an account into one.
 func (c *Contract) Merge(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.Merge, request, func(s *txState, r api.MergeRequest) (api.MergeRecord, error) {
 		var none api.MergeRecord
-		mk, err := recordKey(s, nsMerge, r.MergeID, api.CodeAlreadyExists, "merge ID")
+		a, err := s.ownedAccount(r.Account)
 		if err != nil {
 			return none, err
 		}
-		a, err := s.ownedAccount(r.Account)
+		mk, err := recordKey(s, nsMerge, r.MergeID, api.CodeAlreadyExists, "merge ID")
 		if err != nil {
 			return none, err
 		}
@@ -279,7 +222,7 @@ func (c *Contract) Merge(ctx contractapi.TransactionContextInterface, request st
 		if err := s.putJSON(mk, m, nil); err != nil {
 			return none, err
 		}
-		s.call.Emit(api.Event{Type: api.EventMerged, ID: r.MergeID, Account: a.ID, MSP: a.OwnerMSP, Amount: m.Amount})
+		s.call.Emit(api.Event{Type: api.EventMerged, ID: r.MergeID, Account: a.ID, MSP: a.OwnerMSP, Bank: a.Bank, Amount: m.Amount})
 		return m, nil
 	})
 }

@@ -4,16 +4,18 @@ package tokencc
 // token contract writes is a composite key under one of these types; the
 // attributes are listed with each.
 const (
-	nsAccount = "yrd.acct"   // [accountID] -> token.Account
-	nsOutput  = "yrd.out"    // [accountID, outputID] -> token.Output (unspent)
+	nsAccount = "yrd.acct"   // [accountID] -> api.Account
+	nsOutput  = "yrd.out"    // [accountID, outputID] -> api.Output (unspent)
 	nsSpent   = "yrd.spent"  // [outputID] -> spentMarker (tombstone of a spent output)
-	nsPayment = "yrd.pay"    // [paymentID] -> token.Payment
-	nsMint    = "yrd.mint"   // [mintID] -> token.Mint
-	nsRedeem  = "yrd.redeem" // [redeemID] -> token.Redemption
-	nsMerge   = "yrd.merge"  // [mergeID] -> token.Merge
-	nsStmt    = "yrd.stmt"   // [accountID, timestamp, txID, seq] -> token.StatementEntry
-	nsDaily   = "yrd.daily"  // [accountID, YYYY-MM-DD] -> token.DailyOutflow
-	nsSupply  = "yrd.supply" // [] -> token.Supply
+	nsPayment = "yrd.pay"    // [paymentID] -> api.Payment
+	nsMint    = "yrd.mint"   // [proposalID] -> api.MintRecord
+	nsRedeem  = "yrd.redeem" // [proposalID] -> api.Redemption
+	nsCeiling = "yrd.ceil"   // [MSP] -> api.Ceiling (quorum policy)
+	nsReserve = "yrd.resref" // [MSP, reserveRef] -> proposal ID (a deposit backs one mint)
+	nsMerge   = "yrd.merge"  // [mergeID] -> api.MergeRecord
+	nsStmt    = "yrd.stmt"   // [accountID, timestamp, txID, seq] -> api.StatementEntry
+	nsDaily   = "yrd.daily"  // [accountID, business date YYYY-MM-DD] -> token.DailyOutflow
+	nsSupply  = "yrd.supply" // [] -> api.Supply
 )
 
 // stmtTimeLayout is fixed-width so that statement keys sort by time.

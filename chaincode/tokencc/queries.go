@@ -2,10 +2,12 @@ package tokencc
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/dispatch"
 	"github.com/yangtze-delta/settlement/money"
 )
 
@@ -22,7 +24,7 @@ func (c *Contract) GetBalance(ctx contractapi.TransactionContextInterface, reque
 		if _, err := s.ownedAccount(r.ID); err != nil {
 			return api.Balance{}, err
 		}
-		b, err := s.balance(r.ID)
+		b, _, err := s.balance(r.ID)
 		if err != nil {
 			return api.Balance{}, err
 		}
@@ -34,6 +36,9 @@ func (c *Contract) GetBalance(ctx contractapi.TransactionContextInterface, reque
 func (c *Contract) ListOutputs(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.ListOutputs, request, func(s *txState, r api.ListOutputsRequest) (api.OutputPage, error) {
 		if _, err := s.ownedAccount(r.Account); err != nil {
+			return api.OutputPage{}, err
+		}
+		if err := s.bookmarkWithin(nsOutput, r.Account, r.Bookmark); err != nil {
 			return api.OutputPage{}, err
 		}
 		it, md, err := s.stub.GetStateByPartialCompositeKeyWithPagination(nsOutput, []string{r.Account}, int32(api.PageSize(r.PageSize)), r.Bookmark)
@@ -50,6 +55,11 @@ func (c *Contract) ListOutputs(ctx contractapi.TransactionContextInterface, requ
 			var o api.Output
 			if err := json.Unmarshal(kv.Value, &o); err != nil {
 				return api.OutputPage{}, api.Internal(err, "decode output")
+			}
+			if o.Account != r.Account {
+				// The peer takes a bookmark as a start key; whatever the
+				// bookmark, no row of another account is ever returned.
+				return api.OutputPage{}, api.Errorf(api.CodeInvalidArgument, "bookmark is outside account %s", r.Account)
 			}
 			page.Outputs = append(page.Outputs, o)
 		}
@@ -73,7 +83,7 @@ func (c *Contract) GetPayment(ctx contractapi.TransactionContextInterface, reque
 		if !ok {
 			return api.Payment{}, api.Errorf(api.CodeNotFound, "payment %s", r.PaymentID)
 		}
-		if err := s.call.Covers(p.FromMSP, p.ToMSP); err != nil {
+		if err := s.call.Covers("payment "+r.PaymentID, dispatch.Owner{MSP: p.FromMSP, Bank: p.FromBank}, dispatch.Owner{MSP: p.ToMSP, Bank: p.ToBank}); err != nil {
 			return api.Payment{}, err
 		}
 		return p, nil
@@ -88,6 +98,9 @@ func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, reques
 			return api.StatementPage{}, err
 		}
 		fromK, toK := r.From.UTC().Format(stmtTimeLayout), r.To.UTC().Format(stmtTimeLayout)
+		if err := s.bookmarkWithin(nsStmt, r.Account, r.Bookmark); err != nil {
+			return api.StatementPage{}, err
+		}
 		bookmark := r.Bookmark
 		if bookmark == "" {
 			// Start the scan at the first key at or after from: the peer
@@ -113,6 +126,9 @@ func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, reques
 			if err != nil || len(attrs) != 4 {
 				return api.StatementPage{}, api.Errorf(api.CodeInternal, "malformed statement key")
 			}
+			if attrs[0] != r.Account {
+				return api.StatementPage{}, api.Errorf(api.CodeInvalidArgument, "bookmark is outside account %s", r.Account)
+			}
 			if attrs[1] < fromK {
 				continue
 			}
@@ -128,6 +144,23 @@ func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, reques
 		}
 		return page, nil
 	})
+}
+
+// bookmarkWithin refuses a bookmark outside the composite-key range of
+// (ns, account): the peer uses a bookmark as the start key of the scan, so
+// a forged one would start it in another account's (or province's) rows.
+func (s *txState) bookmarkWithin(ns, account, bookmark string) error {
+	if bookmark == "" {
+		return nil
+	}
+	prefix, err := s.key(ns, account)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(bookmark, prefix) {
+		return api.Errorf(api.CodeInvalidArgument, "bookmark is outside account %s", account)
+	}
+	return nil
 }
 
 // GetSupply returns the supply record (total tokens in circulation).

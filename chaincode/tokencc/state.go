@@ -241,31 +241,36 @@ func (s *txState) addPending(account string, a money.Amount) error {
 
 // balance sums the account's unspent outputs: committed outputs found by a
 // composite-key range query, less those spent in this transaction, plus
-// those created in it. It returns the balance and the number of outputs.
-func (s *txState) balance(account string) (money.Amount, error) {
+// those created in it. It returns the balance and the number of committed
+// outputs still unspent (what a capped account's dust limit counts).
+func (s *txState) balance(account string) (money.Amount, int, error) {
 	it, err := s.stub.GetStateByPartialCompositeKey(nsOutput, []string{account})
 	if err != nil {
-		return 0, api.Internal(err, "query outputs of %s", account)
+		return 0, 0, api.Internal(err, "query outputs of %s", account)
 	}
 	defer it.Close()
-	total := s.pending[account]
+	total, n := s.pending[account], 0
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
-			return 0, api.Internal(err, "query outputs of %s", account)
+			return 0, 0, api.Internal(err, "query outputs of %s", account)
 		}
 		if v, ok := s.overlay[kv.Key]; ok && v == nil {
 			continue // spent in this transaction
 		}
 		var o api.Output
 		if err := json.Unmarshal(kv.Value, &o); err != nil {
-			return 0, api.Internal(err, "decode output %s", kv.Key)
+			return 0, 0, api.Internal(err, "decode output %s", kv.Key)
+		}
+		if o.Account != account {
+			return 0, 0, api.Errorf(api.CodeInternal, "output %s under account %s names account %s", o.ID, account, o.Account)
 		}
 		if total, err = money.Add(total, o.Amount); err != nil {
-			return 0, api.Internal(err, "sum outputs of %s", account)
+			return 0, 0, api.Internal(err, "sum outputs of %s", account)
 		}
+		n++
 	}
-	return total, nil
+	return total, n, nil
 }
 
 // statement writes one statement entry under a new key.

@@ -45,12 +45,12 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 	if err := r.Validate(); err != nil {
 		return api.Payment{}, err
 	}
-	payer, err := s.account(r.From)
+	payer, err := s.ownedAccount(r.From)
 	if err != nil {
 		return api.Payment{}, err
 	}
-	if err := s.call.Covers(payer.OwnerMSP); err != nil {
-		return api.Payment{}, err
+	if api.NamespaceOf(r.PaymentID) != payer.Bank {
+		return api.Payment{}, api.Errorf(api.CodeForbidden, "payment ID %s is not in the paying bank's namespace (%s:…)", r.PaymentID, payer.Bank)
 	}
 	pk, err := recordKey(s, nsPayment, r.PaymentID, api.CodeDuplicatePayment, "payment ID")
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 	var dailyKey string
 	var daily token.DailyOutflow
 	if payerTier.HasDailyLimit() {
-		if dailyKey, err = s.key(nsDaily, payer.ID, s.tx.Day()); err != nil {
+		if dailyKey, err = s.key(nsDaily, payer.ID, api.BusinessDate(s.tx.Time)); err != nil {
 			return api.Payment{}, err
 		}
 		if _, err := s.getJSON(dailyKey, &daily); err != nil {
@@ -95,7 +95,7 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 	}
 	if payeeTier.HasBalanceCap() {
 		// The one range read on the payment path, for capped tiers only.
-		if input.PayeeBalance, err = s.balance(payee.ID); err != nil {
+		if input.PayeeBalance, input.PayeeOutputs, err = s.balance(payee.ID); err != nil {
 			return api.Payment{}, err
 		}
 	}
@@ -120,7 +120,7 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 		if err != nil {
 			return api.Payment{}, err
 		}
-		d := token.DailyOutflow{Account: payer.ID, Day: s.tx.Day(), Outflow: plan.PayerToday}
+		d := token.DailyOutflow{Account: payer.ID, Day: api.BusinessDate(s.tx.Time), Outflow: plan.PayerToday}
 		if err := s.putJSON(dailyKey, d, ep); err != nil {
 			return api.Payment{}, err
 		}
@@ -135,6 +135,6 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 		return api.Payment{}, err
 	}
 	s.call.Emit(api.Event{Type: api.EventTransferred, ID: r.PaymentID, From: payer.ID, To: payee.ID,
-		FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, Amount: r.Amount})
+		FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, FromBank: payer.Bank, ToBank: payee.Bank, Amount: r.Amount})
 	return plan.Payment, nil
 }

@@ -38,7 +38,7 @@ const usage = `usage: yrdctl [--url URL] [--token T | --token-file F] [--json] [
 commands:
   whoami
   network
-  account open ID --kind reserve|customer|fiscal|merchant [--tier T] [--customer-ref R]
+  account open BANK:ID --kind customer|merchant|settlement|reserve|fiscal [--tier T] [--customer-ref R] [--merchant-category MCC]
   account get ID
   account balance ID
   account outputs ID [--page-size N] [--bookmark B]
@@ -47,8 +47,14 @@ commands:
   account unfreeze ID
   account close ID
   account merge ID --id MERGE_ID [--inputs O1,O2,…] [--max-inputs N]
-  mint --id MINT_ID --account ID --amount YUAN --reserve-ref R
-  redeem --id REDEEM_ID --account ID --amount YUAN [--inputs O1,O2,…]
+  proposal mint MSP:ID --account ID --amount YUAN --reserve-ref R [--ttl SECONDS]
+  proposal redeem MSP:ID --account ID --amount YUAN [--ttl SECONDS]
+  proposal ceiling MSP:ID --msp MSP --ceiling YUAN [--ttl SECONDS]
+  proposal show MSP:ID
+  proposal approve MSP:ID
+  proposal execute MSP:ID [--inputs O1,O2,…]
+  proposal cancel MSP:ID
+  ceiling MSP
   pay --id PAYMENT_ID --from ID --to ID --amount YUAN [--purpose P] [--remittance-hash H]
   payment get ID
   operation get ID
@@ -191,7 +197,7 @@ type command struct {
 }
 
 // groups are the commands with subcommands.
-var groups = map[string]bool{"account": true, "payment": true, "events": true, "operation": true}
+var groups = map[string]bool{"account": true, "payment": true, "events": true, "operation": true, "proposal": true}
 
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	name := args[0]
@@ -285,14 +291,15 @@ var commands = map[string]command{
 		}
 	}},
 	"account open": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
-		kind := fs.String("kind", "", "reserve, customer, fiscal or merchant")
+		kind := fs.String("kind", "", "customer, merchant or settlement (banks), reserve (the central-bank branch), fiscal (a bureau)")
 		tier := fs.String("tier", "", "class-IV, class-II or unlimited")
-		ref := fs.String("customer-ref", "", "customer reference (sent as transient data)")
+		ref := fs.String("customer-ref", "", "customer reference (the gateway keeps it; only a keyed hash is stored)")
+		mcc := fs.String("merchant-category", "", "merchant category code, 4 digits (merchants)")
 		return func(ctx context.Context, r *runner, pos []string) error {
 			if err := required("kind", *kind); err != nil {
 				return err
 			}
-			req := rest.OpenAccountRequest{ID: pos[0], Kind: *kind, Tier: *tier, CustomerRef: *ref}
+			req := rest.OpenAccountRequest{ID: pos[0], Kind: *kind, Tier: *tier, CustomerRef: *ref, MerchantCategory: *mcc}
 			return submit(ctx, r,
 				func(ctx context.Context) (rest.Committed[rest.Account], error) { return r.client.OpenAccount(ctx, req) },
 				func(ctx context.Context) (rest.Accepted, error) { return r.client.OpenAccountAsync(ctx, req) })
@@ -377,42 +384,86 @@ var commands = map[string]command{
 				func(ctx context.Context) (rest.Accepted, error) { return r.client.MergeAsync(ctx, pos[0], req) })
 		}
 	}},
-	"mint": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
-		id := fs.String("id", "", "mint ID (idempotency key)")
-		account := fs.String("account", "", "reserve account credited")
+	"proposal mint": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		account := fs.String("account", "", "the proposing province's reserve account")
 		yuan := fs.String("amount", "", "yuan, e.g. 1000.00")
-		ref := fs.String("reserve-ref", "", "reference of the reserve deposit")
-		return func(ctx context.Context, r *runner, _ []string) error {
-			if err := required("id", *id, "account", *account, "amount", *yuan, "reserve-ref", *ref); err != nil {
+		ref := fs.String("reserve-ref", "", "reference of the reserve deposit (backs one mint)")
+		ttl := fs.Int("ttl", 0, "seconds the proposal may collect approvals (default one day)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			if err := required("account", *account, "amount", *yuan, "reserve-ref", *ref); err != nil {
 				return err
 			}
 			a, err := amount("amount", *yuan)
 			if err != nil {
 				return err
 			}
-			req := rest.MintRequest{MintID: *id, Account: *account, Amount: a, ReserveRef: *ref}
-			return submit(ctx, r,
-				func(ctx context.Context) (rest.Committed[rest.Mint], error) { return r.client.Mint(ctx, req) },
-				func(ctx context.Context) (rest.Accepted, error) { return r.client.MintAsync(ctx, req) })
+			return propose(ctx, r, rest.ProposalRequest{ID: pos[0], Action: rest.ActionMint, TTLSeconds: *ttl,
+				Mint: &rest.MintParams{Account: *account, Amount: a, ReserveRef: *ref}})
 		}
 	}},
-	"redeem": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
-		id := fs.String("id", "", "redeem ID (idempotency key)")
-		account := fs.String("account", "", "reserve account debited")
+	"proposal redeem": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		account := fs.String("account", "", "the proposing province's reserve account")
 		yuan := fs.String("amount", "", "yuan, e.g. 1000.00")
-		inputs := fs.String("inputs", "", "output IDs to spend, comma-separated (default: the gateway selects)")
-		return func(ctx context.Context, r *runner, _ []string) error {
-			if err := required("id", *id, "account", *account, "amount", *yuan); err != nil {
+		ttl := fs.Int("ttl", 0, "seconds the proposal may collect approvals (default one day)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			if err := required("account", *account, "amount", *yuan); err != nil {
 				return err
 			}
 			a, err := amount("amount", *yuan)
 			if err != nil {
 				return err
 			}
-			req := rest.RedeemRequest{RedeemID: *id, Account: *account, Amount: a, Inputs: list(*inputs)}
+			return propose(ctx, r, rest.ProposalRequest{ID: pos[0], Action: rest.ActionRedeem, TTLSeconds: *ttl,
+				Redeem: &rest.RedeemParams{Account: *account, Amount: a}})
+		}
+	}},
+	"proposal ceiling": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		msp := fs.String("msp", "", "the province whose ceiling is set")
+		yuan := fs.String("ceiling", "", "yuan the province's reserve may issue in all")
+		ttl := fs.Int("ttl", 0, "seconds the proposal may collect approvals (default one day)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			if err := required("msp", *msp, "ceiling", *yuan); err != nil {
+				return err
+			}
+			a, err := amount("ceiling", *yuan)
+			if err != nil {
+				return err
+			}
+			return propose(ctx, r, rest.ProposalRequest{ID: pos[0], Action: rest.ActionCeiling, TTLSeconds: *ttl,
+				Ceiling: &rest.CeilingParams{MSP: *msp, Ceiling: a}})
+		}
+	}},
+	"proposal show": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
+			return show(ctx, r, func(ctx context.Context) (rest.Proposal, error) { return r.client.GetProposal(ctx, pos[0]) }, printObject)
+		}
+	}},
+	"proposal approve": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
 			return submit(ctx, r,
-				func(ctx context.Context) (rest.Committed[rest.Redemption], error) { return r.client.Redeem(ctx, req) },
-				func(ctx context.Context) (rest.Accepted, error) { return r.client.RedeemAsync(ctx, req) })
+				func(ctx context.Context) (rest.Committed[rest.Proposal], error) { return r.client.Approve(ctx, pos[0]) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.ApproveAsync(ctx, pos[0]) })
+		}
+	}},
+	"proposal execute": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		inputs := fs.String("inputs", "", "reserve outputs a redemption burns, comma-separated (default: the gateway selects)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			req := rest.ExecuteRequest{Inputs: list(*inputs)}
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Execution], error) { return r.client.Execute(ctx, pos[0], req) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.ExecuteAsync(ctx, pos[0], req) })
+		}
+	}},
+	"proposal cancel": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
+			return submit(ctx, r,
+				func(ctx context.Context) (rest.Committed[rest.Proposal], error) { return r.client.Cancel(ctx, pos[0]) },
+				func(ctx context.Context) (rest.Accepted, error) { return r.client.CancelAsync(ctx, pos[0]) })
+		}
+	}},
+	"ceiling": {args: []string{"MSP"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
+			return show(ctx, r, func(ctx context.Context) (rest.Ceiling, error) { return r.client.Ceiling(ctx, pos[0]) }, printObject)
 		}
 	}},
 	"pay": {flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
@@ -507,6 +558,12 @@ func emit[T any](r *runner, v T, pretty func(io.Writer, T) error) error {
 
 // submit runs a write, synchronously or (with --async) asynchronously, and
 // prints its answer.
+func propose(ctx context.Context, r *runner, req rest.ProposalRequest) error {
+	return submit(ctx, r,
+		func(ctx context.Context) (rest.Committed[rest.Proposal], error) { return r.client.Propose(ctx, req) },
+		func(ctx context.Context) (rest.Accepted, error) { return r.client.ProposeAsync(ctx, req) })
+}
+
 func submit[T any](ctx context.Context, r *runner, sync func(context.Context) (rest.Committed[T], error),
 	async func(context.Context) (rest.Accepted, error)) error {
 	if r.async {

@@ -178,13 +178,13 @@ func printMore(w io.Writer, bookmark string) error {
 }
 
 // printEvent writes one line per business event: position, type, the
-// fields that are set (id, account, from, to, amount, reason; --json shows
+// fields that are set (id, account, from, to, amount, bank, action; --json shows
 // all of them) and the transaction.
 func printEvent(w io.Writer, ev client.Event) error {
 	for _, e := range ev.Data.Events {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "%-10s %-18s", ev.ID, e.Type)
-		for _, kv := range [][2]string{{"id", e.ID}, {"account", e.Account}, {"from", e.From}, {"to", e.To}, {"amount", amountOf(e)}, {"reason", e.Reason}} {
+		for _, kv := range [][2]string{{"id", e.ID}, {"account", e.Account}, {"from", e.From}, {"to", e.To}, {"amount", amountOf(e)}, {"bank", e.Bank}, {"action", e.Action}} {
 			if kv[1] != "" {
 				fmt.Fprintf(&sb, " %s=%s", kv[0], kv[1])
 			}

@@ -18,22 +18,26 @@ func (s *Server) openAccount(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	creq := api.OpenAccountRequest{ID: req.ID, Kind: api.Kind(req.Kind), Tier: req.Tier}
-	if err := validate(&creq); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if len(req.CustomerRef) > api.MaxCustomerRefLen {
 		s.fail(w, r, badRequest("customerRef is longer than %d bytes", api.MaxCustomerRefLen))
 		return
 	}
-	var transient map[string][]byte
-	if req.CustomerRef != "" {
-		transient = map[string][]byte{api.TransientCustomerRef: []byte(req.CustomerRef)}
-	}
 	id := clientName(r.Context())
+	creq := api.OpenAccountRequest{ID: req.ID, Kind: api.Kind(req.Kind), Tier: req.Tier, MerchantCategory: req.MerchantCategory}
+	if req.CustomerRef != "" {
+		h, err := s.customerRefHash(id, req.CustomerRef)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		creq.CustomerRefHash = h
+	}
+	if err := validate(&creq); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.OpenAccount, creq, transient, noOpts)
+		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.OpenAccount, creq, nil, noOpts)
 		return committed(c, toAccount(a)), err
 	})
 }
@@ -96,13 +100,29 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, toStatementPage(p, s.pages.seal(pageScope(r), p.Bookmark)), err)
 }
 
+// freeze sends the reason as transient data with a fresh salt: it reaches
+// only the province's private data collection, never a block.
 func (s *Server) freeze(w http.ResponseWriter, r *http.Request) {
 	var req rest.FreezeRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	accountWriteOf(s, w, r, api.Freeze, &api.FreezeRequest{ID: r.PathValue("id"), Reason: req.Reason})
+	if err := api.ValidateText("reason", req.Reason, api.MaxReasonLen, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	creq := api.FreezeRequest{ID: r.PathValue("id")}
+	if err := validate(&creq); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	transient := map[string][]byte{api.TransientFreezeReason: []byte(req.Reason), api.TransientFreezeSalt: freezeSalt()}
+	id := clientName(r.Context())
+	s.write(w, r, func(ctx context.Context) (any, error) {
+		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.Freeze, creq, transient, noOpts)
+		return committed(c, toAccount(a)), err
+	})
 }
 
 func (s *Server) unfreeze(w http.ResponseWriter, r *http.Request) {

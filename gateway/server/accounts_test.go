@@ -10,16 +10,16 @@ import (
 
 func TestOpenAndReadAccounts(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	a := h.open("sh-op", "alice", rest.KindCustomer, rest.TierClassIV)
-	if a.OwnerMSP != SH || a.Status != rest.StatusActive || a.Tier != rest.TierClassIV || a.CustomerRefHash == "" {
+	a := h.open("sh-op", "SH-CITY:alice", rest.KindCustomer, rest.TierClassIV)
+	if a.OwnerMSP != SH || a.Bank != "SH-CITY" || a.Status != rest.StatusActive || a.Tier != rest.TierClassIV || a.CustomerRefHash == "" {
 		t.Fatalf("opened %+v", a)
 	}
 	var got rest.Account
-	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/alice", "").decode(t, &got)
-	if got.ID != "alice" || got.OpenedAt.IsZero() {
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/SH-CITY:alice", "").decode(t, &got)
+	if got.ID != "SH-CITY:alice" || got.OpenedAt.IsZero() {
 		t.Fatalf("read %+v", got)
 	}
-	if b := h.balance("sh-op", "alice"); b != "0.00" {
+	if b := h.balance("sh-op", "SH-CITY:alice"); b != "0.00" {
 		t.Fatalf("balance %s", b)
 	}
 	for _, tc := range []struct {
@@ -27,17 +27,22 @@ func TestOpenAndReadAccounts(t *testing.T) {
 		status                           int
 		code                             string
 	}{
-		{"twice", "sh-op", "POST", "/v1/accounts", `{"id":"alice","kind":"merchant"}`, http.StatusConflict, rest.CodeAlreadyExists},
-		{"unknown kind", "sh-op", "POST", "/v1/accounts", `{"id":"x","kind":"bank"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
-		{"customer without reference", "sh-op", "POST", "/v1/accounts", `{"id":"x","kind":"customer","tier":"class-IV"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
-		{"role may not open", "sh-comp", "POST", "/v1/accounts", `{"id":"x","kind":"merchant"}`, http.StatusForbidden, rest.CodeForbidden},
-		{"other province reads", "js-op", "GET", "/v1/accounts/alice", "", http.StatusForbidden, rest.CodeForbidden},
-		{"missing", "sh-op", "GET", "/v1/accounts/nobody", "", http.StatusNotFound, rest.CodeNotFound},
+		{"twice", "sh-op", "POST", "/v1/accounts", `{"id":"SH-CITY:alice","kind":"settlement"}`, http.StatusConflict, rest.CodeAlreadyExists},
+		{"unknown kind", "sh-op", "POST", "/v1/accounts", `{"id":"SH-CITY:x","kind":"bank"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"customer without reference", "sh-op", "POST", "/v1/accounts", `{"id":"SH-CITY:x","kind":"customer","tier":"class-IV"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"merchant without category", "sh-op", "POST", "/v1/accounts", `{"id":"SH-CITY:x","kind":"merchant"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"operator opens a reserve", "sh-op", "POST", "/v1/accounts", `{"id":"SH-CITY:x","kind":"reserve"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"another bank's namespace", "sh-op", "POST", "/v1/accounts", `{"id":"SH-ICBC:x","kind":"settlement"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"role may not open", "sh-comp", "POST", "/v1/accounts", `{"id":"SH-CITY:x","kind":"settlement"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"other province reads", "js-op", "GET", "/v1/accounts/SH-CITY:alice", "", http.StatusNotFound, rest.CodeNotFound},
+		{"other bank reads", "sh-op2", "GET", "/v1/accounts/SH-CITY:alice", "", http.StatusNotFound, rest.CodeNotFound},
+		{"compliance of the province reads", "sh-comp", "GET", "/v1/accounts/SH-CITY:alice", "", http.StatusOK, ""},
+		{"missing", "sh-op", "GET", "/v1/accounts/SH-CITY:nobody", "", http.StatusNotFound, rest.CodeNotFound},
 		{"bad id", "sh-op", "GET", "/v1/accounts/" + url.PathEscape("a b"), "", http.StatusBadRequest, rest.CodeInvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(tc.client, tc.method, tc.path, tc.body)
-			if r.status != tc.status || r.code(t) != tc.code {
+			if r.status != tc.status || (tc.code != "" && r.code(t) != tc.code) {
 				t.Fatalf("%d %s, want %d %s", r.status, r.body, tc.status, tc.code)
 			}
 		})
@@ -47,17 +52,17 @@ func TestOpenAndReadAccounts(t *testing.T) {
 func TestFreezeUnfreezeClose(t *testing.T) {
 	h := funded(t, harnessOptions{})
 	var c rest.Committed[rest.Account]
-	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/sh-shop/freeze", `{"reason":"court order"}`).decode(t, &c)
+	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/SH-CITY:shop/freeze", `{"reason":"court order"}`).decode(t, &c)
 	if c.Result.Status != rest.StatusFrozen || c.TxID == "" || c.BlockNumber == 0 {
 		t.Fatalf("freeze %+v", c)
 	}
-	r := h.do("sh-op", "POST", "/v1/payments", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"1"}`)
+	r := h.do("sh-op", "POST", "/v1/payments", `{"paymentId":"SH-CITY:p1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}`)
 	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeAccountFrozen {
 		t.Fatalf("pay frozen: %d %s", r.status, r.body)
 	}
-	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/sh-shop/unfreeze", "")
-	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/sh-shop/close", "")
-	r = h.do("sh-op", "POST", "/v1/accounts/sh-reserve/close", "")
+	h.must(http.StatusCreated, "sh-comp", "POST", "/v1/accounts/SH-CITY:shop/unfreeze", "")
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/SH-CITY:shop/close", "")
+	r = h.do("sh-op", "POST", "/v1/accounts/SH-CITY:settle/close", "")
 	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeBalanceNotZero {
 		t.Fatalf("close with balance: %d %s", r.status, r.body)
 	}
@@ -66,11 +71,11 @@ func TestFreezeUnfreezeClose(t *testing.T) {
 func TestOutputsAndStatementPages(t *testing.T) {
 	h := funded(t, harnessOptions{})
 	for i := range 5 {
-		h.pay("sh-op", rest.PaymentRequest{PaymentID: "p" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("1.00")})
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:p" + string(rune('0'+i)), From: settle, To: shShop, Amount: y("1.00")})
 	}
 	var ids []string
 	var page rest.OutputPage
-	path := "/v1/accounts/sh-shop/outputs?pageSize=2"
+	path := "/v1/accounts/SH-CITY:shop/outputs?pageSize=2"
 	for {
 		h.must(http.StatusOK, "sh-op", "GET", path, "").decode(t, &page)
 		for _, o := range page.Outputs {
@@ -79,24 +84,24 @@ func TestOutputsAndStatementPages(t *testing.T) {
 		if page.Bookmark == "" {
 			break
 		}
-		path = "/v1/accounts/sh-shop/outputs?pageSize=2&bookmark=" + page.Bookmark
+		path = "/v1/accounts/SH-CITY:shop/outputs?pageSize=2&bookmark=" + page.Bookmark
 	}
 	if len(ids) != 5 {
 		t.Fatalf("paged %d outputs, want 5: %v", len(ids), ids)
 	}
 	var st rest.StatementPage
-	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/sh-shop/statement?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&pageSize=3", "").decode(t, &st)
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/SH-CITY:shop/statement?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&pageSize=3", "").decode(t, &st)
 	if len(st.Entries) != 3 || st.Bookmark == "" || st.Entries[0].Type != rest.EntryCredit {
 		t.Fatalf("statement page %+v", st)
 	}
 	t.Run("tokens are bound to client and list", func(t *testing.T) {
 		var p rest.OutputPage
-		h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/sh-shop/outputs?pageSize=1", "").decode(t, &p)
+		h.must(http.StatusOK, "sh-op", "GET", "/v1/accounts/SH-CITY:shop/outputs?pageSize=1", "").decode(t, &p)
 		for _, tc := range []struct{ name, client, path string }{
-			{"other client", "sh-aud", "/v1/accounts/sh-shop/outputs?bookmark=" + p.Bookmark},
-			{"other account", "sh-op", "/v1/accounts/sh-reserve/outputs?bookmark=" + p.Bookmark},
-			{"forged", "sh-op", "/v1/accounts/sh-shop/outputs?bookmark=AHlyZC5vdXQA"},
-			{"not base64", "sh-op", "/v1/accounts/sh-shop/outputs?bookmark=%25%25"},
+			{"other client", "sh-aud", "/v1/accounts/SH-CITY:shop/outputs?bookmark=" + p.Bookmark},
+			{"other account", "sh-op", "/v1/accounts/SH-CITY:settle/outputs?bookmark=" + p.Bookmark},
+			{"forged", "sh-op", "/v1/accounts/SH-CITY:shop/outputs?bookmark=AHlyZC5vdXQA"},
+			{"not base64", "sh-op", "/v1/accounts/SH-CITY:shop/outputs?bookmark=%25%25"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := h.do(tc.client, "GET", tc.path, "")
@@ -108,7 +113,7 @@ func TestOutputsAndStatementPages(t *testing.T) {
 	})
 	for _, bad := range []string{"pageSize=0", "pageSize=1001", "pageSize=x", "from=yesterday", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"} {
 		t.Run(bad, func(t *testing.T) {
-			r := h.do("sh-op", "GET", "/v1/accounts/sh-shop/statement?"+bad, "")
+			r := h.do("sh-op", "GET", "/v1/accounts/SH-CITY:shop/statement?"+bad, "")
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
@@ -119,14 +124,14 @@ func TestOutputsAndStatementPages(t *testing.T) {
 func TestMerge(t *testing.T) {
 	h := funded(t, harnessOptions{})
 	for i := range 3 {
-		h.pay("sh-op", rest.PaymentRequest{PaymentID: "m" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("2.50")})
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:m" + string(rune('0'+i)), From: settle, To: shShop, Amount: y("2.50")})
 	}
 	var c rest.Committed[rest.Merge]
-	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/sh-shop/merge", `{"mergeId":"g1"}`).decode(t, &c)
+	h.must(http.StatusCreated, "sh-op", "POST", "/v1/accounts/SH-CITY:shop/merge", `{"mergeId":"SH-CITY:g1"}`).decode(t, &c)
 	if c.Result.Amount != y("7.50") || len(c.Result.Inputs) != 3 {
 		t.Fatalf("merge %+v", c.Result)
 	}
-	r := h.do("sh-op", "POST", "/v1/accounts/sh-shop/merge", `{"mergeId":"g2","maxInputs":101}`)
+	r := h.do("sh-op", "POST", "/v1/accounts/SH-CITY:shop/merge", `{"mergeId":"SH-CITY:g2","maxInputs":101}`)
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("maxInputs 101: %d %s", r.status, r.body)
 	}

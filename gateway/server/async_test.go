@@ -31,7 +31,7 @@ func (h *harness) waitOperation(client, id string) rest.Operation {
 
 func TestAsyncWrite(t *testing.T) {
 	h := funded(t, harnessOptions{})
-	r := h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"a1","from":"sh-reserve","to":"sh-shop","amount":"3"}`)
+	r := h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"SH-CITY:a1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"3"}`)
 	var acc rest.Accepted
 	r.decode(t, &acc)
 	if r.header.Get("Location") != acc.StatusURL || acc.Status != rest.OpPending {
@@ -42,13 +42,13 @@ func TestAsyncWrite(t *testing.T) {
 		t.Fatalf("operation %+v", op)
 	}
 	var c rest.Committed[rest.Payment]
-	if err := json.Unmarshal(op.Result, &c); err != nil || c.Result.PaymentID != "a1" || c.TxID == "" {
+	if err := json.Unmarshal(op.Result, &c); err != nil || c.Result.PaymentID != "SH-CITY:a1" || c.TxID == "" {
 		t.Fatalf("result %s: %v", op.Result, err)
 	}
 	if r := h.do("sh-aud", "GET", "/v1/operations/"+acc.OperationID, ""); r.status != http.StatusNotFound || r.code(t) != rest.CodeOperationNotFound {
 		t.Fatalf("another client read the operation: %d", r.status)
 	}
-	r = h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"a2","from":"sh-shop","to":"sh-reserve","amount":"300"}`)
+	r = h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"SH-CITY:a2","from":"SH-CITY:shop","to":"SH-CITY:settle","amount":"300"}`)
 	r.decode(t, &acc)
 	op = h.waitOperation("sh-op", acc.OperationID)
 	if op.Status != rest.OpFailed || op.Error == nil || op.Error.Code != rest.CodeInsufficientFunds {
@@ -73,7 +73,7 @@ func TestAsyncBounded(t *testing.T) {
 	var ids []string
 	for i := range 2 {
 		var acc rest.Accepted
-		h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", fmt.Sprintf(`{"paymentId":"q%d","from":"sh-reserve","to":"sh-shop","amount":"1"}`, i)).decode(t, &acc)
+		h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", fmt.Sprintf(`{"paymentId":"SH-CITY:q%d","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}`, i)).decode(t, &acc)
 		ids = append(ids, acc.OperationID)
 		if i == 0 {
 			select { // the worker holds the first write
@@ -83,7 +83,7 @@ func TestAsyncBounded(t *testing.T) {
 			}
 		}
 	}
-	r := h.do("sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"q9","from":"sh-reserve","to":"sh-shop","amount":"1"}`)
+	r := h.do("sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"SH-CITY:q9","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}`)
 	if r.status != http.StatusTooManyRequests || r.code(t) != rest.CodeTooManyRequests || r.header.Get("Retry-After") == "" {
 		t.Fatalf("over the bound: %d %s", r.status, r.body)
 	}
@@ -103,7 +103,7 @@ func TestOperationsSurviveRestart(t *testing.T) {
 	t.Run("first gateway", func(t *testing.T) {
 		h := funded(t, harnessOptions{storeAt: path})
 		var acc rest.Accepted
-		h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"s1","from":"sh-reserve","to":"sh-shop","amount":"1"}`).decode(t, &acc)
+		h.must(http.StatusAccepted, "sh-op", "POST", "/v1/payments?async=true", `{"paymentId":"SH-CITY:s1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}`).decode(t, &acc)
 		h.waitOperation("sh-op", acc.OperationID)
 		id = acc.OperationID
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

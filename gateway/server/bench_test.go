@@ -35,7 +35,7 @@ func BenchmarkAsyncFlood(b *testing.B) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						r := h.do("sh-op", "POST", "/v1/payments?async=true", fmt.Sprintf(`{"paymentId":"f%d-%d","from":"sh-reserve","to":"sh-shop","amount":"0.01"}`, i, j))
+						r := h.do("sh-op", "POST", "/v1/payments?async=true", fmt.Sprintf(`{"paymentId":"SH-CITY:f%d-%d","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}`, i, j))
 						mu.Lock()
 						defer mu.Unlock()
 						switch r.status {

@@ -12,8 +12,9 @@ import (
 )
 
 func toAccount(a api.Account) rest.Account {
-	return rest.Account{ID: a.ID, OwnerMSP: a.OwnerMSP, Kind: string(a.Kind), Tier: a.Tier, Status: string(a.Status),
-		StatusReason: a.StatusReason, CustomerRefHash: a.CustomerRefHash, OpenedAt: a.OpenedAt, UpdatedAt: a.UpdatedAt}
+	return rest.Account{ID: a.ID, OwnerMSP: a.OwnerMSP, Bank: a.Bank, Kind: string(a.Kind), Tier: a.Tier,
+		MerchantCategory: a.MerchantCategory, Status: string(a.Status), ReasonHash: a.ReasonHash,
+		CustomerRefHash: a.CustomerRefHash, OpenedAt: a.OpenedAt, UpdatedAt: a.UpdatedAt}
 }
 
 func toBalance(b api.Balance) rest.Balance {
@@ -47,7 +48,7 @@ func toStatementPage(p api.StatementPage, bookmark string) rest.StatementPage {
 
 func toPayment(p api.Payment) rest.Payment {
 	return rest.Payment{PaymentID: p.PaymentID, From: p.From, To: p.To, FromMSP: p.FromMSP, ToMSP: p.ToMSP,
-		Amount: p.Amount, Purpose: p.Purpose, RemittanceHash: p.RemittanceHash, Inputs: nonNil(p.Inputs),
+		FromBank: p.FromBank, ToBank: p.ToBank, Amount: p.Amount, Purpose: p.Purpose, RemittanceHash: p.RemittanceHash, Inputs: nonNil(p.Inputs),
 		PayeeOutput: p.PayeeOutput, ChangeOutputs: nonNil(p.ChangeOutputs), TxID: p.TxID, Timestamp: p.Timestamp}
 }
 
@@ -92,8 +93,85 @@ func toPing(p api.PingRecord) rest.Ping {
 }
 
 func toEvent(e api.Event) rest.Event {
-	return rest.Event{Type: string(e.Type), ID: e.ID, Account: e.Account, MSP: e.MSP, From: e.From, To: e.To,
-		FromMSP: e.FromMSP, ToMSP: e.ToMSP, Amount: e.Amount, Reason: e.Reason}
+	return rest.Event{Type: string(e.Type), ID: e.ID, Account: e.Account, MSP: e.MSP, Bank: e.Bank, From: e.From, To: e.To,
+		FromMSP: e.FromMSP, ToMSP: e.ToMSP, FromBank: e.FromBank, ToBank: e.ToBank, Amount: e.Amount, Action: string(e.Action)}
+}
+
+func toProposal(v api.ProposalView) rest.Proposal {
+	p := v.Proposal
+	out := rest.Proposal{ID: p.ID, Action: string(p.Action), Rule: rest.Rule{Role: string(p.Rule.Role), Provinces: p.Rule.Provinces, Identities: p.Rule.Identities},
+		ProposerMSP: p.ProposerMSP, Status: p.Status, CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt, ClosedAt: p.ClosedAt,
+		Approvals: make([]rest.Approval, len(v.Approvals)), Approved: v.Approved}
+	if p.Mint != nil {
+		out.Mint = &rest.MintParams{Account: p.Mint.Account, Amount: p.Mint.Amount, ReserveRef: p.Mint.ReserveRef}
+	}
+	if p.Redeem != nil {
+		out.Redeem = &rest.RedeemParams{Account: p.Redeem.Account, Amount: p.Redeem.Amount}
+	}
+	if p.Ceiling != nil {
+		out.Ceiling = &rest.CeilingParams{MSP: p.Ceiling.MSP, Ceiling: p.Ceiling.Ceiling}
+	}
+	if p.Config != nil {
+		c := toConfig(*p.Config)
+		out.Config = &c
+	}
+	for i, a := range v.Approvals {
+		out.Approvals[i] = rest.Approval{MSP: a.MSP, Identity: a.Identity, Role: string(a.Role), TxID: a.TxID, At: a.At}
+	}
+	return out
+}
+
+func toConfig(c api.Config) rest.Config {
+	return rest.Config{Orgs: append([]string{}, c.Orgs...), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
+}
+
+func fromConfig(c rest.Config) api.Config {
+	return api.Config{Orgs: append([]string(nil), c.Orgs...), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
+}
+
+func toCeiling(c api.Ceiling) rest.Ceiling {
+	return rest.Ceiling{MSP: c.MSP, Ceiling: c.Ceiling, Issued: c.Issued, UpdatedAt: c.UpdatedAt}
+}
+
+func toExecution(e api.Execution) rest.Execution {
+	out := rest.Execution{Proposal: toProposal(api.ProposalView{Proposal: e.Proposal, Approved: true})}
+	out.Proposal.Approvals = nil
+	if e.Mint != nil {
+		m := toMint(*e.Mint)
+		out.Mint = &m
+	}
+	if e.Redemption != nil {
+		r := toRedemption(*e.Redemption)
+		out.Redemption = &r
+	}
+	if e.Ceiling != nil {
+		c := toCeiling(*e.Ceiling)
+		out.Ceiling = &c
+	}
+	if e.Config != nil {
+		c := toConfig(*e.Config)
+		out.Config = &c
+	}
+	return out
+}
+
+// fromProposalRequest is the chaincode request of a proposal.
+func fromProposalRequest(p rest.ProposalRequest) api.ProposeRequest {
+	out := api.ProposeRequest{ID: p.ID, Action: api.Action(p.Action), TTLSeconds: p.TTLSeconds}
+	if p.Mint != nil {
+		out.Mint = &api.MintParams{Account: p.Mint.Account, Amount: p.Mint.Amount, ReserveRef: p.Mint.ReserveRef}
+	}
+	if p.Redeem != nil {
+		out.Redeem = &api.RedeemParams{Account: p.Redeem.Account, Amount: p.Redeem.Amount}
+	}
+	if p.Ceiling != nil {
+		out.Ceiling = &api.CeilingParams{MSP: p.Ceiling.MSP, Ceiling: p.Ceiling.Ceiling}
+	}
+	if p.Config != nil {
+		c := fromConfig(*p.Config)
+		out.Config = &c
+	}
+	return out
 }
 
 // fromPaymentRequest is the chaincode request of a bank's payment.

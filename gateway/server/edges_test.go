@@ -17,21 +17,21 @@ func TestStrictEdges(t *testing.T) {
 		status                                int
 		code                                  string
 	}{
-		{"case-folded twin key", "POST", "/v1/payments", pay(`{"paymentId":"e1","from":"sh-reserve","to":"sh-shop","amount":"0.01","AMOUNT":"0.03"}`), "application/json", 400, rest.CodeInvalidRequest},
-		{"case-folded key", "POST", "/v1/payments", pay(`{"paymentId":"e2","from":"sh-reserve","To":"sh-shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
-		{"duplicate key", "POST", "/v1/payments", pay(`{"paymentId":"e3","from":"sh-reserve","to":"sh-shop","to":"js-shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
-		{"unknown key", "POST", "/v1/payments", pay(`{"paymentId":"e4","from":"sh-reserve","to":"sh-shop","amount":"0.01","memo":"x"}`), "application/json", 400, rest.CodeInvalidRequest},
-		{"two values", "POST", "/v1/payments", pay(`{"paymentId":"e5","from":"sh-reserve","to":"sh-shop","amount":"0.01"}{}`), "application/json", 400, rest.CodeInvalidRequest},
-		{"no content type", "POST", "/v1/payments", pay(`{"paymentId":"e6","from":"sh-reserve","to":"sh-shop","amount":"0.01"}`), "", 415, rest.CodeUnsupportedMedia},
-		{"form content type", "POST", "/v1/payments", pay(`{"paymentId":"e7","from":"sh-reserve","to":"sh-shop","amount":"0.01"}`), "application/x-www-form-urlencoded", 415, rest.CodeUnsupportedMedia},
-		{"json with charset", "POST", "/v1/payments", pay(`{"paymentId":"e8","from":"sh-reserve","to":"sh-shop","amount":"0.01"}`), "application/json; charset=utf-8", 201, ""},
-		{"body too large", "POST", "/v1/payments", `{"paymentId":"e9","purpose":"` + strings.Repeat("x", 9000) + `"}`, "application/json", 413, rest.CodeBodyTooLarge},
+		{"case-folded twin key", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01","AMOUNT":"0.03"}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"case-folded key", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e2","from":"SH-CITY:settle","To":"SH-CITY:shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"duplicate key", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e3","from":"SH-CITY:settle","to":"SH-CITY:shop","to":"JS-CITY:shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"unknown key", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e4","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01","memo":"x"}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"two values", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e5","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}{}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"no content type", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e6","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}`), "", 415, rest.CodeUnsupportedMedia},
+		{"form content type", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e7","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}`), "application/x-www-form-urlencoded", 415, rest.CodeUnsupportedMedia},
+		{"json with charset", "POST", "/v1/payments", pay(`{"paymentId":"SH-CITY:e8","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}`), "application/json; charset=utf-8", 201, ""},
+		{"body too large", "POST", "/v1/payments", `{"paymentId":"SH-CITY:e9","purpose":"` + strings.Repeat("x", 9000) + `"}`, "application/json", 413, rest.CodeBodyTooLarge},
 		{"empty body", "POST", "/v1/payments", "", "", 415, rest.CodeUnsupportedMedia},
 		{"undecodable id", "GET", "/v1/pings/%ff", "", "", 400, rest.CodeInvalidArgument},
 		{"undecodable account", "GET", "/v1/accounts/%ff/balance", "", "", 400, rest.CodeInvalidArgument},
-		{"body on a body-less route", "POST", "/v1/accounts/sh-shop/unfreeze", `{"x":1}`, "application/json", 400, rest.CodeInvalidRequest},
-		{"customerRef too long", "POST", "/v1/accounts", `{"id":"c9","kind":"customer","tier":"class-IV","customerRef":"` + strings.Repeat("r", 300) + `"}`, "application/json", 400, rest.CodeInvalidRequest},
-		{"async not a boolean", "POST", "/v1/payments?async=yes", pay(`{"paymentId":"ea","from":"sh-reserve","to":"sh-shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
+		{"body on a body-less route", "POST", "/v1/accounts/SH-CITY:shop/unfreeze", `{"x":1}`, "application/json", 400, rest.CodeInvalidRequest},
+		{"customerRef too long", "POST", "/v1/accounts", `{"id":"SH-CITY:c9","kind":"customer","tier":"class-IV","customerRef":"` + strings.Repeat("r", 300) + `"}`, "application/json", 400, rest.CodeInvalidRequest},
+		{"async not a boolean", "POST", "/v1/payments?async=yes", pay(`{"paymentId":"SH-CITY:ea","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0.01"}`), "application/json", 400, rest.CodeInvalidRequest},
 		{"unknown route", "GET", "/v1/nothing", "", "", 404, rest.CodeRouteNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestStrictEdges(t *testing.T) {
 		})
 	}
 	// Only e8 paid; nothing else changed.
-	if b := h.balance("sh-op", "sh-shop"); b != "0.01" {
+	if b := h.balance("sh-op", shShop); b != "0.01" {
 		t.Fatalf("payee balance %s, want 0.01", b)
 	}
 }

@@ -40,13 +40,16 @@ func parsePosition(s string) (eventPosition, error) {
 // keeping only the business events that pass the filters (type, and an
 // account named as account, from or to). It reports false when nothing
 // is left.
-func txEvents(block uint64, payload []byte, typ, account string) (rest.TxEvents, bool) {
+func txEvents(block uint64, payload []byte, typ, account string, visible func(api.Event) bool) (rest.TxEvents, bool) {
 	var env api.Envelope
 	if err := json.Unmarshal(payload, &env); err != nil {
 		return rest.TxEvents{}, false
 	}
 	out := rest.TxEvents{TxID: env.TxID, Block: block, Timestamp: env.Timestamp}
 	for _, ev := range env.Events {
+		if !visible(ev) {
+			continue
+		}
 		if typ != "" && string(ev.Type) != typ {
 			continue
 		}
@@ -163,6 +166,7 @@ func (s *Server) replayStream(w http.ResponseWriter, r *http.Request, resume eve
 // client goes away or the gateway shuts down.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, typ, account string, next func() (eventhub.Event, bool)) {
 	ctx := r.Context()
+	visible := s.visibleTo(clientName(ctx))
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -209,7 +213,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, typ, account str
 			if ev.Name != api.EventName {
 				continue
 			}
-			txe, ok := txEvents(ev.BlockNumber, ev.Payload, typ, account)
+			txe, ok := txEvents(ev.BlockNumber, ev.Payload, typ, account, visible)
 			if !ok {
 				continue
 			}
@@ -223,5 +227,24 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, typ, account str
 			}
 			_ = rc.Flush()
 		}
+	}
+}
+
+// visibleTo says which business events a client may receive, from the
+// identity its certificate states: auditors every event, compliance
+// officers and admins their province's, a bank's roles their bank's (as
+// payer, payee or owner). The gateway itself listens with one identity for
+// everyone; this filter is what keeps one bank's flows from another.
+func (s *Server) visibleTo(client string) func(api.Event) bool {
+	id, ok := s.ids[client]
+	switch {
+	case !ok:
+		return func(api.Event) bool { return false }
+	case id.Role == api.RoleAuditor:
+		return func(api.Event) bool { return true }
+	case api.RoleNeedsBank(id.Role):
+		return func(e api.Event) bool { return e.Concerns(id.MSPID, id.Bank) }
+	default:
+		return func(e api.Event) bool { return e.Concerns(id.MSPID, "") }
 	}
 }

@@ -39,22 +39,29 @@ func TestEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	from := h.led.Height() // the first of the three payments below
 	for i := range 3 {
-		h.pay("sh-op", rest.PaymentRequest{PaymentID: "ev" + string(rune('0'+i)), From: "sh-reserve", To: "sh-shop", Amount: y("1")})
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:ev" + string(rune('0'+i)), From: settle, To: shShop, Amount: y("1")})
 	}
-	from := uint64(1)
-	all, _ := collect(t, c, client.EventsOptions{FromBlock: &from}, 7) // 3 opens, the mint, 3 payments
+	first := uint64(1)
+	// 4 opens, the ceiling and the mint (3 transactions each: propose,
+	// 2 approvals, execute: 4), the funding payment, 3 payments.
+	all, _ := collect(t, c, client.EventsOptions{FromBlock: &first}, 4+8+1+3)
 	var types []string
 	for _, ev := range all {
-		types = append(types, ev.Data.Events[0].Type)
+		for _, e := range ev.Data.Events {
+			types = append(types, e.Type)
+		}
 	}
-	if got := strings.Join(types, ","); got != "AccountOpened,AccountOpened,AccountOpened,Minted,Transferred,Transferred,Transferred" {
+	if got := strings.Join(types, ","); got != "AccountOpened,AccountOpened,AccountOpened,AccountOpened,"+
+		"Proposed,Approved,Approved,CeilingSet,Executed,Proposed,Approved,Approved,Minted,Executed,"+
+		"Transferred,Transferred,Transferred,Transferred" {
 		t.Fatalf("events %s", got)
 	}
 	t.Run("from block, filtered by type", func(t *testing.T) {
 		evs, _ := collect(t, c, client.EventsOptions{FromBlock: &from, Type: "Transferred"}, 3)
 		for i, ev := range evs {
-			if len(ev.Data.Events) != 1 || ev.Data.Events[0].Type != "Transferred" || ev.Data.Events[0].ID != "ev"+string(rune('0'+i)) {
+			if len(ev.Data.Events) != 1 || ev.Data.Events[0].Type != "Transferred" || ev.Data.Events[0].ID != "SH-CITY:ev"+string(rune('0'+i)) {
 				t.Fatalf("event %d: %+v", i, ev.Data)
 			}
 		}
@@ -62,7 +69,7 @@ func TestEvents(t *testing.T) {
 	t.Run("resume after an event delivers the rest once", func(t *testing.T) {
 		evs, _ := collect(t, c, client.EventsOptions{FromBlock: &from, Type: "Transferred"}, 1)
 		rest2, _ := collect(t, c, client.EventsOptions{LastEventID: evs[0].ID, Type: "Transferred"}, 2)
-		if rest2[0].Data.Events[0].ID != "ev1" || rest2[1].Data.Events[0].ID != "ev2" {
+		if rest2[0].Data.Events[0].ID != "SH-CITY:ev1" || rest2[1].Data.Events[0].ID != "SH-CITY:ev2" {
 			t.Fatalf("resumed %+v", rest2)
 		}
 	})
@@ -73,16 +80,16 @@ func TestEvents(t *testing.T) {
 		defer cancel()
 		next := h.led.Height() // the block the payment below will be in
 		go func() {
-			_, err := c.Events(ctx, client.EventsOptions{Account: "js-shop", FromBlock: &next}, func(ev client.Event) error {
+			_, err := c.Events(ctx, client.EventsOptions{Account: jsShop, FromBlock: &next}, func(ev client.Event) error {
 				got <- ev
 				return client.ErrStop
 			})
 			errc <- err
 		}()
-		h.pay("sh-op", rest.PaymentRequest{PaymentID: "live", From: "sh-reserve", To: "js-shop", Amount: y("2")})
+		h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:live", From: settle, To: jsShop, Amount: y("2")})
 		select {
 		case ev := <-got:
-			if ev.Data.Events[0].ID != "live" || ev.Data.Events[0].To != "js-shop" || ev.Data.Block != next {
+			if ev.Data.Events[0].ID != "SH-CITY:live" || ev.Data.Events[0].To != jsShop || ev.Data.Block != next {
 				t.Fatalf("live event %+v", ev.Data)
 			}
 		case err := <-errc:

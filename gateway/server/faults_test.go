@@ -31,7 +31,7 @@ func TestCommitStageFaults(t *testing.T) {
 				return nil
 			}})
 			armed = true
-			r := h.do("sh-op", "POST", "/v1/payments", `{"paymentId":"f1","from":"sh-reserve","to":"sh-shop","amount":"1"}`)
+			r := h.do("sh-op", "POST", "/v1/payments", `{"paymentId":"SH-CITY:f1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}`)
 			if r.status != tc.status || r.code(t) != string(tc.err.Code) {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
@@ -44,7 +44,7 @@ func TestCommitStageFaults(t *testing.T) {
 				t.Fatal("503 without Retry-After")
 			}
 			armed = false
-			if b := h.balance("sh-op", "sh-shop"); b != "0.00" {
+			if b := h.balance("sh-op", shShop); b != "0.00" {
 				t.Fatalf("failed commit moved money: %s", b)
 			}
 		})

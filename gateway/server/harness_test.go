@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,18 +37,24 @@ import (
 const (
 	SH = "ShanghaiMSP"
 	JS = "JiangsuMSP"
+	ZJ = "ZhejiangMSP"
 )
 
 // The gateway's clients in these tests, by name. The gateway does not care
 // about provinces; the chaincode does.
 var identities = map[string]inproc.Identity{
-	"sh-op":   {MSPID: SH, Role: api.RoleOperator, Bank: "SH-BANK"},
-	"sh-op2":  {MSPID: SH, Role: api.RoleOperator, Bank: "SH-OTHER"},
-	"sh-iss":  {MSPID: SH, Role: api.RoleIssuer},
+	"sh-op":   {MSPID: SH, Role: api.RoleOperator, Bank: "SH-CITY"},
+	"sh-op2":  {MSPID: SH, Role: api.RoleOperator, Bank: "SH-ICBC"},
+	"sh-iss":  {MSPID: SH, Role: api.RoleIssuer, Bank: "SH-PBC"},
 	"sh-comp": {MSPID: SH, Role: api.RoleCompliance},
 	"sh-aud":  {MSPID: SH, Role: api.RoleAuditor},
-	"js-op":   {MSPID: JS, Role: api.RoleOperator, Bank: "JS-BANK"},
+	"js-op":   {MSPID: JS, Role: api.RoleOperator, Bank: "JS-CITY"},
+	"js-iss":  {MSPID: JS, Role: api.RoleIssuer, Bank: "JS-PBC"},
+	"zj-iss":  {MSPID: ZJ, Role: api.RoleIssuer, Bank: "ZJ-PBC"},
 }
+
+// clientNames are the gateway's token clients (every identity).
+var clientNames = []string{"sh-op", "sh-op2", "sh-iss", "sh-comp", "sh-aud", "js-op", "js-iss", "zj-iss"}
 
 func token(client string) string { return client + "-token" }
 
@@ -85,7 +92,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	var clients []config.Client
-	for _, name := range []string{"sh-op", "sh-op2", "sh-iss", "sh-comp", "sh-aud", "js-op"} {
+	for _, name := range clientNames {
 		clients = append(clients, config.Client{Name: name, TokenSHA256: tokenHash(token(name))})
 	}
 	clients = append(clients, config.Client{Name: "sh-op-mtls", CertSubject: "CN=bocom-backoffice,O=BOCOM,C=CN"})
@@ -114,6 +121,8 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		Selection:    config.Selection{LockWait: config.Duration(2 * time.Second), MaxInputs: 10, ReservePool: 4},
 		Network:      rest.Network{MSPID: SH, Channel: "settlement", Chaincode: "yrd", Peer: "127.0.0.1:7051"},
 		Operations:   ops,
+		Identities:   serverIdentities(),
+		Secret:       []byte("sixteen-byte-secret-for-tests"),
 		Pool:         pool,
 		Events:       hub,
 		Replay: func(ctx context.Context, start uint64) (<-chan ledger.Event, error) {
@@ -203,22 +212,53 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
+func serverIdentities() map[string]Identity {
+	out := map[string]Identity{}
+	for name, id := range identities {
+		out[name] = Identity{MSPID: id.MSPID, Role: id.Role, Bank: id.Bank}
+	}
+	return out
+}
+
 // open opens an account through the gateway.
 func (h *harness) open(client, id, kind, tier string) rest.Account {
 	h.t.Helper()
+	req := rest.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}
+	switch kind {
+	case rest.KindCustomer:
+		req.CustomerRef = "ref-" + id
+	case rest.KindMerchant:
+		req.MerchantCategory = "5411"
+	}
 	var c rest.Committed[rest.Account]
-	h.must(http.StatusCreated, client, "POST", "/v1/accounts", jsonOf(rest.OpenAccountRequest{ID: id, Kind: kind, Tier: tier, CustomerRef: "ref-" + id})).decode(h.t, &c)
+	h.must(http.StatusCreated, client, "POST", "/v1/accounts", jsonOf(req)).decode(h.t, &c)
 	return c.Result
 }
 
-// mint issues amount (yuan) into a reserve account through the gateway.
-func (h *harness) mint(account, amount string) rest.Mint {
+// decide proposes as sh-iss, has js-iss and zj-iss approve, and executes.
+func (h *harness) decide(p rest.ProposalRequest) rest.Execution {
+	h.t.Helper()
+	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/proposals", jsonOf(p))
+	for _, c := range []string{"js-iss", "zj-iss"} {
+		h.must(http.StatusCreated, c, "POST", "/v1/proposals/"+p.ID+"/approve", "")
+	}
+	var ex rest.Committed[rest.Execution]
+	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/proposals/"+p.ID+"/execute", "").decode(h.t, &ex)
+	return ex.Result
+}
+
+// mint issues amount (yuan) into SH-PBC:reserve by a quorum decision,
+// after setting a ceiling the first time.
+func (h *harness) mint(amount string) rest.Mint {
 	h.t.Helper()
 	h.mints++
-	var c rest.Committed[rest.Mint]
-	body := `{"mintId":"m` + string(rune('0'+h.mints)) + `","account":"` + account + `","amount":"` + amount + `","reserveRef":"dep"}`
-	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/mints", body).decode(h.t, &c)
-	return c.Result
+	if h.mints == 1 {
+		h.decide(rest.ProposalRequest{ID: "ShanghaiMSP:ceiling", Action: rest.ActionCeiling,
+			Ceiling: &rest.CeilingParams{MSP: SH, Ceiling: y("100000000")}})
+	}
+	ex := h.decide(rest.ProposalRequest{ID: fmt.Sprintf("ShanghaiMSP:mint-%d", h.mints), Action: rest.ActionMint,
+		Mint: &rest.MintParams{Account: "SH-PBC:reserve", Amount: y(amount), ReserveRef: fmt.Sprintf("dep-%d", h.mints)}})
+	return *ex.Mint
 }
 
 // pay sends a payment through the gateway and returns the payment.
@@ -236,14 +276,25 @@ func (h *harness) balance(client, account string) string {
 	return b.Balance.String()
 }
 
-// funded opens sh-reserve (Shanghai), a Shanghai merchant and a Jiangsu
-// merchant, and mints 1,000,000 into sh-reserve.
+// Accounts of the funded harness.
+const (
+	reserve = "SH-PBC:reserve" // Shanghai's reserve (the central-bank branch)
+	settle  = "SH-CITY:settle" // SH-CITY's settlement account, funded
+	shShop  = "SH-CITY:shop"   // a merchant of SH-CITY
+	jsShop  = "JS-CITY:shop"   // a merchant of JS-CITY
+)
+
+// funded opens Shanghai's reserve, SH-CITY's settlement account and a
+// merchant, a Jiangsu merchant, mints 1,010,000 into the reserve by a
+// quorum decision and pays 1,000,000 of it to SH-CITY:settle.
 func funded(t testing.TB, o harnessOptions) *harness {
 	h := newHarness(t, o)
-	h.open("sh-op", "sh-reserve", rest.KindReserve, "")
-	h.open("sh-op", "sh-shop", rest.KindMerchant, "")
-	h.open("js-op", "js-shop", rest.KindMerchant, "")
-	h.mint("sh-reserve", "1000000")
+	h.open("sh-iss", reserve, rest.KindReserve, "")
+	h.open("sh-op", settle, rest.KindSettlement, "")
+	h.open("sh-op", shShop, rest.KindMerchant, "")
+	h.open("js-op", jsShop, rest.KindMerchant, "")
+	h.mint("1010000")
+	h.pay("sh-iss", rest.PaymentRequest{PaymentID: "SH-PBC:fund", From: reserve, To: settle, Amount: y("1000000")})
 	return h
 }
 

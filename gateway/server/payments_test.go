@@ -14,39 +14,39 @@ func y(s string) money.Amount { return money.MustParseYuan(s) }
 
 func TestPayAndRead(t *testing.T) {
 	h := funded(t, harnessOptions{})
-	p := h.pay("sh-op", rest.PaymentRequest{PaymentID: "p1", From: "sh-reserve", To: "js-shop", Amount: y("12.34"), Purpose: "GOODS"})
+	p := h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:p1", From: settle, To: jsShop, Amount: y("12.34"), Purpose: "GOODS"})
 	if p.FromMSP != SH || p.ToMSP != JS || p.Amount != y("12.34") || len(p.Inputs) == 0 || p.PayeeOutput == "" {
 		t.Fatalf("payment %+v", p)
 	}
 	var got rest.Payment
-	h.must(http.StatusOK, "sh-op", "GET", "/v1/payments/p1", "").decode(t, &got)
+	h.must(http.StatusOK, "sh-op", "GET", "/v1/payments/SH-CITY:p1", "").decode(t, &got)
 	if got.TxID != p.TxID || got.Purpose != "GOODS" {
 		t.Fatalf("read back %+v", got)
 	}
-	h.must(http.StatusOK, "js-op", "GET", "/v1/payments/p1", "") // the payee's province reads it too
-	if b := h.balance("js-op", "js-shop"); b != "12.34" {
+	h.must(http.StatusOK, "js-op", "GET", "/v1/payments/SH-CITY:p1", "") // the payee's province reads it too
+	if b := h.balance("js-op", jsShop); b != "12.34" {
 		t.Fatalf("payee balance %s", b)
 	}
 	var sup rest.Supply
 	h.must(http.StatusOK, "sh-aud", "GET", "/v1/supply", "").decode(t, &sup)
 	var audit rest.SupplyAudit
 	h.must(http.StatusOK, "sh-aud", "GET", "/v1/supply/audit", "").decode(t, &audit)
-	if sup.Total != y("1000000") || !audit.Balanced || audit.OutputsTotal != sup.Total {
+	if sup.Total != y("1010000") || !audit.Balanced || audit.OutputsTotal != sup.Total {
 		t.Fatalf("supply %+v audit %+v", sup, audit)
 	}
 }
 
 func TestRepeatedPayment(t *testing.T) {
 	h := funded(t, harnessOptions{})
-	body := `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"5"}`
+	body := `{"paymentId":"SH-CITY:p1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"5"}`
 	h.must(http.StatusCreated, "sh-op", "POST", "/v1/payments", body)
 	for _, tc := range []struct {
 		name, body string
 		status     int
 		code       string
 	}{
-		{"same body", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"5.00"}`, http.StatusConflict, rest.CodeDuplicatePayment},
-		{"different body", `{"paymentId":"p1","from":"sh-reserve","to":"sh-shop","amount":"6"}`, http.StatusUnprocessableEntity, rest.CodePaymentIDReused},
+		{"same body", `{"paymentId":"SH-CITY:p1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"5.00"}`, http.StatusConflict, rest.CodeDuplicatePayment},
+		{"different body", `{"paymentId":"SH-CITY:p1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"6"}`, http.StatusUnprocessableEntity, rest.CodePaymentIDReused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do("sh-op", "POST", "/v1/payments", tc.body)
@@ -60,29 +60,31 @@ func TestRepeatedPayment(t *testing.T) {
 			}
 		})
 	}
-	if b := h.balance("sh-op", "sh-shop"); b != "5.00" {
+	if b := h.balance("sh-op", shShop); b != "5.00" {
 		t.Fatalf("paid twice: balance %s", b)
 	}
 }
 
 func TestPaymentRefusals(t *testing.T) {
 	h := funded(t, harnessOptions{})
-	h.open("sh-op", "alice", rest.KindCustomer, rest.TierClassIV)
+	h.open("sh-op", "SH-CITY:alice", rest.KindCustomer, rest.TierClassIV)
 	for _, tc := range []struct {
 		name, client, body string
 		status             int
 		code               string
 	}{
-		{"insufficient", "sh-op", `{"paymentId":"x1","from":"sh-shop","to":"sh-reserve","amount":"1"}`, http.StatusUnprocessableEntity, rest.CodeInsufficientFunds},
-		{"over per-payment limit", "sh-op", `{"paymentId":"x2","from":"sh-reserve","to":"alice","amount":"20000"}`, http.StatusUnprocessableEntity, rest.CodeBalanceCapExceeded},
-		{"other province pays", "js-op", `{"paymentId":"x3","from":"sh-reserve","to":"js-shop","amount":"1"}`, http.StatusForbidden, rest.CodeForbidden},
-		{"unknown payee", "sh-op", `{"paymentId":"x4","from":"sh-reserve","to":"nobody","amount":"1"}`, http.StatusNotFound, rest.CodeNotFound},
-		{"foreign input", "sh-op", `{"paymentId":"x5","from":"sh-reserve","to":"sh-shop","amount":"1","inputs":["nope.0"]}`, http.StatusUnprocessableEntity, "INPUT_NOT_OWNED"},
-		{"same account", "sh-op", `{"paymentId":"x6","from":"sh-shop","to":"sh-shop","amount":"1"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
-		{"zero", "sh-op", `{"paymentId":"x7","from":"sh-reserve","to":"sh-shop","amount":"0"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
-		{"three decimals", "sh-op", `{"paymentId":"x8","from":"sh-reserve","to":"sh-shop","amount":"1.001"}`, http.StatusBadRequest, rest.CodeInvalidRequest},
-		{"number amount", "sh-op", `{"paymentId":"x9","from":"sh-reserve","to":"sh-shop","amount":1}`, http.StatusBadRequest, rest.CodeInvalidRequest},
-		{"change split 51", "sh-op", `{"paymentId":"xa","from":"sh-reserve","to":"sh-shop","amount":"1","changeSplit":51}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"insufficient", "sh-op", `{"paymentId":"SH-CITY:x1","from":"SH-CITY:shop","to":"SH-CITY:settle","amount":"1"}`, http.StatusUnprocessableEntity, rest.CodeInsufficientFunds},
+		{"over per-payment limit", "sh-op", `{"paymentId":"SH-CITY:x2","from":"SH-CITY:settle","to":"SH-CITY:alice","amount":"20000"}`, http.StatusUnprocessableEntity, rest.CodeBalanceCapExceeded},
+		{"other province pays", "js-op", `{"paymentId":"JS-CITY:x3","from":"SH-CITY:settle","to":"JS-CITY:shop","amount":"1"}`, http.StatusNotFound, rest.CodeNotFound},
+		{"other bank pays", "sh-op2", `{"paymentId":"SH-ICBC:x3","from":"SH-CITY:settle","to":"JS-CITY:shop","amount":"1"}`, http.StatusNotFound, rest.CodeNotFound},
+		{"payment ID of another bank", "sh-op", `{"paymentId":"SH-ICBC:x3","from":"SH-CITY:settle","to":"JS-CITY:shop","amount":"1"}`, http.StatusForbidden, rest.CodeForbidden},
+		{"unknown payee", "sh-op", `{"paymentId":"SH-CITY:x4","from":"SH-CITY:settle","to":"SH-CITY:nobody","amount":"1"}`, http.StatusNotFound, rest.CodeNotFound},
+		{"foreign input", "sh-op", `{"paymentId":"SH-CITY:x5","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1","inputs":["nope.0"]}`, http.StatusUnprocessableEntity, "INPUT_NOT_OWNED"},
+		{"same account", "sh-op", `{"paymentId":"SH-CITY:x6","from":"SH-CITY:shop","to":"SH-CITY:shop","amount":"1"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"zero", "sh-op", `{"paymentId":"SH-CITY:x7","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0"}`, http.StatusBadRequest, rest.CodeInvalidArgument},
+		{"three decimals", "sh-op", `{"paymentId":"SH-CITY:x8","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1.001"}`, http.StatusBadRequest, rest.CodeInvalidRequest},
+		{"number amount", "sh-op", `{"paymentId":"SH-CITY:x9","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":1}`, http.StatusBadRequest, rest.CodeInvalidRequest},
+		{"change split 51", "sh-op", `{"paymentId":"SH-CITY:xa","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1","changeSplit":51}`, http.StatusBadRequest, rest.CodeInvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(tc.client, "POST", "/v1/payments", tc.body)
@@ -91,7 +93,7 @@ func TestPaymentRefusals(t *testing.T) {
 			}
 		})
 	}
-	if b := h.balance("sh-op", "sh-reserve"); b != "1000000.00" {
+	if b := h.balance("sh-op", settle); b != "1000000.00" {
 		t.Fatalf("refused payments moved money: %s", b)
 	}
 }
@@ -111,7 +113,7 @@ func TestConcurrentPayments(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := h.do("sh-op", "POST", "/v1/payments", jsonOf(rest.PaymentRequest{PaymentID: fmt.Sprintf("c%02d", i), From: "sh-reserve", To: "sh-shop", Amount: amt}))
+			r := h.do("sh-op", "POST", "/v1/payments", jsonOf(rest.PaymentRequest{PaymentID: fmt.Sprintf("SH-CITY:c%02d", i), From: settle, To: shShop, Amount: amt}))
 			if r.status != http.StatusCreated {
 				errs <- fmt.Errorf("payment %d: %d %s", i, r.status, r.body)
 			}
@@ -122,11 +124,11 @@ func TestConcurrentPayments(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if got := h.balance("sh-op", "sh-shop"); got != want.String() {
+	if got := h.balance("sh-op", shShop); got != want.String() {
 		t.Fatalf("payee balance %s, want %s", got, want)
 	}
 	rest := y("1000000") - want
-	if got := h.balance("sh-op", "sh-reserve"); got != rest.String() {
+	if got := h.balance("sh-op", settle); got != rest.String() {
 		t.Fatalf("payer balance %s, want %s", got, rest)
 	}
 }
@@ -134,28 +136,28 @@ func TestConcurrentPayments(t *testing.T) {
 func TestBatch(t *testing.T) {
 	h := funded(t, harnessOptions{})
 	// Each item needs outputs of its own: one payment with its change split
-	// four ways leaves sh-reserve five.
-	h.pay("sh-op", rest.PaymentRequest{PaymentID: "split", From: "sh-reserve", To: "sh-shop", Amount: y("1"), ChangeSplit: 4})
+	// four ways leaves SH-CITY:settle five.
+	h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:split", From: settle, To: shShop, Amount: y("1"), ChangeSplit: 4})
 	var c rest.Committed[rest.BatchResult]
 	h.must(http.StatusCreated, "sh-op", "POST", "/v1/payment-batches", `{"items":[
-		{"paymentId":"b1","from":"sh-reserve","to":"sh-shop","amount":"1"},
-		{"paymentId":"b2","from":"sh-reserve","to":"nobody","amount":"1"},
-		{"paymentId":"b3","from":"sh-reserve","to":"js-shop","amount":"2"}]}`).decode(t, &c)
+		{"paymentId":"SH-CITY:b1","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"},
+		{"paymentId":"SH-CITY:b2","from":"SH-CITY:settle","to":"SH-CITY:nobody","amount":"1"},
+		{"paymentId":"SH-CITY:b3","from":"SH-CITY:settle","to":"JS-CITY:shop","amount":"2"}]}`).decode(t, &c)
 	if c.Result.Settled != 2 || c.Result.Rejected != 1 || c.Result.Results[1].Code != rest.CodeNotFound {
 		t.Fatalf("batch %+v", c.Result)
 	}
-	r := h.do("sh-op", "POST", "/v1/payment-batches", `{"items":[{"paymentId":"b4","from":"sh-reserve","to":"nobody","amount":"1"}]}`)
+	r := h.do("sh-op", "POST", "/v1/payment-batches", `{"items":[{"paymentId":"SH-CITY:b4","from":"SH-CITY:settle","to":"SH-CITY:nobody","amount":"1"}]}`)
 	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodeBatchRejected {
 		t.Fatalf("all rejected: %d %s", r.status, r.body)
 	}
 	// An account with one output cannot pay two items of one batch: the
 	// answer names the item, and nothing waits on itself.
-	h.open("sh-op", "sh-one", rest.KindMerchant, "")
-	h.pay("sh-op", rest.PaymentRequest{PaymentID: "one", From: "sh-reserve", To: "sh-one", Amount: y("1")})
+	h.open("sh-op", "SH-CITY:one", rest.KindMerchant, "")
+	h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:one", From: settle, To: "SH-CITY:one", Amount: y("1")})
 	r = h.do("sh-op", "POST", "/v1/payment-batches", `{"items":[
-		{"paymentId":"b5","from":"sh-one","to":"js-shop","amount":"0.5"},
-		{"paymentId":"b6","from":"sh-reserve","to":"js-shop","amount":"1"},
-		{"paymentId":"b7","from":"sh-one","to":"js-shop","amount":"0.4"}]}`)
+		{"paymentId":"SH-CITY:b5","from":"SH-CITY:one","to":"JS-CITY:shop","amount":"0.5"},
+		{"paymentId":"SH-CITY:b6","from":"SH-CITY:settle","to":"JS-CITY:shop","amount":"1"},
+		{"paymentId":"SH-CITY:b7","from":"SH-CITY:one","to":"JS-CITY:shop","amount":"0.4"}]}`)
 	var e rest.Error
 	r.decode(t, &e)
 	if r.status != http.StatusUnprocessableEntity || e.Code != rest.CodeInsufficientFunds || e.Details[rest.DetailItems] == nil {
@@ -166,8 +168,8 @@ func TestBatch(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, body, code string }{
 		{"empty", `{"items":[]}`, rest.CodeInvalidRequest},
-		{"repeated id", `{"items":[{"paymentId":"d","from":"sh-reserve","to":"sh-shop","amount":"1"},{"paymentId":"d","from":"sh-reserve","to":"sh-shop","amount":"1"}]}`, rest.CodeInvalidRequest},
-		{"bad item", `{"items":[{"paymentId":"e","from":"sh-reserve","to":"sh-shop","amount":"0"}]}`, rest.CodeInvalidArgument},
+		{"repeated id", `{"items":[{"paymentId":"SH-CITY:d","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"},{"paymentId":"SH-CITY:d","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"1"}]}`, rest.CodeInvalidRequest},
+		{"bad item", `{"items":[{"paymentId":"SH-CITY:e","from":"SH-CITY:settle","to":"SH-CITY:shop","amount":"0"}]}`, rest.CodeInvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do("sh-op", "POST", "/v1/payment-batches", tc.body)
@@ -178,15 +180,41 @@ func TestBatch(t *testing.T) {
 	}
 }
 
-func TestMintAndRedeem(t *testing.T) {
+func TestProposals(t *testing.T) {
 	h := funded(t, harnessOptions{})
-	r := h.do("sh-op", "POST", "/v1/mints", `{"mintId":"mx","account":"sh-reserve","amount":"1","reserveRef":"d"}`)
-	if r.status != http.StatusForbidden {
-		t.Fatalf("operator mint: %d %s", r.status, r.body)
+	mint := jsonOf(rest.ProposalRequest{ID: "ShanghaiMSP:m2", Action: rest.ActionMint,
+		Mint: &rest.MintParams{Account: reserve, Amount: y("500"), ReserveRef: "dep-x"}})
+	if r := h.do("sh-op", "POST", "/v1/proposals", mint); r.status != http.StatusForbidden {
+		t.Fatalf("operator proposes: %d %s", r.status, r.body)
 	}
-	var c rest.Committed[rest.Redemption]
-	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/redemptions", `{"redeemId":"r1","account":"sh-reserve","amount":"100"}`).decode(t, &c)
-	if c.Result.Supply != y("999900") {
-		t.Fatalf("redemption %+v", c.Result)
+	var p rest.Committed[rest.Proposal]
+	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/proposals", mint).decode(t, &p)
+	if p.Result.Approved || len(p.Result.Approvals) != 1 || p.Result.Rule.Provinces != 3 {
+		t.Fatalf("proposal %+v", p.Result)
+	}
+	h.must(http.StatusCreated, "js-iss", "POST", "/v1/proposals/ShanghaiMSP:m2/approve", "")
+	r := h.do("sh-iss", "POST", "/v1/proposals/ShanghaiMSP:m2/execute", "")
+	if r.status != http.StatusConflict || r.code(t) != "NOT_APPROVED" {
+		t.Fatalf("execute with two provinces: %d %s", r.status, r.body)
+	}
+	h.must(http.StatusCreated, "zj-iss", "POST", "/v1/proposals/ShanghaiMSP:m2/approve", "")
+	var ex rest.Committed[rest.Execution]
+	h.must(http.StatusCreated, "sh-iss", "POST", "/v1/proposals/ShanghaiMSP:m2/execute", "").decode(t, &ex)
+	if ex.Result.Mint == nil || ex.Result.Mint.Supply != y("1010500") || ex.Result.Proposal.Status != rest.ProposalExecuted {
+		t.Fatalf("execution %+v", ex.Result)
+	}
+	if r := h.do("sh-iss", "POST", "/v1/proposals/ShanghaiMSP:m2/execute", ""); r.status != http.StatusConflict || r.code(t) != "PROPOSAL_CLOSED" {
+		t.Fatalf("second execution: %d %s", r.status, r.body)
+	}
+	var c rest.Ceiling
+	h.must(http.StatusOK, "sh-aud", "GET", "/v1/ceilings/ShanghaiMSP", "").decode(t, &c)
+	if c.Issued != y("1010500") {
+		t.Fatalf("ceiling %+v", c)
+	}
+	// A redemption: the gateway selects the reserve's inputs.
+	ex = rest.Committed[rest.Execution]{}
+	red := h.decide(rest.ProposalRequest{ID: "ShanghaiMSP:r1", Action: rest.ActionRedeem, Redeem: &rest.RedeemParams{Account: reserve, Amount: y("100")}})
+	if red.Redemption == nil || red.Redemption.Supply != y("1010400") || len(red.Redemption.Inputs) == 0 {
+		t.Fatalf("redemption %+v", red)
 	}
 }

@@ -35,6 +35,14 @@ type Options struct {
 	// PageKey keys the page-token HMAC (default: random per process, so
 	// tokens do not survive a restart).
 	PageKey []byte
+	// Identities are the clients' ledger identities as their certificates
+	// state them: which events a client may receive, and which bank's
+	// secret keys its customer references. A client missing here receives
+	// no events and cannot open customer accounts.
+	Identities map[string]Identity
+	// Secret derives each bank's customer-reference key (required; it
+	// never leaves the gateway, see customerRefHash).
+	Secret []byte
 	// Version is reported in the OpenAPI document.
 	Version string
 	// Operations keeps asynchronous writes' records (required).
@@ -45,8 +53,7 @@ type Options struct {
 	// Events is the gateway's shared event stream (required).
 	Events *eventhub.Hub
 	// Replay opens a dedicated stream for a client resuming from a block
-	// older than Events' buffer (nil: such clients get 429 TOO_MANY_REQUESTS
-	// with a hint to resume later from a newer position).
+	// older than Events' buffer (nil: such clients get 410 EVENTS_TOO_OLD).
 	Replay func(ctx context.Context, startBlock uint64) (<-chan ledger.Event, error)
 	// MaxReplays bounds concurrent replay streams (default 4).
 	MaxReplays int
@@ -54,8 +61,8 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Server serves the API. Create with New; serve Handler(); call Drain
-// after the HTTP server has shut down to wait for asynchronous writes.
+// Server serves the API. Create with New and serve Handler(); at shutdown
+// call BeginShutdown, shut the HTTP server down, then close the pool.
 type Server struct {
 	ledger   ledger.Ledger
 	auth     *authenticator
@@ -65,6 +72,8 @@ type Server struct {
 	hub      *eventhub.Hub
 	replay   func(ctx context.Context, startBlock uint64) (<-chan ledger.Event, error)
 	replays  chan struct{}
+	ids      map[string]Identity
+	secret   []byte
 	// routeNames maps a mux pattern to its rest route's name.
 	routeNames map[string]string
 	pages      *pageTokens
@@ -101,6 +110,8 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: Options.Pool is required")
 	case opts.Events == nil:
 		return nil, fmt.Errorf("server: Options.Events is required")
+	case len(opts.Secret) < 16:
+		return nil, fmt.Errorf("server: Options.Secret must be at least 16 bytes")
 	}
 	if opts.MaxReplays <= 0 {
 		opts.MaxReplays = 4
@@ -118,6 +129,8 @@ func New(opts Options) (*Server, error) {
 		replay:      opts.Replay,
 		replays:     make(chan struct{}, opts.MaxReplays),
 		pages:       newPageTokens(opts.PageKey),
+		ids:         opts.Identities,
+		secret:      append([]byte(nil), opts.Secret...),
 		network:     opts.Network,
 		maxBody:     opts.MaxBodyBytes,
 		openapi:     doc,
@@ -184,8 +197,12 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		rest.CloseAccount.Name:    s.closeAccount,
 		rest.MergeOutputs.Name:    s.merge,
 
-		rest.CreateMint.Name:       s.mint,
-		rest.CreateRedemption.Name: s.redeem,
+		rest.CreateProposal.Name:  s.propose,
+		rest.GetProposal.Name:     s.getProposal,
+		rest.ApproveProposal.Name: s.approve,
+		rest.ExecuteProposal.Name: s.execute,
+		rest.CancelProposal.Name:  s.cancel,
+		rest.GetCeiling.Name:      s.getCeiling,
 
 		rest.CreatePayment.Name:      s.createPayment,
 		rest.GetPayment.Name:         s.getPayment,
@@ -197,6 +214,13 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		rest.GetOperation.Name: s.getOperation,
 		rest.StreamEvents.Name: s.events,
 	}
+}
+
+// Identity is a client's ledger identity as its certificate states it.
+type Identity struct {
+	MSPID string
+	Role  api.Role
+	Bank  string
 }
 
 // Handler returns the HTTP handler.

@@ -98,8 +98,10 @@ ca_identities() {
 		orderer0) type=orderer ;;
 		chaincode) type=client ;;
 		admin) type=admin attrs="role=admin:ecert" ;;
-		operator) type=client attrs="role=operator:ecert,bank=${org^^}-BANK-01:ecert" ;;
-		*) type=client attrs="role=$name:ecert" ;;
+		*)
+			type=client attrs="role=$(role_of "$name"):ecert"
+			[ -n "$(bank_of "$org" "$name")" ] && attrs+=",bank=$(bank_of "$org" "$name"):ecert"
+			;;
 		esac
 		ca_client "$org" register --id.name "$name" --id.secret "$secret" --id.type "$type" \
 			${attrs:+--id.attrs "$attrs"} ||

@@ -17,9 +17,33 @@ BATCH_MAX_MESSAGES=${YRD_BATCH_MAX_MESSAGES:-500}
 ORGS=(shanghai jiangsu zhejiang anhui)
 declare -A MSP=([shanghai]=ShanghaiMSP [jiangsu]=JiangsuMSP [zhejiang]=ZhejiangMSP [anhui]=AnhuiMSP)
 declare -A ORG_INDEX=([shanghai]=0 [jiangsu]=1 [zhejiang]=2 [anhui]=3)
+# A province's code prefixes its banks' codes (e.g. SH-CITY).
+declare -A CODE=([shanghai]=SH [jiangsu]=JS [zhejiang]=ZJ [anhui]=AH)
 
-# Client identities every province gets, with their role attribute.
-USERS=(admin operator issuer fiscal auditor compliance)
+# Client identities every province gets, with their role attribute; those
+# acting for a bank also carry the bank's code (bank_of). Two commercial
+# banks per province: a city commercial bank (operator) and a national bank's
+# branch (operator2); the central-bank branch (issuer) owns the reserve; the
+# fiscal bureau (fiscal) owns fiscal accounts.
+USERS=(admin operator operator2 issuer fiscal auditor compliance)
+
+# bank_of ORG USER prints USER's bank code ("" for roles without a bank).
+bank_of() {
+	case $2 in
+	operator) echo "${CODE[$1]}-CITY" ;;
+	operator2) echo "${CODE[$1]}-ICBC" ;;
+	issuer) echo "${CODE[$1]}-PBC" ;;
+	fiscal) echo "${CODE[$1]}-FIN" ;;
+	esac
+}
+
+# role_of USER prints USER's role attribute.
+role_of() {
+	case $1 in
+	operator2) echo operator ;;
+	*) echo "$1" ;;
+	esac
+}
 
 # port ORG SERVICE prints the port of SERVICE for ORG. Each province owns a
 # block of 20 ports starting at PORT_BASE + 20*index.

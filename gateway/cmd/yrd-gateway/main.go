@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/eventhub"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
@@ -70,6 +71,14 @@ func run(path string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	secret, err := loadOrCreateKey(filepath.Join(cfg.StateDir, "customer-ref.key"))
+	if err != nil {
+		return err
+	}
+	ids, err := clientIdentities(cfg)
+	if err != nil {
+		return err
+	}
 	pool, err := workpool.New(workpool.Options{Workers: cfg.Async.Workers, Queue: cfg.Async.Queue,
 		OnPanic: func(v any, stack []byte) { log.Error("async write panicked", "panic", v, "stack", string(stack)) }})
 	if err != nil {
@@ -98,6 +107,8 @@ func run(path string, log *slog.Logger) error {
 		Selection:    cfg.Selection,
 		Network:      rest.Network{MSPID: cfg.MSPID, Channel: cfg.Channel, Chaincode: cfg.Chaincode, Peer: cfg.Peer.Endpoint},
 		PageKey:      pageKey,
+		Secret:       secret,
+		Identities:   ids,
 		Version:      version,
 		Operations:   ops,
 		Pool:         pool,
@@ -172,6 +183,24 @@ func run(path string, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// clientIdentities reads each client's role and bank from its enrolment
+// certificate, the source the chaincode trusts as well.
+func clientIdentities(cfg config.Config) (map[string]server.Identity, error) {
+	ids := make(map[string]server.Identity, len(cfg.Clients))
+	for _, c := range cfg.Clients {
+		pem, err := os.ReadFile(c.Identity.CertFile)
+		if err != nil {
+			return nil, fmt.Errorf("client %s: %w", c.Name, err)
+		}
+		attrs, err := ledger.CertAttributes(pem)
+		if err != nil {
+			return nil, fmt.Errorf("client %s: %w", c.Name, err)
+		}
+		ids[c.Name] = server.Identity{MSPID: cfg.MSPID, Role: api.Role(attrs["role"]), Bank: attrs["bank"]}
+	}
+	return ids, nil
 }
 
 // loadOrCreateKey reads a 32-byte key from path, creating it (mode 0600)
