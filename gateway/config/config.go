@@ -167,6 +167,10 @@ type Client struct {
 	// CertSubject is the subject DN (as Go's pkix.Name.String renders it) of
 	// the client's mTLS certificate.
 	CertSubject string `json:"certSubject,omitempty"`
+	// CertIssuer is the issuer DN of that certificate (required with
+	// CertSubject): a client is the pair (issuer, subject), so a
+	// certificate with the same subject from another CA is not it.
+	CertIssuer string `json:"certIssuer,omitempty"`
 	// Identity is the Fabric identity the client's requests are signed with.
 	Identity Identity `json:"identity"`
 }
@@ -411,10 +415,13 @@ func (c *Config) Validate() error {
 			if c.TLS == nil || c.TLS.ClientCAFile == "" {
 				return invalid(f+".certSubject", "mTLS clients need tls.clientCAFile")
 			}
-			if subjects[cl.CertSubject] {
-				return invalid(f+".certSubject", "same subject as another client")
+			if cl.CertIssuer == "" {
+				return invalid(f+".certIssuer", "required with certSubject: mTLS clients are pinned to their CA")
 			}
-			subjects[cl.CertSubject] = true
+			if subjects[cl.CertIssuer+"|"+cl.CertSubject] {
+				return invalid(f+".certSubject", "same issuer and subject as another client")
+			}
+			subjects[cl.CertIssuer+"|"+cl.CertSubject] = true
 		}
 		if cl.Identity.CertFile == "" {
 			return invalid(f+".identity.certFile", "required")

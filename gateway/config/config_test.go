@@ -74,6 +74,10 @@ func TestValidateNamesField(t *testing.T) {
 		{"no credential", func(c *config.Config) { c.Clients[0].TokenSHA256 = "" }, "clients[0]"},
 		{"bad hash", func(c *config.Config) { c.Clients[0].TokenSHA256 = "abc" }, "clients[0].tokenSha256"},
 		{"subject without client CA", func(c *config.Config) { c.Clients[0].CertSubject = "CN=x" }, "clients[0].certSubject"},
+		{"subject without issuer", func(c *config.Config) {
+			c.TLS = &config.ServerTLS{CertFile: "a", KeyFile: "b", ClientCAFile: "ca"}
+			c.Clients[0].CertSubject = "CN=x"
+		}, "clients[0].certIssuer"},
 		{"identity cert", func(c *config.Config) { c.Clients[0].Identity.CertFile = "" }, "clients[0].identity.certFile"},
 		{"identity key", func(c *config.Config) { c.Clients[0].Identity.KeyFile = "" }, "clients[0].identity.keyFile"},
 	}

@@ -51,7 +51,7 @@ func newAuthenticator(clients []config.Client) *authenticator {
 			}
 		}
 		if c.CertSubject != "" {
-			a.subjects[c.CertSubject] = c.Name
+			a.subjects[c.CertIssuer+"|"+c.CertSubject] = c.Name
 		}
 	}
 	return a
@@ -59,7 +59,7 @@ func newAuthenticator(clients []config.Client) *authenticator {
 
 // identify returns the client for the request's credentials. A bearer token
 // is hashed and compared with every configured hash in constant time; a
-// verified TLS client certificate is matched by subject.
+// verified TLS client certificate is matched by issuer and subject.
 func (a *authenticator) identify(r *http.Request) (string, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
@@ -76,7 +76,8 @@ func (a *authenticator) identify(r *http.Request) (string, bool) {
 		return found, found != ""
 	}
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
-		name, ok := a.subjects[r.TLS.VerifiedChains[0][0].Subject.String()]
+		leaf := r.TLS.VerifiedChains[0][0]
+		name, ok := a.subjects[leaf.Issuer.String()+"|"+leaf.Subject.String()]
 		return name, ok
 	}
 	return "", false

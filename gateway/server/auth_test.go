@@ -53,29 +53,31 @@ func TestAuth(t *testing.T) {
 
 func TestAuthClientCertificate(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	cert := func(cn string) *x509.Certificate {
-		return &x509.Certificate{Subject: pkix.Name{CommonName: cn, Organization: []string{"BOCOM"}, Country: []string{"CN"}}}
+	cert := func(cn, issuer string) *x509.Certificate {
+		return &x509.Certificate{Subject: pkix.Name{CommonName: cn, Organization: []string{"BOCOM"}, Country: []string{"CN"}},
+			Issuer: pkix.Name{CommonName: issuer}}
 	}
 	for _, tc := range []struct {
-		name     string
-		verified bool
-		cn       string
-		status   int
+		name       string
+		verified   bool
+		cn, issuer string
+		status     int
 	}{
-		{"verified known subject", true, "bocom-backoffice", http.StatusUnauthorized /* no ledger identity in this harness: see below */},
-		{"verified unknown subject", true, "someone", http.StatusUnauthorized},
-		{"unverified certificate", false, "bocom-backoffice", http.StatusUnauthorized},
+		{"verified known subject", true, "bocom-backoffice", "ca.shanghai", http.StatusUnauthorized /* no ledger identity in this harness: see below */},
+		{"same subject from another CA", true, "bocom-backoffice", "ca.elsewhere", http.StatusUnauthorized},
+		{"verified unknown subject", true, "someone", "ca.shanghai", http.StatusUnauthorized},
+		{"unverified certificate", false, "bocom-backoffice", "ca.shanghai", http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "/v1/supply", nil)
-			c := cert(tc.cn)
+			c := cert(tc.cn, tc.issuer)
 			req.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{c}}
 			if tc.verified {
 				req.TLS.VerifiedChains = [][]*x509.Certificate{{c}}
 			}
 			rec := httptest.NewRecorder()
 			h.h.ServeHTTP(rec, req)
-			if tc.verified && tc.cn == "bocom-backoffice" {
+			if tc.verified && tc.cn == "bocom-backoffice" && tc.issuer == "ca.shanghai" {
 				// Authenticated as sh-op-mtls, which has no ledger identity
 				// in the in-process network: the ledger refuses the name.
 				if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "UNKNOWN_IDENTITY") {

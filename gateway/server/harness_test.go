@@ -95,7 +95,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	for _, name := range clientNames {
 		clients = append(clients, config.Client{Name: name, TokenSHA256: tokenHash(token(name))})
 	}
-	clients = append(clients, config.Client{Name: "sh-op-mtls", CertSubject: "CN=bocom-backoffice,O=BOCOM,C=CN"})
+	clients = append(clients, config.Client{Name: "sh-op-mtls", CertSubject: "CN=bocom-backoffice,O=BOCOM,C=CN", CertIssuer: "CN=ca.shanghai"})
 	if o.storeAt == "" {
 		o.storeAt = filepath.Join(t.TempDir(), "operations.db")
 	}
