@@ -10,13 +10,20 @@ NETWORK    := test-network-scripts/network.sh
 GO_MIN     := 1.25
 FABRIC_PKG := github.com/hyperledger/fabric
 CA_PKG     := github.com/hyperledger/fabric-ca
-FABRIC_BINS := $(BIN)/peer $(BIN)/orderer $(BIN)/configtxgen $(BIN)/osnadmin
+FABRIC_TOOLS := $(BIN)/peer $(BIN)/configtxgen $(BIN)/osnadmin
+FABRIC_BINS := $(FABRIC_TOOLS) $(BIN)/orderer
+# Our patches to the pinned Fabric (see docs/network.md, "The orderer WAL patch")
+# and the build directory where they are applied to a copy of the module.
+FABRIC_PATCHES := $(sort $(wildcard network/fabric/patches/*.patch))
+FABRIC_BUILD   := $(CURDIR)/.build/fabric
+FABRIC_SRC     := $(FABRIC_BUILD)/src
+FABRIC_MODFILE := $(FABRIC_BUILD)/go.mod
 CA_BINS     := $(BIN)/fabric-ca-server $(BIN)/fabric-ca-client
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help up down status test test-unit test-e2e lint build build-fabric build-ours bench prereq clean-bin
+.PHONY: help up down status test test-unit test-e2e lint build build-fabric build-ours bench prereq clean-bin test-fabric-patch
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,7 +37,7 @@ down: ## stop what `make up` started and remove its state
 status: ## what runs, ports, heights
 	@$(NETWORK) status
 
-test: lint test-unit test-e2e ## vet, unit tests, end-to-end suite on a fresh network
+test: lint test-unit test-fabric-patch test-e2e ## vet, unit tests, the orderer patch test, end-to-end suite on a fresh network
 
 test-unit: ## unit tests (no network)
 	go test -count=1 ./...
@@ -62,12 +69,45 @@ prereq:
 	@command -v gcc >/dev/null || { echo "gcc is required to build fabric-ca (cgo, sqlite): apt-get install gcc"; exit 1; }
 	@command -v curl >/dev/null || { echo "curl is required: apt-get install curl"; exit 1; }
 
-# Fabric binaries are rebuilt only when the pinned module changes.
-$(FABRIC_BINS) &: network/fabric/go.mod network/fabric/go.sum
-	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric peer, orderer, configtxgen, osnadmin…"; \
-	 cd network/fabric && go build -o $(BIN)/ $(FABRIC_PKG)/cmd/peer $(FABRIC_PKG)/cmd/orderer \
+# Fabric binaries are rebuilt only when the pinned module (or, for the orderer,
+# one of our patches) changes. peer, configtxgen and osnadmin come straight from
+# the module cache.
+$(FABRIC_TOOLS) &: network/fabric/go.mod network/fabric/go.sum
+	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric peer, configtxgen, osnadmin…"; \
+	 cd network/fabric && go build -o $(BIN)/ $(FABRIC_PKG)/cmd/peer \
 	   $(FABRIC_PKG)/cmd/configtxgen $(FABRIC_PKG)/cmd/osnadmin && \
-	 echo "built fabric in $$(( $$(date +%s) - t0 )) s"; touch $(FABRIC_BINS)
+	 echo "built fabric tools in $$(( $$(date +%s) - t0 )) s"; touch $(FABRIC_TOOLS)
+
+# The orderer is built from a copy of the pinned module with network/fabric/patches
+# applied in order (patch -p1), through a generated go.mod that replaces the Fabric
+# module with that copy. Its version output and start-up log line name the
+# patches ("Commit SHA: <pinned commit>+<patch names>"). The copy comes from the
+# module cache that `go mod download` fills, so this works offline once the
+# module has been downloaded; a patch that no longer applies stops the build.
+$(FABRIC_MODFILE): network/fabric/go.mod network/fabric/go.sum $(FABRIC_PATCHES)
+	@command -v patch >/dev/null || { echo "patch is required to build the orderer: apt-get install patch"; exit 1; }
+	@set -e; rm -rf $(FABRIC_BUILD); mkdir -p $(FABRIC_BUILD); cd network/fabric; \
+	 go mod download $(FABRIC_PKG); src=$$(go list -m -f '{{.Dir}}' $(FABRIC_PKG)); \
+	 cp -R "$$src" $(FABRIC_SRC).tmp; chmod -R u+w $(FABRIC_SRC).tmp; \
+	 for p in $(FABRIC_PATCHES); do \
+	   echo "applying $$p"; patch -d $(FABRIC_SRC).tmp -p1 --forward --batch --quiet <"$(CURDIR)/$$p"; \
+	 done; \
+	 mv $(FABRIC_SRC).tmp $(FABRIC_SRC); cp go.sum $(FABRIC_BUILD)/go.sum; cp go.mod $(FABRIC_MODFILE).tmp; \
+	 go mod edit -replace=$(FABRIC_PKG)=$(FABRIC_SRC) $(FABRIC_MODFILE).tmp; mv $(FABRIC_MODFILE).tmp $(FABRIC_MODFILE)
+
+$(BIN)/orderer: $(FABRIC_MODFILE)
+	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric orderer (patched)…"; \
+	 cd network/fabric && v=$$(go list -m -f '{{.Version}}' $(FABRIC_PKG)) && sha=$${v##*-} && \
+	 for p in $(FABRIC_PATCHES); do sha="$$sha+$$(basename $$p .patch)"; done && \
+	 go build -modfile=$(FABRIC_MODFILE) -ldflags "-X $(FABRIC_PKG)/common/metadata.CommitSHA=$$sha" \
+	   -o $(BIN)/ $(FABRIC_PKG)/cmd/orderer && \
+	 echo "built fabric orderer in $$(( $$(date +%s) - t0 )) s"; touch $@
+
+# The patch's regression test (network/fabric/walfix), run against the pinned
+# module as published, where it must see the deadlock, then against the patched copy.
+test-fabric-patch: $(FABRIC_MODFILE) ## orderer patch test: must deadlock unpatched, pass patched (~20 s)
+	cd network/fabric && YRD_FABRIC_UNPATCHED=1 go test -count=1 -v ./walfix/
+	cd network/fabric && go test -count=1 -v -modfile=$(FABRIC_MODFILE) ./walfix/
 
 $(CA_BINS) &: network/fabric-ca/go.mod network/fabric-ca/go.sum
 	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric-ca-server, fabric-ca-client (cgo)…"; \
