@@ -32,6 +32,9 @@ const (
 	CodeNotApproved        Code = "NOT_APPROVED"
 	CodeProposalClosed     Code = "PROPOSAL_CLOSED"
 	CodeCeilingExceeded    Code = "CEILING_EXCEEDED"
+	CodePurposeNotAllowed  Code = "PURPOSE_NOT_ALLOWED"
+	CodeOverCap            Code = "OVER_RECIPIENT_CAP"
+	CodeNotExpired         Code = "NOT_EXPIRED"
 	// CodeInternal marks a failure that is not the caller's fault (ledger
 	// access, encoding, a corrupt record).
 	CodeInternal Code = "INTERNAL"
@@ -65,6 +68,9 @@ var codeTable = []CodeInfo{
 	{CodeNotApproved, http.StatusConflict, "the proposal's approval rule does not hold yet"},
 	{CodeProposalClosed, http.StatusConflict, "the proposal was executed, cancelled or has expired"},
 	{CodeCeilingExceeded, http.StatusUnprocessableEntity, "the mint would take the province past its issuance ceiling (or it has none)"},
+	{CodePurposeNotAllowed, http.StatusUnprocessableEntity, "earmarked funds may not go there: an ineligible recipient or payee, or a programme outside its window"},
+	{CodeOverCap, http.StatusUnprocessableEntity, "the disbursement would take a recipient past the programme's per-recipient cap"},
+	{CodeNotExpired, http.StatusConflict, "the programme has not expired yet (trusted time)"},
 	{CodeNotConfigured, http.StatusServiceUnavailable, "the channel's configuration has not been initialised (gov:Init)"},
 	{CodeInternal, http.StatusInternalServerError, "a failure that is not the caller's fault"},
 }

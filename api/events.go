@@ -37,11 +37,25 @@ const (
 	EventConfigChanged EventType = "ConfigChanged"
 )
 
+// Event types of the programme contract.
+const (
+	EventProgrammeDefined  EventType = "ProgrammeDefined"
+	EventProgrammeApproved EventType = "ProgrammeApproved"
+	EventTrancheFunded     EventType = "TrancheFunded"
+	EventDisbursed         EventType = "Disbursed"
+	EventEarmarkSpent      EventType = "EarmarkSpent"
+	EventEarmarkReleased   EventType = "EarmarkReleased"
+	EventExpired           EventType = "Expired"
+	EventClawedBack        EventType = "ClawedBack"
+)
+
 // EventTypes lists every event type.
 func EventTypes() []EventType {
 	return []EventType{EventAccountOpened, EventFrozen, EventUnfrozen, EventAccountClosed,
 		EventMinted, EventRedeemed, EventTransferred, EventMerged,
-		EventProposed, EventApproved, EventExecuted, EventCancelled, EventCeilingSet, EventConfigChanged}
+		EventProposed, EventApproved, EventExecuted, EventCancelled, EventCeilingSet, EventConfigChanged,
+		EventProgrammeDefined, EventProgrammeApproved, EventTrancheFunded, EventDisbursed, EventEarmarkSpent,
+		EventEarmarkReleased, EventExpired, EventClawedBack}
 }
 
 // Envelope is the payload of a transaction's chaincode event: every
@@ -73,6 +87,11 @@ type Event struct {
 	ToBank   string       `json:"toBank,omitempty"`
 	Amount   money.Amount `json:"amount,omitempty"`
 	Action   Action       `json:"action,omitempty"`
+	// Programme and Count describe programme events (Count: lines paid by a
+	// disbursement).
+	Programme string `json:"programme,omitempty"`
+	Tranche   int    `json:"tranche,omitempty"`
+	Count     int    `json:"count,omitempty"`
 }
 
 // Concerns reports whether the event is about province msp and, when bank

@@ -76,12 +76,13 @@ const (
 	KindFiscal     Kind = "fiscal"     // a fiscal bureau's account
 	KindMerchant   Kind = "merchant"   // a merchant's collection account
 	KindSettlement Kind = "settlement" // a bank's own settlement account
+	KindEscrow     Kind = "escrow"     // a programme's escrow (opened by programme:Define)
 )
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindReserve, KindCustomer, KindFiscal, KindMerchant, KindSettlement:
+	case KindReserve, KindCustomer, KindFiscal, KindMerchant, KindSettlement, KindEscrow:
 		return true
 	}
 	return false
@@ -139,12 +140,14 @@ type Account struct {
 	UpdatedAt       time.Time `json:"updatedAt"`
 }
 
-// Earmark restricts how an output may be spent. It travels: outputs made
-// from earmarked inputs carry the same earmark, and inputs with different
-// earmarks are never combined.
+// Earmark marks an output as a programme's money (directional
+// appropriation): it may only be spent as the programme allows. It
+// travels: outputs made from earmarked inputs carry the same earmark until
+// the programme releases it, and inputs with different earmarks (or plain
+// and earmarked inputs) are never combined.
 type Earmark struct {
-	Code string `json:"code"`
-	Ref  string `json:"ref,omitempty"`
+	Programme string `json:"programme"`
+	Tranche   int    `json:"tranche"`
 }
 
 // Clone returns a deep copy, or nil for nil.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -181,4 +182,22 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	}
 	*a = v
 	return nil
+}
+
+// MulDiv returns floor(a × num / den) for a ≥ 0, num ≥ 0 and den > 0,
+// computed without intermediate overflow (128-bit product), or ErrOverflow
+// when the result does not fit.
+func MulDiv(a Amount, num, den int64) (Amount, error) {
+	if a < 0 || num < 0 || den <= 0 {
+		return 0, fmt.Errorf("%w: MulDiv(%s, %d, %d) needs non-negative operands and a positive divisor", ErrOverflow, a, num, den)
+	}
+	hi, lo := bits.Mul64(uint64(a), uint64(num))
+	if hi >= uint64(den) {
+		return 0, fmt.Errorf("%w: %s × %d / %d", ErrOverflow, a, num, den)
+	}
+	q, _ := bits.Div64(hi, lo, uint64(den))
+	if q > math.MaxInt64 {
+		return 0, fmt.Errorf("%w: %s × %d / %d", ErrOverflow, a, num, den)
+	}
+	return Amount(q), nil
 }

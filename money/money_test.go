@@ -143,3 +143,25 @@ func FuzzParseYuan(f *testing.F) {
 		}
 	})
 }
+
+func TestMulDiv(t *testing.T) {
+	for _, tc := range []struct {
+		a        Amount
+		num, den int64
+		want     Amount
+		err      bool
+	}{
+		{100, 3000, 10000, 30, false},
+		{101, 3000, 10000, 30, false}, // floor
+		{Max, 10000, 10000, Max, false},
+		{Max, 2, 1, 0, true},
+		{-1, 1, 1, 0, true},
+		{1, 1, 0, 0, true},
+		{MustParseYuan("92233720368547758.07"), 4000, 10000, Amount(3689348814741910322), false},
+	} {
+		got, err := MulDiv(tc.a, tc.num, tc.den)
+		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+			t.Errorf("MulDiv(%d, %d, %d) = %d, %v", tc.a, tc.num, tc.den, got, err)
+		}
+	}
+}

@@ -31,7 +31,7 @@ var samples = map[string]any{
 	"account":           Account{ID: "SH-CITY:a1", OwnerMSP: "ShanghaiMSP", Bank: "SH-CITY", Kind: KindMerchant, Tier: TierUnlimited, MerchantCategory: "5411", Status: StatusFrozen, ReasonHash: "cd", CustomerRefHash: "ab", OpenedAt: t0, UpdatedAt: t0},
 	"freeze":            FreezeRequest{Reason: "court"},
 	"balance":           Balance{Account: "a1", Balance: amt},
-	"output_page":       OutputPage{Outputs: []Output{{ID: "tx1.0", Account: "a1", Amount: amt, TxID: "tx1", Earmark: &Earmark{Code: "SME", Ref: "p1"}, CreatedAt: t0}}, Bookmark: "bm"},
+	"output_page":       OutputPage{Outputs: []Output{{ID: "tx1.0", Account: "a1", Amount: amt, TxID: "tx1", Earmark: &Earmark{Programme: "SH-FIN:sme-2026", Tranche: 1}, CreatedAt: t0}}, Bookmark: "bm"},
 	"statement_page":    StatementPage{Entries: []StatementEntry{{Account: "a1", Timestamp: t0, TxID: "tx1", Seq: 1, Type: EntryCredit, Reference: "p1", Counterparty: "b1", Amount: amt}}, Bookmark: ""},
 	"merge_request":     MergeRequest{MergeID: "g1", Inputs: []string{"o1", "o2"}, MaxInputs: 2},
 	"merge":             Merge{MergeID: "g1", Account: "a1", Inputs: []string{"o1"}, Output: "o3", Amount: amt, TxID: "tx1", Timestamp: t0},

@@ -104,10 +104,11 @@ type Balance struct {
 	Balance money.Amount `json:"balance"`
 }
 
-// Earmark restricts how an output may be spent.
+// Earmark marks an output as a programme's money: it may only be spent as
+// the programme allows.
 type Earmark struct {
-	Code string `json:"code"`
-	Ref  string `json:"ref,omitempty"`
+	Programme string `json:"programme"`
+	Tranche   int    `json:"tranche"`
 }
 
 // Output is one unspent output of an account.

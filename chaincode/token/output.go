@@ -66,3 +66,11 @@ func SplitChange(change money.Amount, n int) []money.Amount {
 	}
 	return out
 }
+
+// NewOutput allocates the transaction's next output (ID "<txID>.<n>") for
+// account, carrying a copy of earmark e (nil: plain money). Contracts that
+// plan their own movements (programme funding, disbursements, returns) use
+// it so that output IDs stay unique within the transaction.
+func NewOutput(t *Tx, account string, amount money.Amount, e *api.Earmark) api.Output {
+	return t.newOutput(account, amount, e)
+}

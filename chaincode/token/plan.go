@@ -26,6 +26,10 @@ type TransferInput struct {
 	// unspent outputs; read only when the payee's tier has a balance cap.
 	PayeeBalance money.Amount
 	PayeeOutputs int
+	// ReleaseEarmark: the inputs are earmarked and the payee is where the
+	// programme releases them (package appropriation decided): the payee's
+	// output is plain money; the change stays earmarked.
+	ReleaseEarmark bool
 }
 
 // TransferPlan is what a transfer writes.
@@ -81,7 +85,11 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 
 	p := TransferPlan{PayerToday: today}
 	p.Delete = in.Inputs
-	payee := tx.newOutput(r.To, r.Amount, earmark)
+	payeeMark := earmark
+	if in.ReleaseEarmark {
+		payeeMark = nil
+	}
+	payee := tx.newOutput(r.To, r.Amount, payeeMark)
 	p.Create = append(p.Create, payee)
 	change := SplitChange(total-r.Amount, r.ChangeSplit)
 	changeIDs := make([]string, 0, len(change))

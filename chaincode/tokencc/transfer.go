@@ -4,6 +4,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/appropriation"
 	"github.com/yangtze-delta/settlement/chaincode/token"
 )
 
@@ -73,6 +74,20 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 		return api.Payment{}, err
 	}
 	input := token.TransferInput{Request: r, Payer: payer, Payee: payee, Inputs: in}
+	// Earmarked funds pay only where their programme allows, and may be
+	// released there (directional appropriation).
+	var spend *appropriation.SpendOutcome
+	if len(in) > 0 && in[0].Earmark != nil {
+		p, err := s.programme(in[0].Earmark.Programme)
+		if err != nil {
+			return api.Payment{}, err
+		}
+		o, err := appropriation.CheckSpend(p, payee, s.now())
+		if err != nil {
+			return api.Payment{}, err
+		}
+		spend, input.ReleaseEarmark = &o, o.Release
+	}
 
 	payerTier, err := token.TierOf(payer)
 	if err != nil {
@@ -136,5 +151,19 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 	}
 	s.call.Emit(api.Event{Type: api.EventTransferred, ID: r.PaymentID, From: payer.ID, To: payee.ID,
 		FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, FromBank: payer.Bank, ToBank: payee.Bank, Amount: r.Amount})
+	if spend != nil {
+		mark := in[0].Earmark
+		if err := s.flow(api.Flow{Programme: mark.Programme, Kind: spend.Kind, Tranche: mark.Tranche, From: payer.ID, To: payee.ID,
+			ToMSP: payee.OwnerMSP, Amount: r.Amount, Output: plan.Payment.PayeeOutput, Inputs: append([]string(nil), r.Inputs...),
+			Reference: r.PaymentID}); err != nil {
+			return api.Payment{}, err
+		}
+		ev := api.EventEarmarkSpent
+		if spend.Release {
+			ev = api.EventEarmarkReleased
+		}
+		s.call.Emit(api.Event{Type: ev, ID: r.PaymentID, Programme: mark.Programme, Tranche: mark.Tranche, From: payer.ID, To: payee.ID,
+			FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, FromBank: payer.Bank, ToBank: payee.Bank, Amount: r.Amount})
+	}
 	return plan.Payment, nil
 }

@@ -75,7 +75,7 @@ func TestContractTable(t *testing.T) {
 		build     func(string) (*contractapi.ContractChaincode, error)
 		contracts []string
 	}{
-		{"yrd", New, []string{api.ContractSystem, api.ContractGov, api.ContractToken}},
+		{"yrd", New, []string{api.ContractSystem, api.ContractGov, api.ContractToken, api.ContractProgramme}},
 		{"yrdbench", NewBench, []string{api.ContractBench, api.ContractSystem, api.ContractProbe}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestContractTable(t *testing.T) {
 // that one of the two chaincodes serves.
 func TestEveryOperationIsServed(t *testing.T) {
 	served := map[string]bool{api.ContractSystem: true, api.ContractGov: true, api.ContractToken: true, api.ContractBench: true,
-		api.ContractProbe: true}
+		api.ContractProbe: true, api.ContractProgramme: true}
 	for _, op := range api.Operations() {
 		if !served[op.Contract] {
 			t.Errorf("%s: contract %s is not served by any chaincode", op.Function(), op.Contract)

@@ -24,7 +24,7 @@ func toBalance(b api.Balance) rest.Balance {
 func toOutput(o api.Output) rest.Output {
 	out := rest.Output{ID: o.ID, Account: o.Account, Amount: o.Amount, TxID: o.TxID, CreatedAt: o.CreatedAt}
 	if o.Earmark != nil {
-		out.Earmark = &rest.Earmark{Code: o.Earmark.Code, Ref: o.Earmark.Ref}
+		out.Earmark = &rest.Earmark{Programme: o.Earmark.Programme, Tranche: o.Earmark.Tranche}
 	}
 	return out
 }
