@@ -48,6 +48,8 @@ var (
 		Access: programmeView, Doc: "aggregates a programme's flows: total, per tranche, province or recipient"})
 	Lineage = define[LineageRequest, LineageView](Op{Contract: ContractProgramme, Name: "Lineage", Mode: Evaluate,
 		Access: programmeView, Doc: "traces an earmarked output back to its programme, tranche and disbursement"})
+	Holdings = define[HoldingsRequest, OutputPage](Op{Contract: ContractProgramme, Name: "Holdings", Mode: Evaluate,
+		Access: programmeView, Doc: "pages through an account's unspent outputs earmarked for a programme (its owner bureau, the account's bank, auditors)"})
 )
 
 // Limits of programmes.
@@ -547,4 +549,25 @@ type LineageView struct {
 	Tranche   int      `json:"tranche"`
 	Hops      []Flow   `json:"hops"`
 	TxIDs     []string `json:"txIds"`
+}
+
+// HoldingsRequest asks for one page of Account's outputs earmarked for
+// Programme: what a sweep or clawback returns, and what a recipient may
+// spend under the programme's rules.
+type HoldingsRequest struct {
+	Programme string `json:"programme"`
+	Account   string `json:"account"`
+	PageSize  int    `json:"pageSize,omitempty"`
+	Bookmark  string `json:"bookmark,omitempty"`
+}
+
+// Validate checks syntax.
+func (r *HoldingsRequest) Validate() error {
+	if err := ValidateNamespaced("programme", r.Programme, MaxIDLen); err != nil {
+		return err
+	}
+	if err := ValidateNamespaced("account", r.Account, MaxIDLen); err != nil {
+		return err
+	}
+	return ValidatePage(r.PageSize, r.Bookmark)
 }

@@ -148,3 +148,54 @@ func (c call) flowCreating(programme, tx, output string) (api.Flow, bool, error)
 }
 
 func ownerOf(a api.Account) dispatch.Owner { return dispatch.Owner{MSP: a.OwnerMSP, Bank: a.Bank} }
+
+// Holdings pages through an account's unspent outputs, keeping those
+// earmarked for the programme. The programme's owner bureau may read any
+// account's holdings of its programme (to sweep or claw back), the
+// account's bank its own, auditors all.
+func (c *Contract) Holdings(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.Holdings, request, func(c call, r api.HoldingsRequest) (api.OutputPage, error) {
+		var none api.OutputPage
+		p, _, err := c.programme(r.Programme)
+		if err != nil {
+			return none, err
+		}
+		acct, err := c.st.Account(r.Account)
+		if err != nil {
+			return none, err
+		}
+		if !c.isOwner(p) && c.Scope != api.ScopeAny && !c.InScope(ownerOf(acct)) {
+			return none, api.Errorf(api.CodeNotFound, "account %s", acct.ID)
+		}
+		prefix, err := c.st.Key(tokencc.NSOutput, acct.ID)
+		if err != nil {
+			return none, err
+		}
+		if r.Bookmark != "" && !strings.HasPrefix(r.Bookmark, prefix) {
+			return none, api.Errorf(api.CodeInvalidArgument, "bookmark is outside account %s", acct.ID)
+		}
+		it, md, err := c.Stub.GetStateByPartialCompositeKeyWithPagination(tokencc.NSOutput, []string{acct.ID}, int32(api.PageSize(r.PageSize)), r.Bookmark)
+		if err != nil {
+			return none, api.Errorf(api.CodeInvalidArgument, "query outputs: %v", err)
+		}
+		defer it.Close()
+		page := api.OutputPage{Outputs: []api.Output{}, Bookmark: md.GetBookmark()}
+		for it.HasNext() {
+			kv, err := it.Next()
+			if err != nil {
+				return none, api.Internal(err, "query outputs")
+			}
+			var o api.Output
+			if err := json.Unmarshal(kv.Value, &o); err != nil {
+				return none, api.Internal(err, "decode output")
+			}
+			if o.Account != acct.ID {
+				return none, api.Errorf(api.CodeInvalidArgument, "bookmark is outside account %s", acct.ID)
+			}
+			if o.Earmark != nil && o.Earmark.Programme == p.ID {
+				page.Outputs = append(page.Outputs, o)
+			}
+		}
+		return page, nil
+	})
+}
