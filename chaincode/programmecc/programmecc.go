@@ -56,7 +56,9 @@ func New() *Contract {
 }
 
 // GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractProgramme) }
+func (c *Contract) GetEvaluateTransactions() []string {
+	return api.EvaluateNames(api.ContractProgramme)
+}
 
 // call bundles a dispatch call with its token ledger state.
 type call struct {

@@ -252,7 +252,7 @@ func TestPlanTransfer(t *testing.T) {
 			Inputs: []api.Output{out("o1", id("payer"), y("60")), out("o2", id("payer"), y("50"))},
 		}
 	}
-	mark := &api.Earmark{Code: "edu"}
+	mark := &api.Earmark{Programme: "SH-FIN:edu", Tranche: 1}
 	tests := []struct {
 		name   string
 		mutate func(*TransferInput)
@@ -315,7 +315,7 @@ func TestPlanTransfer(t *testing.T) {
 
 	t.Run("change split and earmark travel", func(t *testing.T) {
 		in := base()
-		in.Inputs[0].Earmark, in.Inputs[1].Earmark = &api.Earmark{Code: "edu"}, &api.Earmark{Code: "edu"}
+		in.Inputs[0].Earmark, in.Inputs[1].Earmark = &api.Earmark{Programme: "SH-FIN:edu", Tranche: 1}, &api.Earmark{Programme: "SH-FIN:edu", Tranche: 1}
 		in.Request.ChangeSplit = 3
 		p, err := PlanTransfer(NewTx("tx1", t0), in)
 		wantCode(t, err, "")
@@ -324,7 +324,7 @@ func TestPlanTransfer(t *testing.T) {
 			t.Fatalf("plan %+v", p)
 		}
 		for i, o := range p.Create {
-			if o.ID != want[i] || o.Earmark == nil || o.Earmark.Code != "edu" {
+			if o.ID != want[i] || o.Earmark == nil || o.Earmark.Programme != "SH-FIN:edu" {
 				t.Fatalf("output %d = %+v", i, o)
 			}
 			if o.Earmark == in.Inputs[0].Earmark {

@@ -131,8 +131,24 @@ type env struct {
 	tb testing.TB
 	l  *memstub.Ledger
 	cc shim.Chaincode
-	// seq numbers proposal IDs and reserve references.
-	seq int
+	// seq numbers proposal IDs and reserve references; shared by the
+	// copies with makes.
+	seq *int
+}
+
+// with returns e reporting to tb (a subtest's): helpers fail the test they
+// run in, never a parent.
+func (e *env) with(tb testing.TB) *env {
+	c := *e
+	c.tb = tb
+	return &c
+}
+
+// with returns f reporting to tb.
+func (f *fixture) with(tb testing.TB) *fixture {
+	c := *f
+	c.env = f.env.with(tb)
+	return &c
 }
 
 var chaincode = func() shim.Chaincode {
@@ -147,7 +163,7 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	l := memstub.NewLedger(day0)
 	l.Orgs = orgs
-	e := &env{tb: tb, l: l, cc: chaincode}
+	e := &env{tb: tb, l: l, cc: chaincode, seq: new(int)}
 	must(e, admin(SH), api.Init, govcc.DefaultConfig())
 	return e
 }
@@ -273,7 +289,7 @@ func (e *env) open(id string, kind api.Kind, tier string) api.Account {
 }
 
 // next returns a fresh sequence number.
-func (e *env) next() int { e.seq++; return e.seq }
+func (e *env) next() int { *e.seq++; return *e.seq }
 
 // approversOf are two provinces other than msp: with msp's own approval,
 // the three a decision needs.

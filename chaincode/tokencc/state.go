@@ -24,11 +24,12 @@ type txState struct {
 	tx      *token.Tx
 	overlay map[string][]byte // nil value: deleted in this tx
 	// created marks output keys created in this tx; pending sums, per
-	// account, the amounts of those still unspent. Together with the
-	// overlay's deletions they correct range queries, which see only
-	// committed state.
-	created map[string]bool
-	pending map[string]money.Amount
+	// account, the amounts of those still unspent, and pendingOutputs
+	// counts them. Together with the overlay's deletions they correct range
+	// queries, which see only committed state.
+	created        map[string]bool
+	pending        map[string]money.Amount
+	pendingOutputs map[string]int
 	// committed marks keys this tx read from the ledger and found there;
 	// their endorsement policy is already set and is not written again.
 	committed map[string]bool
@@ -39,7 +40,7 @@ func newTxState(c *dispatch.Call) *txState {
 	return &txState{
 		call: c, stub: c.Stub, tx: token.NewTx(c.TxID, c.Time),
 		overlay: map[string][]byte{}, created: map[string]bool{}, pending: map[string]money.Amount{},
-		committed: map[string]bool{},
+		pendingOutputs: map[string]int{}, committed: map[string]bool{},
 	}
 }
 
@@ -205,6 +206,7 @@ func (s *txState) applySpend(sp token.Spend, owners func(account string) string)
 		}
 		if s.created[k] {
 			delete(s.created, k)
+			s.pendingOutputs[o.Account]--
 			if err := s.addPending(o.Account, -o.Amount); err != nil {
 				return err
 			}
@@ -223,6 +225,7 @@ func (s *txState) applySpend(sp token.Spend, owners func(account string) string)
 			return err
 		}
 		s.created[k] = true
+		s.pendingOutputs[o.Account]++
 		if err := s.addPending(o.Account, o.Amount); err != nil {
 			return err
 		}
@@ -241,15 +244,16 @@ func (s *txState) addPending(account string, a money.Amount) error {
 
 // balance sums the account's unspent outputs: committed outputs found by a
 // composite-key range query, less those spent in this transaction, plus
-// those created in it. It returns the balance and the number of committed
-// outputs still unspent (what a capped account's dust limit counts).
+// those created in it. It returns the balance and the number of unspent
+// outputs counted the same way (what a capped account's dust limit
+// counts: outputs created earlier in a batch count too).
 func (s *txState) balance(account string) (money.Amount, int, error) {
 	it, err := s.stub.GetStateByPartialCompositeKey(nsOutput, []string{account})
 	if err != nil {
 		return 0, 0, api.Internal(err, "query outputs of %s", account)
 	}
 	defer it.Close()
-	total, n := s.pending[account], 0
+	total, n := s.pending[account], s.pendingOutputs[account]
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {

@@ -1,0 +1,278 @@
+package tokencc_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/memstub"
+)
+
+// sameAnswer asserts that two rejections read the same once the IDs they
+// name are replaced: a record out of the caller's scope must be
+// indistinguishable from a missing one.
+func sameAnswer(t *testing.T, foreign, missing memstub.Result, foreignID, missingID string) {
+	t.Helper()
+	norm := func(r memstub.Result, id string) string { return strings.ReplaceAll(r.Message, id, "<id>") }
+	if foreign.Status != missing.Status || norm(foreign, foreignID) != norm(missing, missingID) ||
+		string(foreign.Payload) != string(missing.Payload) {
+		t.Fatalf("a foreign record answers %d %q, a missing one %d %q", foreign.Status, foreign.Message, missing.Status, missing.Message)
+	}
+}
+
+// TestBankOwnership: an operator acts only on its own bank's accounts. An
+// account of another bank of the same province answers NOT_FOUND to every
+// operation, exactly as a missing account does, and nothing changes.
+func TestBankOwnership(t *testing.T) {
+	f := newFixture(t)
+	// Fund bella (bank B) and alice (bank A).
+	p := f.pay(api.TransferRequest{PaymentID: "SH-PBC:fb", From: shReserve, To: bella, Amount: y("100"), Inputs: []string{f.shOut}})
+	bellaOut := p.PayeeOutput
+	p = f.pay(api.TransferRequest{PaymentID: "SH-PBC:fa", From: shReserve, To: alice, Amount: y("60"), Inputs: []string{p.ChangeOutputs[0]}})
+	aliceOut := p.PayeeOutput
+	p = f.pay(api.TransferRequest{PaymentID: "SH-PBC:fa2", From: shReserve, To: alice, Amount: y("40"), Inputs: []string{p.ChangeOutputs[0]}})
+	aliceOut2 := p.PayeeOutput
+	const ghost = "SH-BOC:ghost"
+
+	// Each operation on account id of bank B, as bank A's operator (who
+	// names the IDs it would use in its own namespace, or in bank B's).
+	tests := []struct {
+		name string
+		fn   string
+		arg  func(id string) string
+	}{
+		{"GetAccount", api.GetAccount.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
+		{"GetBalance", api.GetBalance.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
+		{"ListOutputs", api.ListOutputs.Function(), func(id string) string { return encode(api.ListOutputsRequest{Account: id}) }},
+		{"Statement", api.Statement.Function(), func(id string) string {
+			return encode(api.StatementRequest{Account: id, From: day0, To: day0.Add(time.Hour)})
+		}},
+		{"Transfer from it, own payment namespace", api.Transfer.Function(), func(id string) string {
+			return encode(api.TransferRequest{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
+		}},
+		{"Transfer from it, its bank's payment namespace", api.Transfer.Function(), func(id string) string {
+			return encode(api.TransferRequest{PaymentID: "SH-BOC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
+		}},
+		{"TransferBatch from it", api.TransferBatch.Function(), func(id string) string {
+			return encode(api.BatchRequest{Items: []api.TransferRequest{{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}}}})
+		}},
+		{"Merge", api.Merge.Function(), func(id string) string {
+			return encode(api.MergeRequest{MergeID: "SH-ICBC:g", Account: id, Inputs: []string{bellaOut, "x.1"}})
+		}},
+		{"CloseAccount", api.CloseAccount.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
+	}
+	opA := actor(shICBC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := f.with(t)
+			if tt.fn == api.TransferBatch.Function() {
+				// A batch answers per item: the item is refused NOT_FOUND.
+				before := f.l.Snapshot()
+				r := f.raw(opA, tt.fn, tt.arg(bella), nil)
+				res, err := api.TransferBatch.DecodeResponse(r.Payload)
+				if !r.OK() || err != nil || res.Settled != 0 || res.Results[0].Code != api.CodeNotFound {
+					t.Fatalf("batch %s %s", r.Message, r.Payload)
+				}
+				if !reflect.DeepEqual(before, f.l.Snapshot()) {
+					t.Fatal("a batch whose only item was refused changed the state")
+				}
+				rm := f.raw(opA, tt.fn, tt.arg(ghost), nil)
+				resm, _ := api.TransferBatch.DecodeResponse(rm.Payload)
+				if resm.Results[0].Code != res.Results[0].Code ||
+					strings.ReplaceAll(resm.Results[0].Message, ghost, "<id>") != strings.ReplaceAll(res.Results[0].Message, bella, "<id>") {
+					t.Fatalf("foreign item %+v, missing item %+v", res.Results[0], resm.Results[0])
+				}
+				return
+			}
+			foreign := f.rejectRaw(opA, tt.fn, tt.arg(bella), nil, api.CodeNotFound)
+			missing := f.rejectRaw(opA, tt.fn, tt.arg(ghost), nil, api.CodeNotFound)
+			sameAnswer(t, foreign, missing, bella, ghost)
+			// The owning bank is served.
+			if tt.fn != api.CloseAccount.Function() && !strings.HasPrefix(tt.name, "Transfer") && tt.fn != api.Merge.Function() {
+				if r := f.raw(actor(shBOC), tt.fn, tt.arg(bella), nil); !r.OK() {
+					t.Fatalf("the owning bank: %s", r.Message)
+				}
+			}
+		})
+	}
+	t.Run("the reverse direction", func(t *testing.T) {
+		f := f.with(t)
+		foreign := reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: alice}, api.CodeNotFound)
+		missing := reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: "SH-ICBC:ghost"}, api.CodeNotFound)
+		sameAnswer(t, foreign, missing, alice, "SH-ICBC:ghost")
+		reject(f.env, actor(shBOC), api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:x", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeNotFound)
+	})
+	t.Run("the province's issuer and fiscal bureau are other banks", func(t *testing.T) {
+		f := f.with(t)
+		reject(f.env, issuer(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		reject(f.env, actor(shFIN), api.GetBalance, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		reject(f.env, actor(shICBC), api.GetBalance, api.AccountRequest{ID: shReserve}, api.CodeNotFound)
+	})
+	t.Run("a role not allowed at all is FORBIDDEN", func(t *testing.T) {
+		f := f.with(t)
+		reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeForbidden)
+		reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: ghost}, api.CodeForbidden)
+	})
+	t.Run("compliance of the province freezes both banks' accounts", func(t *testing.T) {
+		f := f.with(t)
+		f.freeze(bella, "review")
+		f.freeze(alice, "review")
+		for _, id := range []string{alice, bella} {
+			if a := must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: id}); a.Status != api.StatusFrozen {
+				t.Fatalf("%s: %+v", id, a)
+			}
+		}
+		f.rejectRaw(compliance(JS), api.Freeze.Function(), encode(api.FreezeRequest{ID: alice}), freezeTransient("x", "0123456789abcdef"), api.CodeNotFound)
+		reject(f.env, compliance(JS), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: alice})
+		must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: bella})
+	})
+	t.Run("auditors read every bank", func(t *testing.T) {
+		f := f.with(t)
+		for _, id := range []string{alice, bella, bob, shReserve} {
+			must(f.env, auditor(ZJ), api.GetAccount, api.AccountRequest{ID: id})
+		}
+	})
+	t.Run("an ID in another bank's namespace is refused", func(t *testing.T) {
+		f := f.with(t)
+		reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-BOC:new", Kind: api.KindSettlement}, api.CodeForbidden)
+		reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-ICBC:reserve2", Kind: api.KindReserve}, api.CodeForbidden)
+		reject(f.env, opA, api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:p", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeForbidden)
+		reject(f.env, opA, api.Merge, api.MergeRequest{MergeID: "SH-BOC:g", Account: alice, Inputs: []string{aliceOut, aliceOut2}}, api.CodeForbidden)
+	})
+	if f.balance(bella) != y("100") || f.balance(alice) != y("100") {
+		t.Fatalf("balances bella %s alice %s", f.balance(bella), f.balance(alice))
+	}
+}
+
+// TestGetPaymentVisibility: a payment is visible to the payer's bank, the
+// payee's bank, compliance of either province and auditors; to anyone else
+// it answers NOT_FOUND, exactly as a missing payment does.
+func TestGetPaymentVisibility(t *testing.T) {
+	f := newFixture(t)
+	f.fundAlice("fund", "100")
+	const id, ghost = "SH-ICBC:cross", "SH-ICBC:ghost"
+	f.pay(api.TransferRequest{PaymentID: id, From: alice, To: bob, Amount: y("10"), Inputs: []string{f.aliceOut}})
+	tests := []struct {
+		name string
+		who  *memstub.Identity
+		code api.Code
+	}{
+		{"payer's bank", actor(shICBC), ""},
+		{"payee's bank", actor(jsABC), ""},
+		{"payer's province compliance", compliance(SH), ""},
+		{"payee's province compliance", compliance(JS), ""},
+		{"an auditor of a third province", auditor(ZJ), ""},
+		{"another bank of the payer's province", actor(shBOC), api.CodeNotFound},
+		{"the payer province's issuer", issuer(SH), api.CodeNotFound},
+		{"the payer province's fiscal bureau", actor(shFIN), api.CodeNotFound},
+		{"the payee province's issuer", issuer(JS), api.CodeNotFound},
+		{"a third province's bank", actor(zjCCB), api.CodeNotFound},
+		{"a third province's compliance", compliance(ZJ), api.CodeNotFound},
+		{"an admin", admin(SH), api.CodeForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := f.with(t)
+			if tt.code == "" {
+				p := must(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id})
+				if p.PaymentID != id || p.FromBank != shICBC || p.ToBank != jsABC || p.Amount != y("10") {
+					t.Fatalf("payment %+v", p)
+				}
+				return
+			}
+			foreign := reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id}, tt.code)
+			missing := reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: ghost}, tt.code)
+			sameAnswer(t, foreign, missing, id, ghost)
+		})
+	}
+}
+
+// TestFreezeKeepsReasonPrivate: the freeze reason travels in the transient
+// map, lands in the owning province's private data collection only, and
+// the public account record keeps sha256(salt || reason).
+func TestFreezeKeepsReasonPrivate(t *testing.T) {
+	f := newFixture(t)
+	const reason = "AML case 2025-0042: suspected structuring"
+	const salt = "salt-0123456789abcdef"
+	r := f.raw(compliance(SH), api.Freeze.Function(), encode(api.FreezeRequest{ID: shop}), freezeTransient(reason, salt))
+	if !r.OK() {
+		t.Fatal(r.Message)
+	}
+	sum := sha256.Sum256([]byte(salt + reason))
+	wantHash := hex.EncodeToString(sum[:])
+	secrets := []string{reason, "suspected structuring", salt, hex.EncodeToString([]byte(salt))}
+
+	t.Run("account keeps the hash", func(t *testing.T) {
+		f := f.with(t)
+		a := must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop})
+		if a.Status != api.StatusFrozen || a.ReasonHash != wantHash {
+			t.Fatalf("account %+v, want reason hash %s", a, wantHash)
+		}
+	})
+	t.Run("no public value holds the reason or the salt", func(t *testing.T) {
+		f := f.with(t)
+		for k, v := range f.l.Snapshot() {
+			for _, s := range secrets {
+				if strings.Contains(v, s) || strings.Contains(k, s) {
+					t.Fatalf("public key %q holds %q", k, s)
+				}
+			}
+		}
+		for _, a := range r.Stub.GetStringArgs() {
+			if strings.Contains(a, reason) {
+				t.Fatal("the reason is in the transaction's arguments")
+			}
+		}
+	})
+	t.Run("the event has no reason", func(t *testing.T) {
+		env := envelope(t, r)
+		if len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventFrozen, ID: shop, Account: shop, MSP: SH, Bank: shICBC}) {
+			t.Fatalf("events %+v", env.Events)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(r.Events[0].Payload), s) {
+				t.Fatalf("event holds %q", s)
+			}
+		}
+	})
+	t.Run("the province's KYC collection holds it", func(t *testing.T) {
+		f := f.with(t)
+		writes := r.Stub.PrivateWrites(api.CollectionKYC(SH))
+		if len(writes) != 1 {
+			t.Fatalf("%d private writes to %s", len(writes), api.CollectionKYC(SH))
+		}
+		for k, v := range writes {
+			var note struct {
+				Account, Reason, Salt string
+			}
+			if err := json.Unmarshal(v, &note); err != nil {
+				t.Fatal(err)
+			}
+			if note.Account != shop || note.Reason != reason {
+				t.Fatalf("private note %s", v)
+			}
+			// Committed: a later transaction of a Shanghai peer reads it.
+			got, err := f.l.NewStub(memstub.Tx{Time: day0}).GetPrivateData(api.CollectionKYC(SH), k)
+			if err != nil || string(got) != string(v) {
+				t.Fatalf("committed private data %q, %v", got, err)
+			}
+		}
+		for _, o := range orgs {
+			if o != SH && len(r.Stub.PrivateWrites(api.CollectionKYC(o))) != 0 {
+				t.Fatalf("the reason went to %s", api.CollectionKYC(o))
+			}
+		}
+	})
+	t.Run("unfreeze clears the hash", func(t *testing.T) {
+		f := f.with(t)
+		if a := must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: shop}); a.ReasonHash != "" || a.Status != api.StatusActive {
+			t.Fatalf("account %+v", a)
+		}
+	})
+}
