@@ -35,6 +35,8 @@ const (
 	CodePurposeNotAllowed  Code = "PURPOSE_NOT_ALLOWED"
 	CodeOverCap            Code = "OVER_RECIPIENT_CAP"
 	CodeNotExpired         Code = "NOT_EXPIRED"
+	CodeNotQueued          Code = "NOT_QUEUED"
+	CodeDayOpen            Code = "DAY_OPEN"
 	// CodeInternal marks a failure that is not the caller's fault (ledger
 	// access, encoding, a corrupt record).
 	CodeInternal Code = "INTERNAL"
@@ -71,6 +73,8 @@ var codeTable = []CodeInfo{
 	{CodePurposeNotAllowed, http.StatusUnprocessableEntity, "earmarked funds may not go there: an ineligible recipient or payee, or a programme outside its window"},
 	{CodeOverCap, http.StatusUnprocessableEntity, "the disbursement would take a recipient past the programme's per-recipient cap"},
 	{CodeNotExpired, http.StatusConflict, "the programme has not expired yet (trusted time)"},
+	{CodeNotQueued, http.StatusConflict, "the interbank transfer is not waiting in the queue (settled, cancelled, rejected, held, or its value date is not open)"},
+	{CodeDayOpen, http.StatusConflict, "the business day has not reached its end of day yet (trusted time)"},
 	{CodeNotConfigured, http.StatusServiceUnavailable, "the channel's configuration has not been initialised (gov:Init)"},
 	{CodeInternal, http.StatusInternalServerError, "a failure that is not the caller's fault"},
 }

@@ -49,13 +49,21 @@ const (
 	EventClawedBack        EventType = "ClawedBack"
 )
 
+// Event types of the interbank contract (Cancelled is shared with the
+// governance contract; an interbank one carries From and To).
+const (
+	EventQueued   EventType = "Queued"
+	EventSettled  EventType = "Settled"
+	EventRejected EventType = "Rejected"
+)
+
 // EventTypes lists every event type.
 func EventTypes() []EventType {
 	return []EventType{EventAccountOpened, EventFrozen, EventUnfrozen, EventAccountClosed,
 		EventMinted, EventRedeemed, EventTransferred, EventMerged,
 		EventProposed, EventApproved, EventExecuted, EventCancelled, EventCeilingSet, EventConfigChanged,
 		EventProgrammeDefined, EventProgrammeApproved, EventTrancheFunded, EventDisbursed, EventEarmarkSpent,
-		EventEarmarkReleased, EventExpired, EventClawedBack}
+		EventEarmarkReleased, EventExpired, EventClawedBack, EventQueued, EventSettled, EventRejected}
 }
 
 // Envelope is the payload of a transaction's chaincode event: every
@@ -92,6 +100,11 @@ type Event struct {
 	Programme string `json:"programme,omitempty"`
 	Tranche   int    `json:"tranche,omitempty"`
 	Count     int    `json:"count,omitempty"`
+	// Cycle is the settlement cycle that settled an interbank transfer
+	// ("" when it settled gross); ValueDate and Priority describe one.
+	Cycle     string `json:"cycle,omitempty"`
+	ValueDate string `json:"valueDate,omitempty"`
+	Priority  string `json:"priority,omitempty"`
 }
 
 // Concerns reports whether the event is about province msp and, when bank

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/yangtze-delta/settlement/money"
@@ -39,11 +42,21 @@ type Config struct {
 	// Orgs are the MSP IDs of the provinces, sorted. Only callers from these
 	// MSPs are served; key-level policies name their peers.
 	Orgs []string `json:"orgs"`
+	// BankPrefixes maps each province's MSP ID to the prefix of its banks'
+	// codes (e.g. "ShanghaiMSP": "SH-"). A caller's bank attribute must
+	// start with its own province's prefix, so no province's CA can issue a
+	// certificate for another province's bank and act in that bank's ID
+	// namespace. Every province has one; no prefix is a prefix of another,
+	// so a bank code belongs to at most one province.
+	BankPrefixes map[string]string `json:"bankPrefixes"`
 	// OwnerEndorsers is how many provinces besides the owner must endorse a
-	// change to an owned key (outputs, accounts).
+	// change to an owned key (outputs, accounts): at least half of the
+	// provinces (rounded down) and at most all others, so that the owner
+	// and its endorsers are always a majority.
 	OwnerEndorsers int `json:"ownerEndorsers"`
 	// Quorum is how many provinces must endorse a change to a shared key
-	// (supply, configuration, ceilings) and approve a decision.
+	// (supply, configuration, ceilings) and approve a decision: a majority
+	// of the provinces at least.
 	Quorum int `json:"quorum"`
 	// MaxClockSkewSeconds bounds how far a transaction's timestamp may be
 	// from each endorser's clock (0: DefaultMaxClockSkew).
@@ -64,27 +77,102 @@ func (c *Config) ClockSkew() time.Duration {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if len(c.Orgs) < 2 {
-		return Errorf(CodeInvalidArgument, "orgs needs at least 2 MSP IDs, got %d", len(c.Orgs))
+	if err := ValidateOrgs("orgs", c.Orgs); err != nil {
+		return err
 	}
-	for i, o := range c.Orgs {
-		if err := ValidateID("orgs", o, MaxIDLen); err != nil {
-			return err
-		}
-		if i > 0 && c.Orgs[i-1] >= o {
-			return Errorf(CodeInvalidArgument, "orgs must be sorted and distinct (%q after %q)", o, c.Orgs[i-1])
-		}
+	if err := c.validateBankPrefixes(); err != nil {
+		return err
 	}
-	if c.OwnerEndorsers < 1 || c.OwnerEndorsers > len(c.Orgs)-1 {
-		return Errorf(CodeInvalidArgument, "ownerEndorsers must be 1 to %d", len(c.Orgs)-1)
+	// Minimums: no minority of provinces may change a key or take a
+	// decision, whatever the first admin writes with gov:Init.
+	if lo, hi := max(1, len(c.Orgs)/2), len(c.Orgs)-1; c.OwnerEndorsers < lo || c.OwnerEndorsers > hi {
+		return Errorf(CodeInvalidArgument, "ownerEndorsers must be %d to %d: the owner and its endorsers must be a majority of the %d provinces",
+			lo, hi, len(c.Orgs))
 	}
-	if c.Quorum < 1 || c.Quorum > len(c.Orgs) {
-		return Errorf(CodeInvalidArgument, "quorum must be 1 to %d", len(c.Orgs))
+	if lo := len(c.Orgs)/2 + 1; c.Quorum < lo || c.Quorum > len(c.Orgs) {
+		return Errorf(CodeInvalidArgument, "quorum must be %d to %d: a majority of the %d provinces", lo, len(c.Orgs), len(c.Orgs))
 	}
 	if c.MaxClockSkewSeconds < 0 || c.MaxClockSkewSeconds > 3600 {
 		return Errorf(CodeInvalidArgument, "maxClockSkewSeconds must be 0 to 3600")
 	}
 	return nil
+}
+
+// ValidateOrgs checks a channel's provinces: at least 2 MSP IDs, sorted and
+// distinct.
+func ValidateOrgs(what string, orgs []string) error {
+	if len(orgs) < 2 {
+		return Errorf(CodeInvalidArgument, "%s needs at least 2 MSP IDs, got %d", what, len(orgs))
+	}
+	for i, o := range orgs {
+		if err := ValidateID(what, o, MaxIDLen); err != nil {
+			return err
+		}
+		if i > 0 && orgs[i-1] >= o {
+			return Errorf(CodeInvalidArgument, "%s must be sorted and distinct (%q after %q)", what, o, orgs[i-1])
+		}
+	}
+	return nil
+}
+
+// validateBankPrefixes checks that every province (c.Orgs, already
+// checked) has a bank-code prefix, that no other MSP has one, and that no
+// prefix is a prefix of another's (nor equal to it).
+func (c *Config) validateBankPrefixes() error {
+	for i, o := range c.Orgs {
+		p, ok := c.BankPrefixes[o]
+		if !ok {
+			return Errorf(CodeInvalidArgument, "bankPrefixes has no prefix for province %s", o)
+		}
+		if err := ValidateBankPrefix(fmt.Sprintf("bankPrefixes[%s]", o), p); err != nil {
+			return err
+		}
+		for _, other := range c.Orgs[:i] {
+			q := c.BankPrefixes[other]
+			if strings.HasPrefix(p, q) || strings.HasPrefix(q, p) {
+				return Errorf(CodeInvalidArgument, "the bank prefixes of %s (%q) and %s (%q) overlap: no prefix may start another", other, q, o, p)
+			}
+		}
+	}
+	if len(c.BankPrefixes) != len(c.Orgs) {
+		msps := make([]string, 0, len(c.BankPrefixes))
+		for m := range c.BankPrefixes {
+			if !c.HasOrg(m) {
+				msps = append(msps, m)
+			}
+		}
+		sort.Strings(msps)
+		return Errorf(CodeInvalidArgument, "bankPrefixes names %q, which is not among orgs", msps[0])
+	}
+	return nil
+}
+
+// ValidateBankPrefix checks a province's bank-code prefix: 1 to
+// MaxBankLen-1 characters of [A-Z0-9-], so that a bank code can extend it.
+func ValidateBankPrefix(what, prefix string) error {
+	if prefix == "" || len(prefix) >= MaxBankLen {
+		return Errorf(CodeInvalidArgument, "%s %q must be 1 to %d characters", what, prefix, MaxBankLen-1)
+	}
+	return ValidateBank(what, prefix+"X")
+}
+
+// OwnsBank reports whether bank code bank belongs to province msp: it
+// starts with msp's prefix and is longer. An MSP without a prefix owns no
+// bank.
+func (c *Config) OwnsBank(msp, bank string) bool {
+	p := c.BankPrefixes[msp]
+	return p != "" && len(bank) > len(p) && strings.HasPrefix(bank, p)
+}
+
+// ProvinceOfBank returns the province whose prefix bank code bank starts
+// with (at most one does in a valid configuration).
+func (c *Config) ProvinceOfBank(bank string) (string, bool) {
+	for _, o := range c.Orgs {
+		if c.OwnsBank(o, bank) {
+			return o, true
+		}
+	}
+	return "", false
 }
 
 // HasOrg reports whether msp is a configured province.
@@ -102,10 +190,11 @@ type Action string
 
 // Actions.
 const (
-	ActionMint    Action = "mint"    // issue tokens into the proposing province's reserve
-	ActionRedeem  Action = "redeem"  // burn tokens of the proposing province's reserve
-	ActionCeiling Action = "ceiling" // set a province's issuance ceiling
-	ActionConfig  Action = "config"  // replace the channel configuration
+	ActionMint     Action = "mint"     // issue tokens into the proposing province's reserve
+	ActionRedeem   Action = "redeem"   // burn tokens of the proposing province's reserve
+	ActionCeiling  Action = "ceiling"  // set a province's issuance ceiling
+	ActionConfig   Action = "config"   // replace the channel configuration
+	ActionCalendar Action = "calendar" // replace the interbank business calendar
 )
 
 // Rule says who must approve a proposal: identities of Role from at least
@@ -120,7 +209,7 @@ type Rule struct {
 // RuleOf is the one table of decision rules. quorum is the configuration's.
 func RuleOf(a Action, quorum int) (Rule, bool) {
 	switch a {
-	case ActionMint, ActionRedeem, ActionCeiling:
+	case ActionMint, ActionRedeem, ActionCeiling, ActionCalendar:
 		return Rule{Role: RoleIssuer, Provinces: quorum, Identities: quorum}, true
 	case ActionConfig:
 		return Rule{Role: RoleAdmin, Provinces: quorum, Identities: quorum}, true
@@ -140,12 +229,13 @@ const (
 // ProposeRequest records a proposal. ID reads "MSP:local" with the
 // proposer's MSP. Exactly the parameters of Action are set.
 type ProposeRequest struct {
-	ID      string         `json:"id"`
-	Action  Action         `json:"action"`
-	Mint    *MintParams    `json:"mint,omitempty"`
-	Redeem  *RedeemParams  `json:"redeem,omitempty"`
-	Ceiling *CeilingParams `json:"ceiling,omitempty"`
-	Config  *Config        `json:"config,omitempty"`
+	ID       string         `json:"id"`
+	Action   Action         `json:"action"`
+	Mint     *MintParams    `json:"mint,omitempty"`
+	Redeem   *RedeemParams  `json:"redeem,omitempty"`
+	Ceiling  *CeilingParams `json:"ceiling,omitempty"`
+	Config   *Config        `json:"config,omitempty"`
+	Calendar *Calendar      `json:"calendar,omitempty"`
 	// TTLSeconds is how long the proposal may collect approvals (0: one day,
 	// at most seven).
 	TTLSeconds int `json:"ttlSeconds,omitempty"`
@@ -180,15 +270,15 @@ func (r *ProposeRequest) Validate() error {
 		return Errorf(CodeInvalidArgument, "ttlSeconds must be 0 to %d", int(MaxProposalTTL/time.Second))
 	}
 	set := 0
-	for _, p := range []bool{r.Mint != nil, r.Redeem != nil, r.Ceiling != nil, r.Config != nil} {
+	for _, p := range []bool{r.Mint != nil, r.Redeem != nil, r.Ceiling != nil, r.Config != nil, r.Calendar != nil} {
 		if p {
 			set++
 		}
 	}
-	want := map[Action]bool{ActionMint: r.Mint != nil, ActionRedeem: r.Redeem != nil, ActionCeiling: r.Ceiling != nil, ActionConfig: r.Config != nil}
+	want := map[Action]bool{ActionMint: r.Mint != nil, ActionRedeem: r.Redeem != nil, ActionCeiling: r.Ceiling != nil, ActionConfig: r.Config != nil, ActionCalendar: r.Calendar != nil}
 	ok, known := want[r.Action]
 	if !known {
-		return Errorf(CodeInvalidArgument, "action %q is not one of mint, redeem, ceiling, config", r.Action)
+		return Errorf(CodeInvalidArgument, "action %q is not one of mint, redeem, ceiling, config, calendar", r.Action)
 	}
 	if !ok || set != 1 {
 		return Errorf(CodeInvalidArgument, "a %s proposal carries exactly its own parameters (%q)", r.Action, r.Action)
@@ -215,6 +305,8 @@ func (r *ProposeRequest) Validate() error {
 			return Errorf(CodeInvalidArgument, "ceiling.ceiling must not be negative")
 		}
 		return nil
+	case r.Calendar != nil:
+		return r.Calendar.Validate()
 	default:
 		return r.Config.Validate()
 	}
@@ -258,6 +350,7 @@ type Proposal struct {
 	Redeem      *RedeemParams  `json:"redeem,omitempty"`
 	Ceiling     *CeilingParams `json:"ceiling,omitempty"`
 	Config      *Config        `json:"config,omitempty"`
+	Calendar    *Calendar      `json:"calendar,omitempty"`
 	Rule        Rule           `json:"rule"`
 	ProposerMSP string         `json:"proposerMsp"`
 	Proposer    string         `json:"proposer"`
@@ -293,6 +386,7 @@ type Execution struct {
 	Redemption *Redemption `json:"redemption,omitempty"`
 	Ceiling    *Ceiling    `json:"ceiling,omitempty"`
 	Config     *Config     `json:"config,omitempty"`
+	Calendar   *Calendar   `json:"calendar,omitempty"`
 }
 
 // CeilingRequest names a province.

@@ -10,25 +10,66 @@ import (
 
 var four = []string{"AnhuiMSP", "JiangsuMSP", "ShanghaiMSP", "ZhejiangMSP"}
 
+// prefixes are the bank-code prefixes of the four provinces (and of a
+// fifth for larger channels).
+var prefixes = map[string]string{"AnhuiMSP": "AH-", "JiangsuMSP": "JS-", "ShanghaiMSP": "SH-", "ZhejiangMSP": "ZJ-", "FujianMSP": "FJ-"}
+
+// cfgOf is a configuration of orgs, each with its prefix from prefixes.
+func cfgOf(orgs []string, ownerEndorsers, quorum int) api.Config {
+	c := api.Config{Orgs: orgs, BankPrefixes: map[string]string{}, OwnerEndorsers: ownerEndorsers, Quorum: quorum}
+	for _, o := range orgs {
+		c.BankPrefixes[o] = prefixes[o]
+	}
+	return c
+}
+
+// with returns c with its bank prefixes replaced by p.
+func with(c api.Config, p map[string]string) api.Config { c.BankPrefixes = p; return c }
+
 func TestConfigValidate(t *testing.T) {
+	skew := func(s int) api.Config { c := cfgOf(four, 2, 3); c.MaxClockSkewSeconds = s; return c }
+	five := []string{"AnhuiMSP", "FujianMSP", "JiangsuMSP", "ShanghaiMSP", "ZhejiangMSP"}
 	tests := []struct {
 		name string
 		cfg  api.Config
 		code api.Code
 	}{
-		{"the four provinces", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 3}, ""},
-		{"two provinces", api.Config{Orgs: four[:2], OwnerEndorsers: 1, Quorum: 2}, ""},
-		{"an explicit skew", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 3, MaxClockSkewSeconds: 3600}, ""},
-		{"one province", api.Config{Orgs: four[:1], OwnerEndorsers: 1, Quorum: 1}, api.CodeInvalidArgument},
-		{"unsorted", api.Config{Orgs: []string{"JiangsuMSP", "AnhuiMSP"}, OwnerEndorsers: 1, Quorum: 2}, api.CodeInvalidArgument},
-		{"a province twice", api.Config{Orgs: []string{"AnhuiMSP", "AnhuiMSP"}, OwnerEndorsers: 1, Quorum: 2}, api.CodeInvalidArgument},
-		{"a bad MSP ID", api.Config{Orgs: []string{"Anhui MSP", "JiangsuMSP"}, OwnerEndorsers: 1, Quorum: 2}, api.CodeInvalidArgument},
-		{"no other endorser", api.Config{Orgs: four, OwnerEndorsers: 0, Quorum: 3}, api.CodeInvalidArgument},
-		{"more other endorsers than others", api.Config{Orgs: four, OwnerEndorsers: 4, Quorum: 3}, api.CodeInvalidArgument},
-		{"no quorum", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 0}, api.CodeInvalidArgument},
-		{"a quorum above the provinces", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 5}, api.CodeInvalidArgument},
-		{"a negative skew", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 3, MaxClockSkewSeconds: -1}, api.CodeInvalidArgument},
-		{"a skew above an hour", api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 3, MaxClockSkewSeconds: 3601}, api.CodeInvalidArgument},
+		{"the four provinces", cfgOf(four, 2, 3), ""},
+		{"four provinces, every other endorses, all approve", cfgOf(four, 3, 4), ""},
+		{"two provinces", cfgOf(four[:2], 1, 2), ""},
+		{"three provinces", cfgOf(four[:3], 1, 2), ""},
+		{"five provinces at the minimums", cfgOf(five, 2, 3), ""},
+		{"an explicit skew", skew(3600), ""},
+		{"one province", cfgOf(four[:1], 1, 1), api.CodeInvalidArgument},
+		{"unsorted", cfgOf([]string{"JiangsuMSP", "AnhuiMSP"}, 1, 2), api.CodeInvalidArgument},
+		{"a province twice", cfgOf([]string{"AnhuiMSP", "AnhuiMSP"}, 1, 2), api.CodeInvalidArgument},
+		{"a bad MSP ID", with(cfgOf([]string{"Anhui MSP", "JiangsuMSP"}, 1, 2), map[string]string{"Anhui MSP": "AH-", "JiangsuMSP": "JS-"}), api.CodeInvalidArgument},
+		{"no other endorser", cfgOf(four, 0, 3), api.CodeInvalidArgument},
+		{"more other endorsers than others", cfgOf(four, 4, 3), api.CodeInvalidArgument},
+		{"no quorum", cfgOf(four, 2, 0), api.CodeInvalidArgument},
+		{"a quorum above the provinces", cfgOf(four, 2, 5), api.CodeInvalidArgument},
+		{"a negative skew", skew(-1), api.CodeInvalidArgument},
+		{"a skew above an hour", skew(3601), api.CodeInvalidArgument},
+		// Minimums: whatever the first admin writes, no minority decides.
+		{"a quorum of one", cfgOf(four, 2, 1), api.CodeInvalidArgument},
+		{"a quorum of half the provinces", cfgOf(four, 2, 2), api.CodeInvalidArgument},
+		{"the owner and one other of four", cfgOf(four, 1, 3), api.CodeInvalidArgument},
+		{"a quorum of half of two", cfgOf(four[:2], 1, 1), api.CodeInvalidArgument},
+		{"five provinces, a quorum of two", cfgOf(five, 2, 2), api.CodeInvalidArgument},
+		{"five provinces, the owner and one other", cfgOf(five, 1, 3), api.CodeInvalidArgument},
+		// Bank prefixes.
+		{"no bank prefixes", with(cfgOf(four, 2, 3), nil), api.CodeInvalidArgument},
+		{"a province without a prefix", with(cfgOf(four, 2, 3), map[string]string{"AnhuiMSP": "AH-", "JiangsuMSP": "JS-", "ShanghaiMSP": "SH-"}), api.CodeInvalidArgument},
+		{"a prefix for an MSP that is not a province", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH-", "JiangsuMSP": "JS-", "EvilMSP": "EV-"}), api.CodeInvalidArgument},
+		{"an empty prefix", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "", "JiangsuMSP": "JS-"}), api.CodeInvalidArgument},
+		{"a lower-case prefix", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "ah-", "JiangsuMSP": "JS-"}), api.CodeInvalidArgument},
+		{"a prefix with a namespace separator", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH:", "JiangsuMSP": "JS-"}), api.CodeInvalidArgument},
+		{"a prefix as long as a bank code", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH-0123456789ABC", "JiangsuMSP": "JS-"}), api.CodeInvalidArgument},
+		{"the longest prefix", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH-0123456789AB", "JiangsuMSP": "JS-"}), ""},
+		{"two provinces with one prefix", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH-", "JiangsuMSP": "AH-"}), api.CodeInvalidArgument},
+		{"a prefix that starts another", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH", "JiangsuMSP": "AH-JS-"}), api.CodeInvalidArgument},
+		{"a prefix that another starts", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "AH-X", "JiangsuMSP": "AH-"}), api.CodeInvalidArgument},
+		{"prefixes without a dash", with(cfgOf(four[:2], 1, 2), map[string]string{"AnhuiMSP": "A", "JiangsuMSP": "J"}), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { codeIs(t, tt.cfg.Validate(), tt.code) })
@@ -43,6 +84,45 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if !c.HasOrg("JiangsuMSP") || c.HasOrg("EvilMSP") || c.HasOrg("") {
 		t.Fatal("HasOrg")
+	}
+}
+
+// TestOwnsBank: a bank code belongs to the province whose prefix it
+// extends, and to no other.
+func TestOwnsBank(t *testing.T) {
+	c := cfgOf(four, 2, 3)
+	tests := []struct {
+		msp, bank string
+		want      bool
+	}{
+		{"ShanghaiMSP", "SH-CITY", true},
+		{"ShanghaiMSP", "SH-PBC", true},
+		{"JiangsuMSP", "JS-ABC", true},
+		{"ShanghaiMSP", "JS-ABC", false},
+		{"JiangsuMSP", "SH-CITY", false},
+		{"ShanghaiMSP", "SH-", false}, // the prefix alone names no bank
+		{"ShanghaiMSP", "SH", false},
+		{"ShanghaiMSP", "XSH-CITY", false},
+		{"ShanghaiMSP", "", false},
+		{"EvilMSP", "SH-CITY", false},
+		{"EvilMSP", "EV-CITY", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.msp+"/"+tt.bank, func(t *testing.T) {
+			if got := c.OwnsBank(tt.msp, tt.bank); got != tt.want {
+				t.Fatalf("OwnsBank(%s, %q) = %v, want %v", tt.msp, tt.bank, got, tt.want)
+			}
+			msp, ok := c.ProvinceOfBank(tt.bank)
+			if tt.want && (msp != tt.msp || !ok) {
+				t.Fatalf("ProvinceOfBank(%q) = %q %v, want %s", tt.bank, msp, ok, tt.msp)
+			}
+			if !tt.want && msp == tt.msp {
+				t.Fatalf("ProvinceOfBank(%q) = %q", tt.bank, msp)
+			}
+		})
+	}
+	if _, ok := (&api.Config{}).ProvinceOfBank("SH-CITY"); ok {
+		t.Fatal("a configuration without prefixes places a bank")
 	}
 }
 
@@ -72,7 +152,8 @@ func TestProposeRequestValidate(t *testing.T) {
 	mint := &api.MintParams{Account: "SH-PBC:reserve", Amount: money.Yuan(10), ReserveRef: "deposit-1"}
 	redeem := &api.RedeemParams{Account: "SH-PBC:reserve", Amount: money.Yuan(10)}
 	ceiling := &api.CeilingParams{MSP: "ShanghaiMSP", Ceiling: money.Yuan(1000)}
-	cfg := &api.Config{Orgs: four, OwnerEndorsers: 2, Quorum: 3}
+	c4 := cfgOf(four, 2, 3)
+	cfg := &c4
 	maxTTL := int(api.MaxProposalTTL / time.Second)
 	tests := []struct {
 		name string

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -20,9 +21,11 @@ var (
 
 // The interbank contract's operations.
 var (
+	PutRemittance = define[RemittanceRequest, RemittanceReceipt](Op{Contract: ContractInterbank, Name: "PutRemittance", Mode: Submit,
+		Access: ibOperator, Transient: []string{TransientRemittance, TransientRemittanceSalt},
+		Doc: "records a transfer's remittance details in the two provinces' private collection before it is sent (endorsed by the payer's province only)"})
 	SendTransfer = define[SendRequest, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Send", Mode: Submit,
-		Access: ibOperator, Transient: []string{TransientRemittance},
-		Doc: "sends an interbank transfer: settled gross at once when possible, queued otherwise"})
+		Access: ibOperator, Doc: "sends an interbank transfer: settled gross at once when possible, queued otherwise"})
 	CancelTransfer = define[TransferAction, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Cancel", Mode: Submit,
 		Access: ibOperator, Doc: "cancels a queued transfer (the payer's bank)"})
 	Reprioritise = define[ReprioritiseRequest, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Reprioritise", Mode: Submit,
@@ -45,12 +48,55 @@ var (
 		Access: ibView, Doc: "a bank's position on a business date: balance, queued in and out, gross flows per counterparty"})
 	GetCalendar = define[Empty, Calendar](Op{Contract: ContractInterbank, Name: "GetCalendar", Mode: Evaluate,
 		Access: anyRole, Doc: "reads the business calendar (set by a quorum decision)"})
+	GetRemittance = define[TransferAction, Remittance](Op{Contract: ContractInterbank, Name: "GetRemittance", Mode: Evaluate,
+		Access: Access{RoleOperator: ScopeBank, RoleCompliance: ScopeProvince},
+		Doc:    "reads a transfer's remittance details from the two provinces' private collection (payer's and payee's banks)"})
+	DayTransfers = define[DayRequest, TransferPage](Op{Contract: ContractInterbank, Name: "DayTransfers", Mode: Evaluate,
+		Access: ibView, Doc: "pages through every transfer of a value date, whatever its status (reconciliation); rows the caller may see"})
 )
 
-// TransientRemittance carries a transfer's remittance details: they go to
-// the private data collection of the two banks' provinces, only their hash
-// to the shared ledger.
-const TransientRemittance = "remittance"
+// TransientRemittance carries a transfer's remittance details and
+// TransientRemittanceSalt a random salt (16 to 64 bytes) to PutRemittance:
+// both go to the private data collection of the two banks' provinces in a
+// transaction that writes nothing else and is endorsed by the payer's
+// province alone (the collection's endorsement policy), so the details
+// never reach a third province's peer. Send then names the record's hash,
+// which every endorser checks against the collection's public hash.
+const (
+	TransientRemittance     = "remittance"
+	TransientRemittanceSalt = "remittanceSalt"
+)
+
+// RemittanceRequest records the remittance details of transfer ID (not
+// sent yet) to account To; the details are transient.
+type RemittanceRequest struct {
+	ID string `json:"id"`
+	To string `json:"to"`
+}
+
+// Validate checks syntax.
+func (r *RemittanceRequest) Validate() error {
+	if err := ValidateNamespaced("id", r.ID, MaxPaymentIDLen); err != nil {
+		return err
+	}
+	return ValidateNamespaced("to", r.To, MaxIDLen)
+}
+
+// RemittanceReceipt is what Send names: the private record's hash.
+type RemittanceReceipt struct {
+	ID         string `json:"id"`
+	Collection string `json:"collection"`
+	Hash       string `json:"hash"`
+}
+
+// Remittance is a transfer's private remittance record.
+type Remittance struct {
+	ID      string `json:"id"`
+	Details string `json:"details"`
+	// Salt is hex. The record's JSON encoding hashes (SHA-256) to the
+	// transfer's RemittanceHash.
+	Salt string `json:"salt"`
+}
 
 // CollectionBilateral is the private data collection shared by two
 // provinces (the order does not matter); a transfer inside one province
@@ -93,6 +139,12 @@ const (
 	MaxCycleTransfers  = 1000 // transfers settled by one cycle
 	MaxCycleBanks      = 64   // banks whose inputs one cycle names
 	MaxRemittanceBytes = 4096
+	// MaxCycleScan bounds the outputs a cycle reads to cover one net debtor
+	// when the request names none for it.
+	MaxCycleScan = 1000
+	// MaxPositionRows bounds the queued and settled transfers one Position
+	// sums (each).
+	MaxPositionRows = 20000
 )
 
 // SendRequest sends a transfer from a settlement account of the caller's
@@ -101,7 +153,7 @@ const (
 // if they cover it and nothing of equal or higher priority waits in the
 // payer's queue; without inputs, or otherwise, it is queued. ValueDate
 // empty means the current business date (the next one after the interbank
-// cut-off).
+// cut-off). RemittanceHash, when set, is PutRemittance's receipt.
 type SendRequest struct {
 	ID             string       `json:"id"`
 	From           string       `json:"from"`
@@ -213,15 +265,8 @@ func (r *CycleRequest) Validate() error {
 	if len(r.Transfers) == 0 || len(r.Transfers) > MaxCycleTransfers {
 		return Errorf(CodeBatchTooLarge, "a cycle settles 1 to %d transfers", MaxCycleTransfers)
 	}
-	seen := make(map[string]bool, len(r.Transfers))
-	for _, id := range r.Transfers {
-		if err := ValidateNamespaced("transfer", id, MaxPaymentIDLen); err != nil {
-			return err
-		}
-		if seen[id] {
-			return Errorf(CodeInvalidArgument, "transfer %s is named twice", id)
-		}
-		seen[id] = true
+	if err := validateIDs("transfer", r.Transfers, MaxPaymentIDLen); err != nil {
+		return err
 	}
 	if len(r.Inputs) > MaxCycleBanks {
 		return Errorf(CodeInvalidArgument, "inputs name at most %d accounts", MaxCycleBanks)
@@ -238,10 +283,42 @@ func (r *CycleRequest) Validate() error {
 }
 
 // NetPosition is a settlement account's net position in a cycle
-// (positive: it receives more than it pays).
+// (positive: it receives more than it pays). Amounts on the wire are never
+// negative, so its JSON form is {"account", "debit", "credit"}, one of the
+// two zero.
 type NetPosition struct {
+	Account string
+	Net     money.Amount
+}
+
+type netPositionJSON struct {
 	Account string       `json:"account"`
-	Net     money.Amount `json:"net"`
+	Debit   money.Amount `json:"debit"`
+	Credit  money.Amount `json:"credit"`
+}
+
+// MarshalJSON renders the debit/credit form.
+func (n NetPosition) MarshalJSON() ([]byte, error) {
+	j := netPositionJSON{Account: n.Account}
+	if n.Net < 0 {
+		j.Debit = -n.Net
+	} else {
+		j.Credit = n.Net
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads the debit/credit form.
+func (n *NetPosition) UnmarshalJSON(b []byte) error {
+	var j netPositionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.Debit != 0 && j.Credit != 0 {
+		return Errorf(CodeInvalidArgument, "a net position is a debit or a credit, not both")
+	}
+	*n = NetPosition{Account: j.Account, Net: j.Credit - j.Debit}
+	return nil
 }
 
 // CycleResult is what a cycle settled.
@@ -257,11 +334,13 @@ type CycleResult struct {
 }
 
 // EndOfDayRequest rejects the named transfers still queued (or held) for
-// Date, after that date's end of day. The calendar decides when that is.
+// Date, after that date's end of day, and fixes the day-end balances of the
+// named settlement accounts. The calendar decides when the day ends.
 type EndOfDayRequest struct {
 	Date      string   `json:"date"`
 	Transfers []string `json:"transfers"`
 	Reason    string   `json:"reason"`
+	Accounts  []string `json:"accounts,omitempty"`
 }
 
 // Validate checks syntax.
@@ -272,13 +351,71 @@ func (r *EndOfDayRequest) Validate() error {
 	if len(r.Transfers) > MaxCycleTransfers {
 		return Errorf(CodeBatchTooLarge, "at most %d transfers per end-of-day call", MaxCycleTransfers)
 	}
+	if err := validateIDs("transfer", r.Transfers, MaxPaymentIDLen); err != nil {
+		return err
+	}
+	if len(r.Accounts) > MaxCycleBanks {
+		return Errorf(CodeBatchTooLarge, "at most %d accounts per end-of-day call", MaxCycleBanks)
+	}
+	if err := validateIDs("account", r.Accounts, MaxIDLen); err != nil {
+		return err
+	}
 	return ValidateText("reason", r.Reason, MaxReasonLen, true)
 }
 
-// EndOfDayResult lists what was rejected.
+// validateIDs checks a list of distinct namespaced IDs.
+func validateIDs(what string, ids []string, max int) error {
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if err := ValidateNamespaced(what, id, max); err != nil {
+			return err
+		}
+		if seen[id] {
+			return Errorf(CodeInvalidArgument, "%s %s is named twice", what, id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// EndOfDayResult lists what was rejected and the day-end balances fixed.
 type EndOfDayResult struct {
 	Date     string   `json:"date"`
 	Rejected []string `json:"rejected"`
+	Closed   []DayEnd `json:"closed"`
+}
+
+// DayEnd is a settlement account's fixed day-end record: its balance when
+// the day was closed and the day's gross interbank flows.
+type DayEnd struct {
+	Account       string       `json:"account"`
+	Date          string       `json:"date"`
+	Balance       money.Amount `json:"balance"`
+	SentGross     money.Amount `json:"sentGross"`
+	ReceivedGross money.Amount `json:"receivedGross"`
+	ClosedAt      time.Time    `json:"closedAt"`
+	TxID          string       `json:"txId"`
+}
+
+// DayRequest pages through the transfers of a value date.
+type DayRequest struct {
+	Date     string `json:"date"`
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// Validate checks syntax.
+func (r *DayRequest) Validate() error {
+	if _, err := time.ParseInLocation("2006-01-02", r.Date, BusinessZone); err != nil {
+		return Errorf(CodeInvalidArgument, "date must be a business date 2006-01-02")
+	}
+	return ValidatePage(r.PageSize, r.Bookmark)
+}
+
+// TransferPage is one page of transfers.
+type TransferPage struct {
+	Transfers []InterbankTransfer `json:"transfers"`
+	Bookmark  string              `json:"bookmark"`
 }
 
 // QueueRequest pages through queued transfers: of one payer account when
@@ -300,11 +437,8 @@ func (r *QueueRequest) Validate() error {
 }
 
 // QueuePage is one page of queued (and held) transfers, in queue order
-// (per payer: priority, then enqueue order).
-type QueuePage struct {
-	Transfers []InterbankTransfer `json:"transfers"`
-	Bookmark  string              `json:"bookmark"`
-}
+// (per payer: queued before held, then priority, then enqueue order).
+type QueuePage = TransferPage
 
 // PositionRequest asks for a bank's settlement account position on a date.
 type PositionRequest struct {
@@ -333,15 +467,25 @@ type CounterpartyFlow struct {
 }
 
 // BankPosition is a settlement account's position on a business date.
+// Balance is the fixed day-end balance once the day is closed (Fixed),
+// the current balance before. Queued amounts are everything waiting now,
+// whatever its value date.
 type BankPosition struct {
 	Account        string             `json:"account"`
+	Bank           string             `json:"bank"`
+	MSP            string             `json:"msp"`
 	Date           string             `json:"date"`
 	Balance        money.Amount       `json:"balance"`
+	Fixed          bool               `json:"fixed"`
 	QueuedOut      money.Amount       `json:"queuedOut"`
 	QueuedIn       money.Amount       `json:"queuedIn"`
 	SentGross      money.Amount       `json:"sentGross"`
 	ReceivedGross  money.Amount       `json:"receivedGross"`
 	Counterparties []CounterpartyFlow `json:"counterparties"`
+	// Truncated is set when the account had more queued or settled
+	// transfers than one position reads (MaxPositionRows); the sums then
+	// cover the first MaxPositionRows of each.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Calendar is the business calendar and the day's schedule, Asia/Shanghai
@@ -354,6 +498,30 @@ type Calendar struct {
 	WeekendsClosed   bool     `json:"weekendsClosed"`
 	Holidays         []string `json:"holidays,omitempty"`
 	CycleIntervalSec int      `json:"cycleIntervalSec"`
+}
+
+// Validate checks a calendar.
+func (c *Calendar) Validate() error {
+	for _, t := range []string{c.Open, c.CustomerCutoff, c.InterbankCutoff, c.EndOfDay} {
+		if _, err := time.Parse("15:04", t); err != nil || len(t) != 5 {
+			return Errorf(CodeInvalidArgument, "calendar times are HH:MM, got %q", t)
+		}
+	}
+	if !(c.Open < c.CustomerCutoff && c.CustomerCutoff <= c.InterbankCutoff && c.InterbankCutoff < c.EndOfDay) {
+		return Errorf(CodeInvalidArgument, "calendar needs open < customer cut-off <= interbank cut-off < end of day")
+	}
+	if len(c.Holidays) > 366 {
+		return Errorf(CodeInvalidArgument, "at most 366 holidays")
+	}
+	for _, h := range c.Holidays {
+		if _, err := time.ParseInLocation("2006-01-02", h, BusinessZone); err != nil {
+			return Errorf(CodeInvalidArgument, "holiday %q is not a date 2006-01-02", h)
+		}
+	}
+	if c.CycleIntervalSec < 1 || c.CycleIntervalSec > 3600 {
+		return Errorf(CodeInvalidArgument, "cycleIntervalSec must be 1 to 3600")
+	}
+	return nil
 }
 
 // DefaultCalendar is the schedule used until a quorum decides another.

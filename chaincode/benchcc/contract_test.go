@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return &env{t: t, l: memstub.NewLedger(time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)), cc: cc,
-		id: memstub.MustIdentity("ShanghaiMSP", "bench", map[string]string{"role": "operator"})}
+		id: memstub.MustIdentity("ShanghaiMSP", "bench", map[string]string{"role": "operator", "bank": "SH-BENCH"})}
 }
 
 func (e *env) call(fn string, args ...string) memstub.Result {

@@ -8,21 +8,36 @@
 //	-tls-cert CHAINCODE_TLS_CERT        PEM server certificate (TLS is on when set)
 //	-tls-key  CHAINCODE_TLS_KEY         PEM server key
 //	-tls-client-ca CHAINCODE_TLS_CLIENT_CA  PEM CA of peers' client certificates (optional)
+//	-channel-orgs YRD_CHANNEL_ORGS  the channel's provinces, comma-separated sorted MSP IDs (optional)
+//
+// The channel's provinces are this province's operator's own knowledge of
+// the channel, independent of any other province: a command that serves
+// the governance contract passes them on (govcc.SetChannelOrgs) so that
+// its endorser refuses a gov:Init naming other provinces. Unset, gov:Init
+// accepts any valid list.
 package ccserver
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/yangtze-delta/settlement/api"
 )
 
-// Config is where and how a chaincode server listens.
+// Config is where and how a chaincode server listens, and what it knows of
+// its channel.
 type Config struct {
 	Address, ID                  string
 	TLSCert, TLSKey, TLSClientCA string
+	// ChannelOrgs are the channel's provinces (MSP IDs, sorted); nil when
+	// not given.
+	ChannelOrgs []string
 }
 
 // ParseFlags reads the configuration from args (without the program name)
@@ -36,11 +51,18 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("CHAINCODE_TLS_CERT"), "TLS certificate file")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("CHAINCODE_TLS_KEY"), "TLS key file")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", getenv("CHAINCODE_TLS_CLIENT_CA"), "client CA file")
+	orgs := fs.String("channel-orgs", getenv("YRD_CHANNEL_ORGS"), "the channel's provinces: comma-separated MSP IDs, sorted")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if c.Address == "" || c.ID == "" {
 		return c, fmt.Errorf("both -address (CHAINCODE_SERVER_ADDRESS) and -id (CHAINCODE_ID) are required")
+	}
+	if *orgs != "" {
+		c.ChannelOrgs = strings.Split(*orgs, ",")
+		if err := api.ValidateOrgs("-channel-orgs (YRD_CHANNEL_ORGS)", c.ChannelOrgs); err != nil {
+			return c, errors.New(api.MessageOf(err))
+		}
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package ccserver
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -19,6 +20,13 @@ func TestParseFlags(t *testing.T) {
 		{"flag wins over env", []string{"-id", "x", "-address", "127.0.0.1:1"}, Config{Address: "127.0.0.1:1", ID: "x"}, false},
 		{"id missing", nil, Config{}, true},
 		{"unknown flag", []string{"-nope"}, Config{}, true},
+		{"channel orgs", []string{"-id", "x", "-channel-orgs", "AnhuiMSP,JiangsuMSP,ShanghaiMSP,ZhejiangMSP"},
+			Config{Address: "127.0.0.1:9999", ID: "x", ChannelOrgs: []string{"AnhuiMSP", "JiangsuMSP", "ShanghaiMSP", "ZhejiangMSP"}}, false},
+		{"channel orgs unsorted", []string{"-id", "x", "-channel-orgs", "JiangsuMSP,AnhuiMSP"}, Config{}, true},
+		{"channel orgs with a province twice", []string{"-id", "x", "-channel-orgs", "AnhuiMSP,AnhuiMSP"}, Config{}, true},
+		{"channel orgs with an empty entry", []string{"-id", "x", "-channel-orgs", "AnhuiMSP,,JiangsuMSP"}, Config{}, true},
+		{"channel orgs with spaces", []string{"-id", "x", "-channel-orgs", "AnhuiMSP, JiangsuMSP"}, Config{}, true},
+		{"channel orgs of one province", []string{"-id", "x", "-channel-orgs", "AnhuiMSP"}, Config{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -26,10 +34,29 @@ func TestParseFlags(t *testing.T) {
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %t", err, tc.wantErr)
 			}
-			if !tc.wantErr && got != tc.want {
+			if !tc.wantErr && !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestChannelOrgsFromEnv: the network scripts set YRD_CHANNEL_ORGS for
+// every chaincode server; a malformed value stops the server at start.
+func TestChannelOrgsFromEnv(t *testing.T) {
+	env := map[string]string{"CHAINCODE_SERVER_ADDRESS": "127.0.0.1:9999", "CHAINCODE_ID": "x",
+		"YRD_CHANNEL_ORGS": "AnhuiMSP,JiangsuMSP,ShanghaiMSP,ZhejiangMSP"}
+	c, err := ParseFlags("test", nil, func(k string) string { return env[k] })
+	if err != nil || !reflect.DeepEqual(c.ChannelOrgs, []string{"AnhuiMSP", "JiangsuMSP", "ShanghaiMSP", "ZhejiangMSP"}) {
+		t.Fatalf("%+v %v", c, err)
+	}
+	env["YRD_CHANNEL_ORGS"] = "ZhejiangMSP,AnhuiMSP"
+	if _, err := ParseFlags("test", nil, func(k string) string { return env[k] }); err == nil {
+		t.Fatal("unsorted YRD_CHANNEL_ORGS accepted")
+	}
+	delete(env, "YRD_CHANNEL_ORGS")
+	if c, err := ParseFlags("test", nil, func(k string) string { return env[k] }); err != nil || c.ChannelOrgs != nil {
+		t.Fatalf("unset: %+v %v", c, err)
 	}
 }
 

@@ -2,9 +2,10 @@
 // [Run] executes one call of an api operation: it reads the channel's
 // configuration from the ledger, identifies the caller from its
 // certificate, checks the caller's province and role against the
-// operation's access rule, decodes and validates the request strictly, runs
-// the contract's body, sets the transaction's single event (submit
-// operations) and encodes the response.
+// operation's access rule and the caller's bank against its province's
+// bank-code prefix, decodes and validates the request strictly, runs the
+// contract's body, sets the transaction's single event (submit operations)
+// and encodes the response.
 //
 // Contracts therefore never repeat an access check, a decoder or an event
 // writer; a contract method is one line that names its api operation.
@@ -142,6 +143,9 @@ func admit(stub shim.ChaincodeStubInterface, id cid.ClientIdentity, op api.Op) (
 			if !cfg.HasOrg(caller.MSPID) {
 				return nil, api.Errorf(api.CodeForbidden, "MSP %s is not a province of this channel", caller.MSPID)
 			}
+			if err := checkBankProvince(cfg, caller); err != nil {
+				return nil, err
+			}
 			if err := checkClock(stub, c.Time, cfg.ClockSkew()); err != nil {
 				return nil, err
 			}
@@ -151,6 +155,20 @@ func admit(stub shim.ChaincodeStubInterface, id cid.ClientIdentity, op api.Op) (
 		}
 	}
 	return c, nil
+}
+
+// checkBankProvince binds a bank to its province: a caller's bank attribute
+// (any role's, when it has one) must start with the bank-code prefix of the
+// caller's own MSP (api.Config.BankPrefixes). Every province's CA can put
+// any bank into a certificate; without this check Shanghai's CA could issue
+// one for Jiangsu's bank JS-ABC and open accounts and payments in JS-ABC's
+// ID namespace.
+func checkBankProvince(cfg api.Config, caller api.Caller) error {
+	if caller.Bank == "" || cfg.OwnsBank(caller.MSPID, caller.Bank) {
+		return nil
+	}
+	return api.Errorf(api.CodeForbidden, "bank %q is not a bank of %s, whose bank codes start with %q",
+		caller.Bank, caller.MSPID, cfg.BankPrefixes[caller.MSPID])
 }
 
 // PeerClock is implemented by a stub that supplies the endorsing peer's

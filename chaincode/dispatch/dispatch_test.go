@@ -148,7 +148,8 @@ func configured(t *testing.T, cfg *api.Config) *memstub.Ledger {
 }
 
 func defaultConfig() *api.Config {
-	return &api.Config{Orgs: []string{AH, JS, SH, ZJ}, OwnerEndorsers: 2, Quorum: 3}
+	return &api.Config{Orgs: []string{AH, JS, SH, ZJ}, OwnerEndorsers: 2, Quorum: 3,
+		BankPrefixes: map[string]string{AH: "AH-", JS: "JS-", SH: "SH-", ZJ: "ZJ-"}}
 }
 
 func codeOf(msg string) api.Code {
@@ -194,6 +195,19 @@ func TestAdmit(t *testing.T) {
 		{"before gov:Init an optional operation", nil, id(SH, op), "probe:Who", "", api.ScopeProvince},
 		{"before gov:Init any MSP reaches an optional operation", nil, id("EvilMSP", op), "probe:Who", "", api.ScopeProvince},
 		{"once configured an optional operation checks the MSP", defaultConfig(), id("EvilMSP", op), "probe:Who", api.CodeForbidden, ""},
+		// A bank belongs to the province whose prefix its code extends:
+		// another province's CA cannot issue a certificate for it.
+		{"an operator of another province's bank", defaultConfig(), id(SH, map[string]string{"role": "operator", "bank": "JS-ABC"}), "probe:Read", api.CodeForbidden, ""},
+		{"an issuer of another province's central bank", defaultConfig(), id(SH, map[string]string{"role": "issuer", "bank": "JS-PBC"}), "probe:Read", api.CodeForbidden, ""},
+		{"a fiscal bureau of another province", defaultConfig(), id(AH, map[string]string{"role": "fiscal", "bank": "SH-FIN"}), "probe:Read", api.CodeForbidden, ""},
+		{"a bank code outside every prefix", defaultConfig(), id(SH, map[string]string{"role": "operator", "bank": "ICBC"}), "probe:Read", api.CodeForbidden, ""},
+		{"a bank code that is only the prefix", defaultConfig(), id(SH, map[string]string{"role": "operator", "bank": "SH-"}), "probe:Read", api.CodeForbidden, ""},
+		{"another province's bank submits", defaultConfig(), id(ZJ, map[string]string{"role": "operator", "bank": "SH-ICBC"}), "probe:Submit", api.CodeForbidden, ""},
+		{"a role without a bank carrying another province's bank", defaultConfig(), id(SH, map[string]string{"role": "compliance", "bank": "JS-ABC"}), "probe:Read", api.CodeForbidden, ""},
+		{"once configured an optional operation checks the bank", defaultConfig(), id(SH, map[string]string{"role": "operator", "bank": "JS-ABC"}), "probe:Who", api.CodeForbidden, ""},
+		{"its own province's bank", defaultConfig(), id(JS, map[string]string{"role": "operator", "bank": "JS-ABC"}), "probe:Read", "", api.ScopeBank},
+		{"a role without a bank carrying its own province's bank", defaultConfig(), id(SH, map[string]string{"role": "compliance", "bank": "SH-ICBC"}), "probe:Read", "", api.ScopeProvince},
+		{"before gov:Init there are no prefixes to check", nil, id(SH, map[string]string{"role": "operator", "bank": "JS-ABC"}), "probe:Who", "", api.ScopeProvince},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -348,6 +362,15 @@ func TestLoadConfig(t *testing.T) {
 	})
 	t.Run("invalid stored configuration", func(t *testing.T) {
 		l := configured(t, &api.Config{Orgs: []string{SH}, Quorum: 9})
+		_, _, err := dispatch.LoadConfig(l.NewStub(memstub.Tx{Time: day0}))
+		if api.CodeOf(err) != api.CodeInternal {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("a stored configuration without bank prefixes", func(t *testing.T) {
+		cfg := defaultConfig()
+		cfg.BankPrefixes = nil
+		l := configured(t, cfg)
 		_, _, err := dispatch.LoadConfig(l.NewStub(memstub.Tx{Time: day0}))
 		if api.CodeOf(err) != api.CodeInternal {
 			t.Fatalf("err %v", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/dispatch"
+	"github.com/yangtze-delta/settlement/chaincode/interbankcc"
 	"github.com/yangtze-delta/settlement/chaincode/tokencc"
 )
 
@@ -51,7 +52,7 @@ func (c *Contract) Propose(ctx contractapi.TransactionContextInterface, request 
 		if r.TTLSeconds > 0 {
 			ttl = time.Duration(r.TTLSeconds) * time.Second
 		}
-		p := api.Proposal{ID: r.ID, Action: r.Action, Mint: r.Mint, Redeem: r.Redeem, Ceiling: r.Ceiling, Config: r.Config,
+		p := api.Proposal{ID: r.ID, Action: r.Action, Mint: r.Mint, Redeem: r.Redeem, Ceiling: r.Ceiling, Config: r.Config, Calendar: r.Calendar,
 			Rule: rule, ProposerMSP: call.Caller.MSPID, Proposer: identityHash(call.Caller.ID), Status: api.ProposalPending,
 			CreatedAt: call.Time, ExpiresAt: call.Time.Add(ttl)}
 		if err := putJSON(call, k, p); err != nil {
@@ -168,6 +169,12 @@ func (c *Contract) Execute(ctx contractapi.TransactionContextInterface, request 
 				return none, err
 			}
 			ex.Config = &cfg
+		case api.ActionCalendar:
+			cal, err := interbankcc.SetCalendar(call, *p.Calendar)
+			if err != nil {
+				return none, err
+			}
+			ex.Calendar = &cal
 		}
 		p, err = closeProposal(call, p, api.ProposalExecuted)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 	"github.com/yangtze-delta/settlement/money"
@@ -33,41 +34,41 @@ func TestMintNeedsIssuersOfThreeProvinces(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newReserves(t)
-			e.setCeiling(SH, y("1000000"))
-			id := e.propose(issuer(SH), mintReq(SH, y("250000.50"), "deposit-1"))
-			e.approve(id, tt.approvers...)
-			v := must(e, auditor(ZJ), api.GetProposal, api.ProposalID{ID: id})
+			e.SetCeiling(SH, y("1000000"))
+			id := e.Propose(issuer(SH), mintReq(SH, y("250000.50"), "deposit-1"))
+			e.Approve(id, tt.approvers...)
+			v := cctest.Must(e, auditor(ZJ), api.GetProposal, api.ProposalID{ID: id})
 			if v.Approved != (tt.code == "") || len(v.Approvals) != 1+len(tt.approvers) {
 				t.Fatalf("view: approved=%v with %d approvals", v.Approved, len(v.Approvals))
 			}
 			if tt.code != "" {
-				reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, tt.code)
-				if e.supply() != 0 || e.balance(reserve(SH)) != 0 {
+				cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, tt.code)
+				if e.Supply() != 0 || e.Balance(reserve(SH)) != 0 {
 					t.Fatal("money was created")
 				}
 				return
 			}
-			ex, r := call(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id})
+			ex, r := cctest.Call(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id})
 			if !r.OK() {
 				t.Fatal(r.Message)
 			}
 			if ex.Mint == nil || ex.Mint.Amount != y("250000.50") || ex.Mint.Account != reserve(SH) || ex.Proposal.Status != api.ProposalExecuted {
 				t.Fatalf("execution %+v", ex)
 			}
-			if e.supply() != y("250000.50") || e.balance(reserve(SH)) != y("250000.50") || e.issued(SH) != y("250000.50") {
-				t.Fatalf("supply %s, reserve %s, issued %s", e.supply(), e.balance(reserve(SH)), e.issued(SH))
+			if e.Supply() != y("250000.50") || e.Balance(reserve(SH)) != y("250000.50") || e.Issued(SH) != y("250000.50") {
+				t.Fatalf("supply %s, reserve %s, issued %s", e.Supply(), e.Balance(reserve(SH)), e.Issued(SH))
 			}
-			env := envelope(t, r)
+			env := cctest.Envelope(t, r)
 			if len(env.Events) != 2 || env.Events[0].Type != api.EventMinted || env.Events[0].Bank != "SH-PBC" ||
 				env.Events[0].Amount != y("250000.50") || env.Events[1].Type != api.EventExecuted || env.Events[1].Action != api.ActionMint {
 				t.Fatalf("events %+v", env.Events)
 			}
 			// Exactly once.
-			reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeProposalClosed)
-			reject(e, issuer(AH), api.Approve, api.ProposalID{ID: id}, api.CodeProposalClosed)
-			reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeProposalClosed)
-			if e.supply() != y("250000.50") {
-				t.Fatalf("supply %s after a second Execute", e.supply())
+			cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeProposalClosed)
+			cctest.Reject(e, issuer(AH), api.Approve, api.ProposalID{ID: id}, api.CodeProposalClosed)
+			cctest.Reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeProposalClosed)
+			if e.Supply() != y("250000.50") {
+				t.Fatalf("supply %s after a second Execute", e.Supply())
 			}
 		})
 	}
@@ -83,63 +84,64 @@ func TestMintRules(t *testing.T) {
 		code api.Code
 	}{
 		{"at the ceiling", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1000"), "d1")), y("1000")
 		}, ""},
 		{"a fen past the ceiling", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1000.01"), "d1")), 0
 		}, api.CodeCeilingExceeded},
 		{"past the ceiling with an earlier mint", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			if c := execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("600"), "d1")); c != "" {
-				e.tb.Fatalf("first mint: %s", c)
+				e.TB.Fatalf("first mint: %s", c)
 			}
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("400.01"), "d2")), y("600")
 		}, api.CodeCeilingExceeded},
 		{"a province without a ceiling", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(JS, y("1000"))
+			e.SetCeiling(JS, y("1000"))
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1"), "d1")), 0
 		}, api.CodeCeilingExceeded},
 		{"a reserve reference used twice", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			if c := execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1"), "deposit-7")); c != "" {
-				e.tb.Fatalf("first mint: %s", c)
+				e.TB.Fatalf("first mint: %s", c)
 			}
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1"), "deposit-7")), y("1")
 		}, api.CodeAlreadyExists},
 		{"the same reserve reference in two provinces", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
-			e.setCeiling(JS, y("1000"))
+			e.SetCeiling(SH, y("1000"))
+			e.SetCeiling(JS, y("1000"))
 			if c := execMint(e, issuer(JS), issuer(JS), mintReq(JS, y("1"), "deposit-7")); c != "" {
-				e.tb.Fatalf("Jiangsu's mint: %s", c)
+				e.TB.Fatalf("Jiangsu's mint: %s", c)
 			}
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("2"), "deposit-7")), y("3")
 		}, ""},
 		{"executed by another province", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			return execMint(e, issuer(SH), issuer(JS), mintReq(SH, y("1"), "d1")), 0
 		}, api.CodeForbidden},
 		{"a certificate of one province claiming another's central bank", func(e *env) (api.Code, money.Amount) {
 			// Shanghai's CA issues an issuer certificate with bank JS-PBC:
-			// the proposal passes the namespace check, execution finds the
-			// reserve belongs to Jiangsu.
-			e.setCeiling(SH, y("1000"))
-			rogue := ident(SH, api.RoleIssuer, pbc[JS], "rogue")
-			return execMint(e, rogue, issuer(SH), mintReq(JS, y("1"), "d1")), 0
+			// the door refuses a bank outside Shanghai's prefix (and,
+			// behind it, execution would find the reserve is Jiangsu's).
+			e.SetCeiling(SH, y("1000"))
+			rogue := cctest.Ident(SH, api.RoleIssuer, cctest.PBC(JS), "rogue")
+			r := cctest.Reject(e, rogue, api.Propose, withID(mintReq(JS, y("1"), "d1"), "ShanghaiMSP:rogue"), api.CodeForbidden)
+			return cctest.CodeOf(r.Message), 0
 		}, api.CodeForbidden},
 		{"a frozen reserve", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
-			r := e.l.Invoke(chaincode, memstub.Tx{Creator: ident(SH, api.RoleCompliance, "", "comp"), Fn: api.Freeze.Function(),
-				Args:      []string{encode(api.FreezeRequest{ID: reserve(SH)})},
+			e.SetCeiling(SH, y("1000"))
+			r := e.L.Invoke(chaincode, memstub.Tx{Creator: cctest.Ident(SH, api.RoleCompliance, "", "comp"), Fn: api.Freeze.Function(),
+				Args:      []string{cctest.Encode(api.FreezeRequest{ID: reserve(SH)})},
 				Transient: map[string][]byte{api.TransientFreezeReason: []byte("audit"), api.TransientFreezeSalt: []byte("0123456789abcdef")}})
 			if !r.OK() {
-				e.tb.Fatal(r.Message)
+				e.TB.Fatal(r.Message)
 			}
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1"), "d1")), 0
 		}, api.CodeAccountFrozen},
 		{"an account that does not exist", func(e *env) (api.Code, money.Amount) {
-			e.setCeiling(SH, y("1000"))
+			e.SetCeiling(SH, y("1000"))
 			r := mintReq(SH, y("1"), "d1")
 			r.Mint.Account = "SH-PBC:nowhere"
 			return execMint(e, issuer(SH), issuer(SH), r), 0
@@ -152,7 +154,7 @@ func TestMintRules(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("execute: code %q, want %q", code, tt.code)
 			}
-			if got := e.supply(); got != supply {
+			if got := e.Supply(); got != supply {
 				t.Fatalf("supply %s, want %s", got, supply)
 			}
 		})
@@ -163,100 +165,104 @@ func TestMintRules(t *testing.T) {
 // provinces approve it and executes it as executor; it returns the code of
 // the execution ("" when it settled). A refused execution changes nothing.
 func execMint(e *env, proposer, executor *memstub.Identity, r api.ProposeRequest) api.Code {
-	e.tb.Helper()
-	id := e.propose(proposer, r)
-	e.approve(id, issuer(others(proposer.MSPID)[0]), issuer(others(proposer.MSPID)[1]))
-	before := e.l.Snapshot()
-	_, res := call(e, executor, api.Execute, api.ExecuteRequest{ID: id})
-	if !res.OK() && !reflect.DeepEqual(before, e.l.Snapshot()) {
-		e.tb.Fatal("a refused execution changed the state")
+	e.TB.Helper()
+	id := e.Propose(proposer, r)
+	e.Approve(id, issuer(cctest.Others(proposer.MSPID)[0]), issuer(cctest.Others(proposer.MSPID)[1]))
+	before := e.L.Snapshot()
+	_, res := cctest.Call(e, executor, api.Execute, api.ExecuteRequest{ID: id})
+	if !res.OK() && !reflect.DeepEqual(before, e.L.Snapshot()) {
+		e.TB.Fatal("a refused execution changed the state")
 	}
-	return codeOf(res.Message)
+	return cctest.CodeOf(res.Message)
 }
 
 // TestProposalRules: who may propose, approve, execute and cancel.
 func TestProposalRules(t *testing.T) {
 	e := newReserves(t)
-	e.setCeiling(SH, y("1000"))
-	id := e.propose(issuer(SH), mintReq(SH, y("1"), "d1"))
+	e.SetCeiling(SH, y("1000"))
+	id := e.Propose(issuer(SH), mintReq(SH, y("1"), "d1"))
 	cfg := govcc.DefaultConfig()
 	cfg.MaxClockSkewSeconds = 120
-	cfgID := e.propose(admin(SH), api.ProposeRequest{Action: api.ActionConfig, Config: &cfg})
+	cfgID := e.Propose(admin(SH), api.ProposeRequest{Action: api.ActionConfig, Config: &cfg})
 	tests := []struct {
 		name string
 		run  func(e *env)
 	}{
 		{"an operator cannot propose", func(e *env) {
-			reject(e, operator(SH, "SH-ICBC"), api.Propose, withID(mintReq(SH, y("1"), "x"), "ShanghaiMSP:op"), api.CodeForbidden)
+			cctest.Reject(e, operator(SH, "SH-ICBC"), api.Propose, withID(mintReq(SH, y("1"), "x"), "ShanghaiMSP:op"), api.CodeForbidden)
 		}},
 		{"an operator cannot approve", func(e *env) {
-			reject(e, operator(JS, "JS-ABC"), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, operator(JS, "JS-ABC"), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 		{"an auditor cannot approve", func(e *env) {
-			reject(e, auditor(JS), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, auditor(JS), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 		{"an admin cannot propose a mint", func(e *env) {
-			reject(e, admin(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "ShanghaiMSP:adm"), api.CodeForbidden)
+			cctest.Reject(e, admin(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "ShanghaiMSP:adm"), api.CodeForbidden)
 		}},
 		{"an admin cannot approve a mint", func(e *env) {
-			reject(e, admin(JS), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, admin(JS), api.Approve, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 		{"an issuer cannot propose a configuration", func(e *env) {
-			reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:cfg2", Action: api.ActionConfig, Config: &cfg}, api.CodeForbidden)
+			cctest.Reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:cfg2", Action: api.ActionConfig, Config: &cfg}, api.CodeForbidden)
 		}},
 		{"an issuer cannot approve a configuration", func(e *env) {
-			reject(e, issuer(JS), api.Approve, api.ProposalID{ID: cfgID}, api.CodeForbidden)
+			cctest.Reject(e, issuer(JS), api.Approve, api.ProposalID{ID: cfgID}, api.CodeForbidden)
 		}},
 		{"the same identity approves twice", func(e *env) {
-			e.approve(id, issuer(JS))
-			reject(e, issuer(JS), api.Approve, api.ProposalID{ID: id}, api.CodeAlreadyExists)
+			e.Approve(id, issuer(JS))
+			cctest.Reject(e, issuer(JS), api.Approve, api.ProposalID{ID: id}, api.CodeAlreadyExists)
 		}},
 		{"the proposer approves its own proposal", func(e *env) {
-			reject(e, issuer(SH), api.Approve, api.ProposalID{ID: id}, api.CodeAlreadyExists)
+			cctest.Reject(e, issuer(SH), api.Approve, api.ProposalID{ID: id}, api.CodeAlreadyExists)
 		}},
 		{"a proposal ID in another province's namespace", func(e *env) {
-			reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "JiangsuMSP:p"), api.CodeForbidden)
+			cctest.Reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "JiangsuMSP:p"), api.CodeForbidden)
 		}},
 		{"a proposal ID without namespace", func(e *env) {
-			reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "p"), api.CodeInvalidArgument)
+			cctest.Reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "x"), "p"), api.CodeInvalidArgument)
 		}},
 		{"a proposal ID used twice", func(e *env) {
-			reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("2"), "x"), id), api.CodeAlreadyExists)
+			cctest.Reject(e, issuer(SH), api.Propose, withID(mintReq(SH, y("2"), "x"), id), api.CodeAlreadyExists)
 		}},
 		{"a mint into another province's reserve", func(e *env) {
-			reject(e, issuer(SH), api.Propose, withID(mintReq(JS, y("1"), "x"), "ShanghaiMSP:foreign"), api.CodeForbidden)
+			cctest.Reject(e, issuer(SH), api.Propose, withID(mintReq(JS, y("1"), "x"), "ShanghaiMSP:foreign"), api.CodeForbidden)
 		}},
 		{"a redemption from another province's reserve", func(e *env) {
-			reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:r", Action: api.ActionRedeem,
+			cctest.Reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:r", Action: api.ActionRedeem,
 				Redeem: &api.RedeemParams{Account: reserve(JS), Amount: y("1")}}, api.CodeForbidden)
 		}},
 		{"a ceiling for an unknown province", func(e *env) {
-			reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:c", Action: api.ActionCeiling,
+			cctest.Reject(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:c", Action: api.ActionCeiling,
 				Ceiling: &api.CeilingParams{MSP: "EvilMSP", Ceiling: y("1")}}, api.CodeInvalidArgument)
 		}},
 		{"a configuration that drops the proposer", func(e *env) {
-			c := api.Config{Orgs: []string{AH, JS, ZJ}, OwnerEndorsers: 2, Quorum: 2}
-			reject(e, admin(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:drop", Action: api.ActionConfig, Config: &c}, api.CodeInvalidArgument)
+			c := api.Config{Orgs: []string{AH, JS, ZJ}, OwnerEndorsers: 2, Quorum: 2,
+				BankPrefixes: map[string]string{AH: "AH-", JS: "JS-", ZJ: "ZJ-"}}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("the configuration must be valid, so that only the dropped proposer refuses it: %v", err)
+			}
+			cctest.Reject(e, admin(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:drop", Action: api.ActionConfig, Config: &c}, api.CodeInvalidArgument)
 		}},
 		{"parameters of another action", func(e *env) {
-			reject(e, issuer(SH), api.Propose, `{"id":"ShanghaiMSP:mix","action":"mint","ceiling":{"msp":"ShanghaiMSP","ceiling":"1"}}`, api.CodeInvalidArgument)
+			cctest.Reject(e, issuer(SH), api.Propose, `{"id":"ShanghaiMSP:mix","action":"mint","ceiling":{"msp":"ShanghaiMSP","ceiling":"1"}}`, api.CodeInvalidArgument)
 		}},
 		{"an unknown proposal", func(e *env) {
-			reject(e, issuer(JS), api.Approve, api.ProposalID{ID: "ShanghaiMSP:nothing"}, api.CodeNotFound)
-			reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:nothing"}, api.CodeNotFound)
+			cctest.Reject(e, issuer(JS), api.Approve, api.ProposalID{ID: "ShanghaiMSP:nothing"}, api.CodeNotFound)
+			cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:nothing"}, api.CodeNotFound)
 		}},
 		{"inputs for a mint", func(e *env) {
 			id := e.decideLater(SH, mintReq(SH, y("1"), "inputs"))
-			reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{"x.0"}}, api.CodeInvalidArgument)
+			cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{"x.0"}}, api.CodeInvalidArgument)
 		}},
 		{"another province cancels", func(e *env) {
-			reject(e, issuer(JS), api.Cancel, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, issuer(JS), api.Cancel, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 		{"an admin of the proposer's province cancels a mint", func(e *env) {
-			reject(e, admin(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, admin(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 		{"an operator reads a proposal", func(e *env) {
-			reject(e, operator(SH, "SH-ICBC"), api.GetProposal, api.ProposalID{ID: id}, api.CodeForbidden)
+			cctest.Reject(e, operator(SH, "SH-ICBC"), api.GetProposal, api.ProposalID{ID: id}, api.CodeForbidden)
 		}},
 	}
 	for _, tt := range tests {
@@ -269,34 +275,34 @@ func withID(r api.ProposeRequest, id string) api.ProposeRequest { r.ID = id; ret
 // TestApprovalLimit: a proposal takes at most api.MaxApprovals approvals.
 func TestApprovalLimit(t *testing.T) {
 	e := newReserves(t)
-	id := e.propose(issuer(SH), api.ProposeRequest{Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: SH, Ceiling: y("1")}})
+	id := e.Propose(issuer(SH), api.ProposeRequest{Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: SH, Ceiling: y("1")}})
 	for i := 1; i < api.MaxApprovals; i++ {
-		e.approve(id, ident(orgs[i%len(orgs)], api.RoleIssuer, pbc[orgs[i%len(orgs)]], fmt.Sprintf("issuer-%d", i)))
+		e.Approve(id, cctest.Ident(orgs[i%len(orgs)], api.RoleIssuer, cctest.PBC(orgs[i%len(orgs)]), fmt.Sprintf("issuer-%d", i)))
 	}
-	reject(e, ident(JS, api.RoleIssuer, pbc[JS], "one-too-many"), api.Approve, api.ProposalID{ID: id}, api.CodeLimitExceeded)
+	cctest.Reject(e, cctest.Ident(JS, api.RoleIssuer, cctest.PBC(JS), "one-too-many"), api.Approve, api.ProposalID{ID: id}, api.CodeLimitExceeded)
 }
 
 // TestCancel: the proposing province withdraws a pending proposal; it
 // cannot be approved or executed after.
 func TestCancel(t *testing.T) {
 	e := newReserves(t)
-	e.setCeiling(SH, y("1000"))
-	id := e.propose(issuer(SH), mintReq(SH, y("1"), "d1"))
-	e.approve(id, issuer(JS), issuer(ZJ))
-	v, r := call(e, issuer2(SH), api.Cancel, api.ProposalID{ID: id})
+	e.SetCeiling(SH, y("1000"))
+	id := e.Propose(issuer(SH), mintReq(SH, y("1"), "d1"))
+	e.Approve(id, issuer(JS), issuer(ZJ))
+	v, r := cctest.Call(e, issuer2(SH), api.Cancel, api.ProposalID{ID: id})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
 	if v.Proposal.Status != api.ProposalCancelled || v.Proposal.ClosedTx != r.TxID || len(v.Approvals) != 3 {
 		t.Fatalf("view %+v", v)
 	}
-	if env := envelope(t, r); len(env.Events) != 1 || env.Events[0].Type != api.EventCancelled || env.Events[0].ID != id {
+	if env := cctest.Envelope(t, r); len(env.Events) != 1 || env.Events[0].Type != api.EventCancelled || env.Events[0].ID != id {
 		t.Fatalf("events %+v", env.Events)
 	}
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeProposalClosed)
-	reject(e, issuer(AH), api.Approve, api.ProposalID{ID: id}, api.CodeProposalClosed)
-	reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeProposalClosed)
-	if e.supply() != 0 {
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeProposalClosed)
+	cctest.Reject(e, issuer(AH), api.Approve, api.ProposalID{ID: id}, api.CodeProposalClosed)
+	cctest.Reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: id}, api.CodeProposalClosed)
+	if e.Supply() != 0 {
 		t.Fatal("a cancelled mint created money")
 	}
 }
@@ -306,33 +312,33 @@ func TestCancel(t *testing.T) {
 // approved, executed nor cancelled.
 func TestProposalExpiry(t *testing.T) {
 	e := newReserves(t)
-	e.setCeiling(SH, y("1000"))
-	v := must(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d1"), "ShanghaiMSP:ttl"), 60))
+	e.SetCeiling(SH, y("1000"))
+	v := cctest.Must(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d1"), "ShanghaiMSP:ttl"), 60))
 	created := v.Proposal.CreatedAt
 	if !v.Proposal.ExpiresAt.Equal(created.Add(time.Minute)) {
 		t.Fatalf("expires at %s, created %s", v.Proposal.ExpiresAt, created)
 	}
-	e.l.Clock = created.Add(59 * time.Second)
-	e.approve("ShanghaiMSP:ttl", issuer(JS))
-	e.l.Clock = created.Add(60 * time.Second)
-	reject(e, issuer(ZJ), api.Approve, api.ProposalID{ID: "ShanghaiMSP:ttl"}, api.CodeProposalClosed)
+	e.L.Clock = created.Add(59 * time.Second)
+	e.Approve("ShanghaiMSP:ttl", issuer(JS))
+	e.L.Clock = created.Add(60 * time.Second)
+	cctest.Reject(e, issuer(ZJ), api.Approve, api.ProposalID{ID: "ShanghaiMSP:ttl"}, api.CodeProposalClosed)
 
 	// Approved in time, executed too late.
-	v = must(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d2"), "ShanghaiMSP:late"), 60))
-	e.approve("ShanghaiMSP:late", issuer(JS), issuer(ZJ))
-	e.l.Clock = v.Proposal.ExpiresAt.Add(time.Second)
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:late"}, api.CodeProposalClosed)
-	reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: "ShanghaiMSP:late"}, api.CodeProposalClosed)
-	if e.supply() != 0 {
+	v = cctest.Must(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d2"), "ShanghaiMSP:late"), 60))
+	e.Approve("ShanghaiMSP:late", issuer(JS), issuer(ZJ))
+	e.L.Clock = v.Proposal.ExpiresAt.Add(time.Second)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:late"}, api.CodeProposalClosed)
+	cctest.Reject(e, issuer(SH), api.Cancel, api.ProposalID{ID: "ShanghaiMSP:late"}, api.CodeProposalClosed)
+	if e.Supply() != 0 {
 		t.Fatal("an expired mint created money")
 	}
 
 	// The default lifetime is a day; at most seven days may be asked for.
-	v = must(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "d3"), "ShanghaiMSP:default"))
+	v = cctest.Must(e, issuer(SH), api.Propose, withID(mintReq(SH, y("1"), "d3"), "ShanghaiMSP:default"))
 	if got := v.Proposal.ExpiresAt.Sub(v.Proposal.CreatedAt); got != api.DefaultProposalTTL {
 		t.Fatalf("default lifetime %s", got)
 	}
-	reject(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d4"), "ShanghaiMSP:long"), int(api.MaxProposalTTL/time.Second)+1), api.CodeInvalidArgument)
+	cctest.Reject(e, issuer(SH), api.Propose, withTTL(withID(mintReq(SH, y("1"), "d4"), "ShanghaiMSP:long"), int(api.MaxProposalTTL/time.Second)+1), api.CodeInvalidArgument)
 }
 
 func withTTL(r api.ProposeRequest, s int) api.ProposeRequest { r.TTLSeconds = s; return r }
@@ -342,20 +348,20 @@ func withTTL(r api.ProposeRequest, s int) api.ProposeRequest { r.TTLSeconds = s;
 // and executes once.
 func TestRedemption(t *testing.T) {
 	e := newReserves(t)
-	e.setCeiling(SH, y("1000"))
-	out := e.decide(SH, mintReq(SH, y("1000"), "d1"), nil).Mint.Output
+	e.SetCeiling(SH, y("1000"))
+	out := e.Decide(SH, mintReq(SH, y("1000"), "d1"), nil).Mint.Output
 	redeem := func(amount string) api.ProposeRequest {
 		return api.ProposeRequest{Action: api.ActionRedeem, Redeem: &api.RedeemParams{Account: reserve(SH), Amount: y(amount)}}
 	}
 	// Two provinces are not enough.
-	id := e.propose(issuer(SH), redeem("300"))
-	e.approve(id, issuer(JS))
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}}, api.CodeNotApproved)
-	e.approve(id, issuer(AH))
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeInvalidArgument)
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{"nobody.0"}}, api.CodeInputNotOwned)
-	reject(e, issuer(JS), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}}, api.CodeForbidden)
-	ex, r := call(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}})
+	id := e.Propose(issuer(SH), redeem("300"))
+	e.Approve(id, issuer(JS))
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}}, api.CodeNotApproved)
+	e.Approve(id, issuer(AH))
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeInvalidArgument)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{"nobody.0"}}, api.CodeInputNotOwned)
+	cctest.Reject(e, issuer(JS), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}}, api.CodeForbidden)
+	ex, r := cctest.Call(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: []string{out}})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -363,29 +369,29 @@ func TestRedemption(t *testing.T) {
 	if red == nil || red.Amount != y("300") || red.Supply != y("700") || len(red.ChangeOutputs) != 1 {
 		t.Fatalf("redemption %+v", red)
 	}
-	if e.supply() != y("700") || e.balance(reserve(SH)) != y("700") || e.issued(SH) != y("700") {
-		t.Fatalf("supply %s, reserve %s, issued %s", e.supply(), e.balance(reserve(SH)), e.issued(SH))
+	if e.Supply() != y("700") || e.Balance(reserve(SH)) != y("700") || e.Issued(SH) != y("700") {
+		t.Fatalf("supply %s, reserve %s, issued %s", e.Supply(), e.Balance(reserve(SH)), e.Issued(SH))
 	}
-	if env := envelope(t, r); len(env.Events) != 2 || env.Events[0].Type != api.EventRedeemed || env.Events[0].Amount != y("300") {
+	if env := cctest.Envelope(t, r); len(env.Events) != 2 || env.Events[0].Type != api.EventRedeemed || env.Events[0].Amount != y("300") {
 		t.Fatalf("events %+v", env.Events)
 	}
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: red.ChangeOutputs}, api.CodeProposalClosed)
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: e.decideLater(SH, redeem("300")), Inputs: []string{out}}, api.CodeInputSpent)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id, Inputs: red.ChangeOutputs}, api.CodeProposalClosed)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: e.decideLater(SH, redeem("300")), Inputs: []string{out}}, api.CodeInputSpent)
 	// More than the inputs hold.
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: e.decideLater(SH, redeem("700.01")), Inputs: red.ChangeOutputs}, api.CodeInsufficientFunds)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: e.decideLater(SH, redeem("700.01")), Inputs: red.ChangeOutputs}, api.CodeInsufficientFunds)
 	// The room freed under the ceiling is usable again.
-	e.decide(SH, mintReq(SH, y("300"), "d2"), nil)
-	if e.issued(SH) != y("1000") || e.supply() != y("1000") {
-		t.Fatalf("issued %s, supply %s", e.issued(SH), e.supply())
+	e.Decide(SH, mintReq(SH, y("300"), "d2"), nil)
+	if e.Issued(SH) != y("1000") || e.Supply() != y("1000") {
+		t.Fatalf("issued %s, supply %s", e.Issued(SH), e.Supply())
 	}
 }
 
 // decideLater proposes r as msp's issuer and has two other provinces
 // approve it, and returns its ID for the test to execute.
 func (e *env) decideLater(msp string, r api.ProposeRequest) string {
-	e.tb.Helper()
-	id := e.propose(issuer(msp), r)
-	e.approve(id, issuer(others(msp)[0]), issuer(others(msp)[1]))
+	e.TB.Helper()
+	id := e.Propose(issuer(msp), r)
+	e.Approve(id, issuer(cctest.Others(msp)[0]), issuer(cctest.Others(msp)[1]))
 	return id
 }
 
@@ -396,92 +402,170 @@ func TestCeilingDecision(t *testing.T) {
 	ceiling := func(msp, amount string) api.ProposeRequest {
 		return api.ProposeRequest{Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: msp, Ceiling: y(amount)}}
 	}
-	id := e.propose(issuer(SH), ceiling(SH, "1000"))
-	e.approve(id, issuer(JS))
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
-	reject(e, auditor(SH), api.GetCeiling, api.CeilingRequest{MSP: SH}, api.CodeNotFound)
-	e.approve(id, issuer(AH))
-	ex, r := call(e, issuer(ZJ), api.Execute, api.ExecuteRequest{ID: id})
+	id := e.Propose(issuer(SH), ceiling(SH, "1000"))
+	e.Approve(id, issuer(JS))
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
+	cctest.Reject(e, auditor(SH), api.GetCeiling, api.CeilingRequest{MSP: SH}, api.CodeNotFound)
+	e.Approve(id, issuer(AH))
+	ex, r := cctest.Call(e, issuer(ZJ), api.Execute, api.ExecuteRequest{ID: id})
 	if !r.OK() || ex.Ceiling == nil || ex.Ceiling.Ceiling != y("1000") || ex.Ceiling.MSP != SH {
 		t.Fatalf("%s %+v", r.Message, ex)
 	}
-	e.decide(SH, mintReq(SH, y("800"), "d1"), nil)
+	e.Decide(SH, mintReq(SH, y("800"), "d1"), nil)
 	// Lowered below what was issued: no further mint.
-	e.decide(JS, ceiling(SH, "500"), nil)
-	c := must(e, issuer(AH), api.GetCeiling, api.CeilingRequest{MSP: SH})
+	e.Decide(JS, ceiling(SH, "500"), nil)
+	c := cctest.Must(e, issuer(AH), api.GetCeiling, api.CeilingRequest{MSP: SH})
 	if c.Ceiling != y("500") || c.Issued != y("800") {
 		t.Fatalf("ceiling %+v", c)
 	}
 	id = e.decideLater(SH, mintReq(SH, y("0.01"), "d2"))
-	reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeCeilingExceeded)
+	cctest.Reject(e, issuer(SH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeCeilingExceeded)
 }
 
 // TestConfigDecision: the configuration changes by a decision of the
 // admins of three provinces, and gov:Init cannot run twice.
 func TestConfigDecision(t *testing.T) {
 	e := newEnv(t)
-	reject(e, admin(JS), api.Init, govcc.DefaultConfig(), api.CodeAlreadyExists)
+	cctest.Reject(e, admin(JS), api.Init, govcc.DefaultConfig(), api.CodeAlreadyExists)
 	cfg := govcc.DefaultConfig()
 	cfg.MaxClockSkewSeconds = 90
-	id := e.propose(admin(SH), api.ProposeRequest{Action: api.ActionConfig, Config: &cfg})
-	e.approve(id, admin(JS))
-	reject(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
-	reject(e, issuer(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeForbidden)
-	e.approve(id, ident(JS, api.RoleAdmin, "", "admin2"))
-	reject(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
-	e.approve(id, admin(ZJ))
-	ex, r := call(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id})
+	id := e.Propose(admin(SH), api.ProposeRequest{Action: api.ActionConfig, Config: &cfg})
+	e.Approve(id, admin(JS))
+	cctest.Reject(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
+	cctest.Reject(e, issuer(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeForbidden)
+	e.Approve(id, cctest.Ident(JS, api.RoleAdmin, "", "admin2"))
+	cctest.Reject(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id}, api.CodeNotApproved)
+	e.Approve(id, admin(ZJ))
+	ex, r := cctest.Call(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id})
 	if !r.OK() || ex.Config == nil || ex.Config.MaxClockSkewSeconds != 90 {
 		t.Fatalf("%s %+v", r.Message, ex)
 	}
-	if got := must(e, auditor(SH), api.GetConfig, api.Empty{}); got.MaxClockSkewSeconds != 90 || got.Quorum != 3 {
+	if got := cctest.Must(e, auditor(SH), api.GetConfig, api.Empty{}); got.MaxClockSkewSeconds != 90 || got.Quorum != 3 {
 		t.Fatalf("config %+v", got)
 	}
-	env := envelope(t, r)
+	env := cctest.Envelope(t, r)
 	if len(env.Events) != 2 || env.Events[0].Type != api.EventConfigChanged || env.Events[1].Type != api.EventExecuted {
 		t.Fatalf("events %+v", env.Events)
 	}
 	bad := govcc.DefaultConfig()
 	bad.Quorum = 5
-	reject(e, admin(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:bad", Action: api.ActionConfig, Config: &bad}, api.CodeInvalidArgument)
+	cctest.Reject(e, admin(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:bad", Action: api.ActionConfig, Config: &bad}, api.CodeInvalidArgument)
 }
 
 // TestInit: nothing runs before gov:Init but the operations that may; Init
 // is an admin's, of a configured province, once.
 func TestInit(t *testing.T) {
-	l := memstub.NewLedger(day0)
-	l.Orgs = orgs
-	e := &env{tb: t, l: l, seq: new(int)}
-	reject(e, issuer(SH), api.OpenAccount, api.OpenAccountRequest{ID: reserve(SH), Kind: api.KindReserve}, api.CodeNotConfigured)
-	reject(e, issuer(SH), api.Propose, mintReq(SH, y("1"), "d"), api.CodeNotConfigured)
-	reject(e, auditor(SH), api.GetSupply, api.Empty{}, api.CodeNotConfigured)
-	reject(e, auditor(SH), api.GetConfig, api.Empty{}, api.CodeNotConfigured)
-	reject(e, issuer(SH), api.Init, govcc.DefaultConfig(), api.CodeForbidden)
-	reject(e, ident("EvilMSP", api.RoleAdmin, "", "admin"), api.Init, govcc.DefaultConfig(), api.CodeForbidden)
-	reject(e, admin(SH), api.Init, api.Config{Orgs: []string{SH}, OwnerEndorsers: 1, Quorum: 1}, api.CodeInvalidArgument)
-	reject(e, admin(SH), api.Init, api.Config{Orgs: []string{JS, ZJ}, OwnerEndorsers: 1, Quorum: 2}, api.CodeForbidden)
-	if got := must(e, admin(SH), api.Init, govcc.DefaultConfig()); got.Quorum != 3 {
+	e := &env{cctest.Unconfigured(t, chaincode)}
+	cctest.Reject(e, issuer(SH), api.OpenAccount, api.OpenAccountRequest{ID: reserve(SH), Kind: api.KindReserve}, api.CodeNotConfigured)
+	cctest.Reject(e, issuer(SH), api.Propose, mintReq(SH, y("1"), "d"), api.CodeNotConfigured)
+	cctest.Reject(e, auditor(SH), api.GetSupply, api.Empty{}, api.CodeNotConfigured)
+	cctest.Reject(e, auditor(SH), api.GetConfig, api.Empty{}, api.CodeNotConfigured)
+	cctest.Reject(e, issuer(SH), api.Init, govcc.DefaultConfig(), api.CodeForbidden)
+	cctest.Reject(e, cctest.Ident("EvilMSP", api.RoleAdmin, "", "admin"), api.Init, govcc.DefaultConfig(), api.CodeForbidden)
+	cctest.Reject(e, admin(SH), api.Init, api.Config{Orgs: []string{SH}, OwnerEndorsers: 1, Quorum: 1}, api.CodeInvalidArgument)
+	jsZJ := api.Config{Orgs: []string{JS, ZJ}, OwnerEndorsers: 1, Quorum: 2, BankPrefixes: map[string]string{JS: "JS-", ZJ: "ZJ-"}}
+	cctest.Reject(e, admin(SH), api.Init, jsZJ, api.CodeForbidden)
+	if got := cctest.Must(e, admin(SH), api.Init, govcc.DefaultConfig()); got.Quorum != 3 || got.BankPrefixes[SH] != "SH-" {
 		t.Fatalf("config %+v", got)
 	}
-	reject(e, admin(SH), api.Init, govcc.DefaultConfig(), api.CodeAlreadyExists)
-	reject(e, ident("EvilMSP", api.RoleAuditor, "", "auditor"), api.GetSupply, api.Empty{}, api.CodeForbidden)
+	cctest.Reject(e, admin(SH), api.Init, govcc.DefaultConfig(), api.CodeAlreadyExists)
+	cctest.Reject(e, cctest.Ident("EvilMSP", api.RoleAuditor, "", "auditor"), api.GetSupply, api.Empty{}, api.CodeForbidden)
+}
+
+// TestInitIsNotOneAdminsChoice: gov:Init is one admin's transaction, and
+// honest peers endorse whatever their chaincode accepts. The chaincode
+// therefore refuses configurations that would let a minority decide, that
+// leave a province's banks unbound, or (where the province's chaincode
+// server knows its channel, YRD_CHANNEL_ORGS) that name other provinces.
+func TestInitIsNotOneAdminsChoice(t *testing.T) {
+	def := govcc.DefaultConfig
+	with := func(f func(*api.Config)) api.Config { c := def(); f(&c); return c }
+	three := with(func(c *api.Config) {
+		c.Orgs = []string{AH, JS, SH}
+		delete(c.BankPrefixes, ZJ)
+		c.OwnerEndorsers, c.Quorum = 2, 3
+	})
+	evil := with(func(c *api.Config) {
+		c.Orgs = []string{AH, "EvilMSP", JS, SH, ZJ}
+		c.BankPrefixes["EvilMSP"] = "EV-"
+	})
+	tests := []struct {
+		name    string
+		channel []string // YRD_CHANNEL_ORGS of the endorsers' chaincode servers
+		cfg     api.Config
+		code    api.Code
+	}{
+		{"a quorum of one", nil, with(func(c *api.Config) { c.Quorum = 1 }), api.CodeInvalidArgument},
+		{"a quorum of two of four", nil, with(func(c *api.Config) { c.Quorum = 2 }), api.CodeInvalidArgument},
+		{"the owner and one other", nil, with(func(c *api.Config) { c.OwnerEndorsers = 1 }), api.CodeInvalidArgument},
+		{"no bank prefixes", nil, with(func(c *api.Config) { c.BankPrefixes = nil }), api.CodeInvalidArgument},
+		{"a province without a bank prefix", nil, with(func(c *api.Config) { delete(c.BankPrefixes, JS) }), api.CodeInvalidArgument},
+		{"two provinces sharing a prefix", nil, with(func(c *api.Config) { c.BankPrefixes[JS] = "SH-" }), api.CodeInvalidArgument},
+		{"overlapping prefixes", nil, with(func(c *api.Config) { c.BankPrefixes[JS] = "SH-JS-" }), api.CodeInvalidArgument},
+		{"the channel's provinces", orgs, def(), ""},
+		{"a channel that drops a province", orgs, three, api.CodeForbidden},
+		{"a channel with an extra province", orgs, evil, api.CodeForbidden},
+		{"endorsers that do not know their channel take any valid list", nil, three, ""},
+		{"the endorsers' own channel of three", []string{AH, JS, SH}, three, ""},
+		{"the full list against endorsers of three", []string{AH, JS, SH}, def(), api.CodeForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := govcc.SetChannelOrgs(tt.channel); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = govcc.SetChannelOrgs(nil) })
+			e := &env{cctest.Unconfigured(t, chaincode)}
+			if tt.code != "" {
+				cctest.Reject(e, admin(SH), api.Init, tt.cfg, tt.code)
+				cctest.Reject(e, auditor(SH), api.GetConfig, api.Empty{}, api.CodeNotConfigured)
+				return
+			}
+			cctest.Must(e, admin(SH), api.Init, tt.cfg)
+			if got := cctest.Must(e, auditor(SH), api.GetConfig, api.Empty{}); !reflect.DeepEqual(got, tt.cfg) {
+				t.Fatalf("config %+v, want %+v", got, tt.cfg)
+			}
+		})
+	}
+}
+
+// TestSetChannelOrgs: the server's list is checked like a configuration's
+// and copied; an empty one unsets it.
+func TestSetChannelOrgs(t *testing.T) {
+	t.Cleanup(func() { _ = govcc.SetChannelOrgs(nil) })
+	for _, bad := range [][]string{{SH}, {SH, AH}, {AH, AH}, {AH, "Evil MSP"}} {
+		if err := govcc.SetChannelOrgs(bad); cctest.CodeOf(err.Error()) != api.CodeInvalidArgument {
+			t.Errorf("SetChannelOrgs(%v) = %v", bad, err)
+		}
+	}
+	in := []string{AH, JS}
+	if err := govcc.SetChannelOrgs(in); err != nil {
+		t.Fatal(err)
+	}
+	in[0] = "EvilMSP"
+	if got := govcc.ChannelOrgs(); !reflect.DeepEqual(got, []string{AH, JS}) {
+		t.Fatalf("ChannelOrgs = %v", got)
+	}
+	if err := govcc.SetChannelOrgs(nil); err != nil || govcc.ChannelOrgs() != nil {
+		t.Fatalf("unset: %v %v", govcc.ChannelOrgs(), err)
+	}
 }
 
 // TestProposalEvents: one envelope per transaction; the proposer's and
 // approvers' provinces are named.
 func TestProposalEvents(t *testing.T) {
 	e := newReserves(t)
-	_, r := call(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:c", Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: SH, Ceiling: y("1")}})
-	if env := envelope(t, r); len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventProposed, ID: "ShanghaiMSP:c", MSP: SH, Action: api.ActionCeiling}) {
+	_, r := cctest.Call(e, issuer(SH), api.Propose, api.ProposeRequest{ID: "ShanghaiMSP:c", Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: SH, Ceiling: y("1")}})
+	if env := cctest.Envelope(t, r); len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventProposed, ID: "ShanghaiMSP:c", MSP: SH, Action: api.ActionCeiling}) {
 		t.Fatalf("events %+v", env.Events)
 	}
-	_, r = call(e, issuer(JS), api.Approve, api.ProposalID{ID: "ShanghaiMSP:c"})
-	if env := envelope(t, r); len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventApproved, ID: "ShanghaiMSP:c", MSP: JS, Action: api.ActionCeiling}) {
+	_, r = cctest.Call(e, issuer(JS), api.Approve, api.ProposalID{ID: "ShanghaiMSP:c"})
+	if env := cctest.Envelope(t, r); len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventApproved, ID: "ShanghaiMSP:c", MSP: JS, Action: api.ActionCeiling}) {
 		t.Fatalf("events %+v", env.Events)
 	}
-	e.approve("ShanghaiMSP:c", issuer(ZJ))
-	_, r = call(e, issuer(AH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:c"})
-	env := envelope(t, r)
+	e.Approve("ShanghaiMSP:c", issuer(ZJ))
+	_, r = cctest.Call(e, issuer(AH), api.Execute, api.ExecuteRequest{ID: "ShanghaiMSP:c"})
+	env := cctest.Envelope(t, r)
 	if len(env.Events) != 2 || env.Events[0] != (api.Event{Type: api.EventCeilingSet, ID: SH, MSP: SH, Amount: y("1")}) ||
 		env.Events[1] != (api.Event{Type: api.EventExecuted, ID: "ShanghaiMSP:c", MSP: SH, Action: api.ActionCeiling}) {
 		t.Fatalf("events %+v", env.Events)

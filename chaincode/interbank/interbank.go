@@ -18,31 +18,6 @@ import (
 
 const dateLayout = "2006-01-02"
 
-// ValidateCalendar checks a calendar.
-func ValidateCalendar(c api.Calendar) error {
-	times := []string{c.Open, c.CustomerCutoff, c.InterbankCutoff, c.EndOfDay}
-	for _, t := range times {
-		if _, err := time.Parse("15:04", t); err != nil || len(t) != 5 {
-			return api.Errorf(api.CodeInvalidArgument, "calendar times are HH:MM, got %q", t)
-		}
-	}
-	if !(c.Open < c.CustomerCutoff && c.CustomerCutoff <= c.InterbankCutoff && c.InterbankCutoff < c.EndOfDay) {
-		return api.Errorf(api.CodeInvalidArgument, "calendar needs open < customer cut-off <= interbank cut-off < end of day")
-	}
-	if len(c.Holidays) > 366 {
-		return api.Errorf(api.CodeInvalidArgument, "at most 366 holidays")
-	}
-	for _, h := range c.Holidays {
-		if _, err := time.ParseInLocation(dateLayout, h, api.BusinessZone); err != nil {
-			return api.Errorf(api.CodeInvalidArgument, "holiday %q is not a date 2006-01-02", h)
-		}
-	}
-	if c.CycleIntervalSec < 1 || c.CycleIntervalSec > 3600 {
-		return api.Errorf(api.CodeInvalidArgument, "cycleIntervalSec must be 1 to 3600")
-	}
-	return nil
-}
-
 // IsBusinessDay reports whether date is a business day.
 func IsBusinessDay(c api.Calendar, date string) bool {
 	d, err := time.ParseInLocation(dateLayout, date, api.BusinessZone)
@@ -148,7 +123,10 @@ func Cover(nets []api.NetPosition, inputTotals map[string]money.Amount) (money.A
 		if inputTotals[n.Account] < -n.Net {
 			return 0, api.Errorf(api.CodeInsufficientFunds, "account %s's net debit %s is not covered (inputs %s)", n.Account, -n.Net, inputTotals[n.Account])
 		}
-		used += -n.Net
+		var err error
+		if used, err = money.Add(used, -n.Net); err != nil {
+			return 0, api.Errorf(api.CodeInvalidArgument, "liquidity overflows")
+		}
 	}
 	for _, acct := range api.SortedKeys(inputTotals) {
 		if !debtors[acct] {
@@ -156,4 +134,17 @@ func Cover(nets []api.NetPosition, inputTotals map[string]money.Amount) (money.A
 		}
 	}
 	return used, nil
+}
+
+// Open reports whether settlement runs at t: a business day, at or after
+// its open and before its end of day.
+func Open(c api.Calendar, t time.Time) bool {
+	h := clock(t)
+	return IsBusinessDay(c, api.BusinessDate(t)) && h >= c.Open && h < c.EndOfDay
+}
+
+// Due reports whether a transfer with valueDate may settle at t: its value
+// date is today and settlement is open.
+func Due(c api.Calendar, valueDate string, t time.Time) bool {
+	return valueDate == api.BusinessDate(t) && Open(c, t)
 }

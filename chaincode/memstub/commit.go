@@ -2,6 +2,7 @@ package memstub
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -18,11 +19,13 @@ import (
 //     state-based validator, core/common/validation/statebased): every key
 //     the transaction writes or sets a policy on must satisfy the key's
 //     committed key-level policy (keypolicy.Satisfied over the endorsing
-//     MSPs), or the chaincode-level policy when the key has none; a
-//     transaction that writes no key with a key-level policy must satisfy
-//     the chaincode-level policy (so does a read-only one). A key whose
-//     policy an earlier transaction of the block changed, and that passed
-//     this step, fails. Failures are ENDORSEMENT_POLICY_FAILURE.
+//     MSPs), or the chaincode-level policy when the key has none; private
+//     writes (with Ledger.Collections) satisfy their collection's policy,
+//     a peer of a member org; a transaction that checked no key-level or
+//     collection policy must satisfy the chaincode-level policy (so does a
+//     read-only one). A key whose policy an earlier transaction of the
+//     block changed, and that passed this step, fails. Failures are
+//     ENDORSEMENT_POLICY_FAILURE.
 //  3. Reads, in order, over the transactions that passed (Fabric's
 //     kvledger validator, core/ledger/kvledger/txmgmt/validation): a key
 //     read at a version that is no longer current, or that an earlier valid
@@ -172,6 +175,22 @@ func (v *validator) endorsement(e *Endorsement, policyChanged map[string]bool) (
 		}
 		sbeChecked = true
 	}
+	// Private writes satisfy their collection's endorsement policy, once
+	// per collection (policyCheckerV20): a peer of any member org, as every
+	// collection of ours defines it. Without Ledger.Collections they are
+	// not validated.
+	if v.l.Collections != nil {
+		for _, coll := range sortedKeys(s.privWrites) {
+			members, ok := v.l.Collections[coll]
+			if !ok {
+				return 0, fmt.Errorf("memstub: private writes to undeclared collection %q", coll)
+			}
+			if !slices.ContainsFunc(e.Endorsers, func(m string) bool { return slices.Contains(members, m) }) {
+				return peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, nil
+			}
+			sbeChecked = true
+		}
+	}
 	if !ccChecked && !sbeChecked {
 		ok, err := v.satisfiesChaincodePolicy(e.Endorsers)
 		if err != nil || !ok {
@@ -244,13 +263,13 @@ func (l *Ledger) rangeUnchanged(rq rangeInfo) bool {
 func (l *Ledger) apply(s *Stub, ver version, updated map[string]bool) {
 	for coll, kv := range s.privWrites {
 		if l.private == nil {
-			l.private = map[string]map[string][]byte{}
+			l.private = map[string]map[string]privEntry{}
 		}
 		if l.private[coll] == nil {
-			l.private[coll] = map[string][]byte{}
+			l.private[coll] = map[string]privEntry{}
 		}
 		for k, v := range kv {
-			l.private[coll][k] = v
+			l.private[coll][k] = privEntry{value: v, ver: ver}
 		}
 	}
 	mark := func(k string) {

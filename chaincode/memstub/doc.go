@@ -65,9 +65,53 @@
 // generated X.509 certificate with Fabric CA's attribute extension, so that
 // pkg/cid reads MSP ID and attributes exactly as on a peer.
 //
+// # Private data
+//
+// GetPrivateData, GetPrivateDataHash and PutPrivateData are modelled; a
+// transaction's private writes are committed with its public ones, and
+// Ledger.PrivateData reads them back for tests. Ledger.Collections declares
+// the collections and their member orgs, each member-only for reads and
+// writes and endorsed by a peer of any member, as every collection in
+// network/chaincode/yrd/collections.json is (a test holds the file to
+// that). With it, calls answer as a v2.5 peer does:
+//
+//   - a creator whose org is not a member can neither read nor write the
+//     collection ("tx creator does not have read access permission …"), and
+//     an undeclared collection "could not be found";
+//   - the simulating peer (Tx.Peer, by default the creator's org) holds the
+//     data only if its org is a member: on another org's peer a key that
+//     exists fails ("private data matching public hash version is not
+//     available", the peer has only its hash), and a key that never
+//     existed reads nil;
+//   - a peer of a non-member org still endorses private writes (only
+//     hashes reach its ledger), and every peer answers GetPrivateDataHash
+//     to any creator;
+//   - at commit, a transaction's private writes satisfy their collection's
+//     endorsement policy (a member org's peer endorsed) instead of the
+//     chaincode-level one, so a transaction that writes only private data
+//     needs no more;
+//   - a proposal that reads private data is simulated on a peer of every
+//     endorsing org, and fails when their answers differ, as the Fabric
+//     Gateway does (see Ledger.Endorse).
+//
+// Without Collections every stub reads and writes every collection, as if
+// client and peer belonged to every member org, and private writes are not
+// validated at commit.
+//
+// The stubtest behaviour suite does not cover private data (the yrdbench
+// chaincode it runs on the network has no collections); this model follows
+// the pinned Fabric source (core/chaincode/handler.go,
+// core/common/privdata, the transaction simulator, the v2.0 state-based
+// validator) and is tested in this package only.
+//
 // # Not modelled
 //
-// Private data, rich (CouchDB) queries, history, chaincode-to-chaincode
-// calls, signed proposals and bindings answer ErrUnsupported. Blocks are
-// cut by the caller (one Commit, one block), not by an orderer.
+// Private data beyond the above: reads of private keys and hashes are not
+// validated at commit (the peer checks their hashed versions); a committed
+// private write is at once on every member org's peer (on a network it
+// reaches those that did not endorse by dissemination or pull); the range,
+// delete, purge and key-level policy calls answer ErrUnsupported. So do
+// rich (CouchDB) queries, history, chaincode-to-chaincode calls, signed
+// proposals and bindings. Blocks are cut by the caller (one Commit, one
+// block), not by an orderer.
 package memstub

@@ -1,9 +1,11 @@
 package memstub
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -84,6 +86,16 @@ type Ledger struct {
 	// DefaultBlockRetention); older ones answer ErrBlockPruned.
 	BlockRetention int
 
+	// Collections declares the chaincode's private data collections and
+	// their members: collection name -> MSP IDs of the member orgs (the
+	// collection's member policy, "OR('ShanghaiMSP.member')"). Every
+	// collection is modelled as network/chaincode/yrd/collections.json
+	// defines each of ours: memberOnlyRead, memberOnlyWrite, and an
+	// endorsement policy of any member org's peer. nil:
+	// membership is not modelled, and every stub reads and writes every
+	// collection. See the package documentation, "Private data".
+	Collections map[string][]string
+
 	// PeerClock, when set, is the endorsing peers' clock as a function of
 	// a transaction's timestamp (e.g. func(t) { return t.Add(10*time.Minute) }
 	// for a client whose clock is ten minutes slow); nil means the peers
@@ -99,8 +111,9 @@ type Ledger struct {
 	blocks []*Block // the retained blocks, oldest first
 	height uint64
 	txIDs  map[string]bool
-	// private holds private data collections: collection -> key -> value.
-	private map[string]map[string][]byte
+	// private holds private data collections: collection -> key -> the
+	// committed value and the version of its hash on the ledger.
+	private map[string]map[string]privEntry
 	// next is closed when the next block is committed.
 	next chan struct{}
 }
@@ -113,6 +126,12 @@ func NewLedger(start time.Time) *Ledger {
 		state: map[string]*entry{}, txIDs: map[string]bool{}, next: make(chan struct{}),
 		blocks: []*Block{{Number: 0}}, height: 1,
 	}
+}
+
+// privEntry is one committed private key.
+type privEntry struct {
+	value []byte
+	ver   version
 }
 
 // Tx describes one transaction proposal.
@@ -132,6 +151,12 @@ type Tx struct {
 	// each), for Endorse and Commit; nil means every org in Ledger.Orgs.
 	// Invoke ignores it.
 	Endorsers []string
+	// Peer is the MSP ID of the org whose peer simulates the proposal in
+	// Invoke and Evaluate, which decides what private data it holds (with
+	// Ledger.Collections set); empty means the creator's org, whose own
+	// gateway a Fabric client uses. Endorse ignores it when it simulates on
+	// every endorsing org's peer (see Endorse).
+	Peer string
 }
 
 // Event is a chaincode event set by a transaction.
@@ -179,10 +204,14 @@ func (l *Ledger) Invoke(cc shim.Chaincode, tx Tx) Result {
 	return r
 }
 
-// Evaluate runs tx through cc against committed state and discards its
-// writes, as a peer answers an evaluate (query) request.
+// Evaluate runs tx through cc against committed state on one peer
+// (Tx.Peer's org) and discards its writes, as a peer answers an evaluate
+// (query) request.
 func (l *Ledger) Evaluate(cc shim.Chaincode, tx Tx) Result {
-	return l.Endorse(cc, tx).Result
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	s := l.NewStub(tx)
+	return s.result(cc.Invoke(s))
 }
 
 // Endorsement is a transaction simulated against committed state and not
@@ -203,10 +232,47 @@ type Endorsement struct {
 // against the committed state of the moment, its reads are recorded with
 // the versions they saw, and nothing is written until Commit. Several
 // endorsements taken before a Commit all saw the same state.
+//
+// Every endorsing peer has the same public state and clock, so one
+// simulation (on Tx.Peer's org) stands for all of them, except where peers
+// of different orgs hold different private data (Ledger.Collections). When
+// that simulation read private data, the proposal is simulated on a peer of
+// each endorsing org, in MSP ID order, as a Fabric Gateway collects
+// endorsements: the first refusal is the answer, and answers that differ
+// (status, message, payload, event, read or write set) fail as the
+// gateway's "ProposalResponsePayloads do not match" does.
 func (l *Ledger) Endorse(cc shim.Chaincode, tx Tx) *Endorsement {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	sorted := l.endorsersOf(tx)
 	s := l.NewStub(tx)
+	first := s.result(cc.Invoke(s))
+	if l.Collections == nil || !s.privateRead || len(sorted) == 0 {
+		return &Endorsement{Result: first, Endorsers: sorted, ledger: l}
+	}
+	tx.ID, tx.Time = s.txID, s.ts // one proposal: the same ID and timestamp everywhere
+	var answer Result
+	for i, org := range sorted {
+		tx.Peer = org
+		s := l.NewStub(tx)
+		r := s.result(cc.Invoke(s))
+		switch {
+		case !r.OK():
+			return &Endorsement{Result: r, Endorsers: sorted, ledger: l}
+		case i == 0:
+			answer = r
+		case !sameResponse(answer, r):
+			r.Status, r.Payload = shim.ERROR, nil
+			r.Message = fmt.Sprintf("ProposalResponsePayloads do not match: the peers of %s and %s simulated the proposal differently", sorted[0], org)
+			return &Endorsement{Result: r, Endorsers: sorted, ledger: l}
+		}
+	}
+	return &Endorsement{Result: answer, Endorsers: sorted, ledger: l}
+}
+
+// endorsersOf returns tx's endorsing orgs (default: Ledger.Orgs), sorted
+// and unique.
+func (l *Ledger) endorsersOf(tx Tx) []string {
 	endorsers := tx.Endorsers
 	if endorsers == nil {
 		endorsers = l.Orgs
@@ -220,35 +286,58 @@ func (l *Ledger) Endorse(cc shim.Chaincode, tx Tx) *Endorsement {
 		sorted = append(sorted, m)
 	}
 	sort.Strings(sorted)
-	return &Endorsement{Result: s.result(cc.Invoke(s)), Endorsers: sorted, ledger: l}
+	return sorted
+}
+
+// sameResponse reports whether two simulations of one proposal would give
+// the same proposal response payload: the chaincode's response, its event
+// (the last one set) and its read/write set.
+func sameResponse(a, b Result) bool {
+	return a.Status == b.Status && a.Message == b.Message && bytes.Equal(a.Payload, b.Payload) &&
+		reflect.DeepEqual(a.Stub.lastEvent(), b.Stub.lastEvent()) &&
+		reflect.DeepEqual(a.Stub.reads, b.Stub.reads) && reflect.DeepEqual(a.Stub.rangeInfos(), b.Stub.rangeInfos()) &&
+		reflect.DeepEqual(a.Stub.writes, b.Stub.writes) && reflect.DeepEqual(a.Stub.metaWrites, b.Stub.metaWrites) &&
+		reflect.DeepEqual(a.Stub.privWrites, b.Stub.privWrites)
+}
+
+// stamp gives tx its ID and timestamp, if it has none, from the ledger's
+// sequence and clock.
+func (l *Ledger) stamp(tx Tx) Tx {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	l.txSeq++
+	if tx.ID == "" {
+		tx.ID = fmt.Sprintf("%064x", l.txSeq)
+	}
+	if tx.Time.IsZero() {
+		tx.Time = l.Clock
+		l.Clock = l.Clock.Add(time.Second)
+	}
+	return tx
 }
 
 // NewStub prepares a stub for tx without running anything; Commit applies
 // its writes without validation. Most tests use Invoke, or Endorse and
 // Commit.
 func (l *Ledger) NewStub(tx Tx) *Stub {
-	l.seqMu.Lock()
-	l.txSeq++
-	id := tx.ID
-	if id == "" {
-		id = fmt.Sprintf("%064x", l.txSeq)
-	}
-	ts := tx.Time
-	if ts.IsZero() {
-		ts = l.Clock
-		l.Clock = l.Clock.Add(time.Second)
-	}
-	l.seqMu.Unlock()
+	tx = l.stamp(tx)
+	id, ts := tx.ID, tx.Time
 	args := make([][]byte, 0, len(tx.Args)+1)
 	args = append(args, []byte(tx.Fn))
 	for _, a := range tx.Args {
 		args = append(args, []byte(a))
 	}
 	var creator []byte
+	var creatorMSP string
 	if tx.Creator != nil {
-		creator = tx.Creator.Serialized
+		creator, creatorMSP = tx.Creator.Serialized, tx.Creator.MSPID
 	}
-	return &Stub{ledger: l, txID: id, ts: ts, creator: creator, transient: tx.Transient, args: args,
+	peerOrg := tx.Peer
+	if peerOrg == "" {
+		peerOrg = creatorMSP
+	}
+	return &Stub{ledger: l, txID: id, ts: ts, creator: creator, creatorMSP: creatorMSP, peer: peerOrg,
+		transient: tx.Transient, args: args,
 		writes: map[string]write{}, metaWrites: map[string][]byte{}, reads: map[string]read{}}
 }
 
@@ -269,6 +358,18 @@ func (l *Ledger) ValidationParameter(key string) []byte {
 	defer l.mu.RUnlock()
 	if e := l.state[key]; e != nil {
 		return e.vp
+	}
+	return nil
+}
+
+// PrivateData returns the committed value of key in a private data
+// collection, nil if absent: what a peer of a member org holds, for tests
+// (a stub reads it as its peer and creator may, see Stub.GetPrivateData).
+func (l *Ledger) PrivateData(collection, key string) []byte {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if e, ok := l.private[collection][key]; ok {
+		return append([]byte(nil), e.value...)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package memstub
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -22,7 +24,8 @@ const (
 )
 
 // ErrUnsupported is returned by stub functions this fake does not model
-// (private data, rich queries, history, chaincode-to-chaincode calls).
+// (private data other than GetPrivateData, GetPrivateDataHash and
+// PutPrivateData, rich queries, history, chaincode-to-chaincode calls).
 var ErrUnsupported = errors.New("memstub: not supported")
 
 // write is one entry of the write set; a delete has del set (Fabric also
@@ -48,6 +51,9 @@ type Stub struct {
 	creator   []byte
 	transient map[string][]byte
 	args      [][]byte
+	// creatorMSP is the creator's org; peer the org of the peer that
+	// simulates (Tx.Peer, default the creator's).
+	creatorMSP, peer string
 
 	writes     map[string]write
 	metaWrites map[string][]byte
@@ -59,6 +65,9 @@ type Stub struct {
 	wrote, paged bool
 	// privWrites are private data writes by collection, applied at commit.
 	privWrites map[string]map[string][]byte
+	// privateRead: the transaction called GetPrivateData (see
+	// Ledger.Endorse).
+	privateRead bool
 
 	// ReadKeys lists the keys read with GetState, in order.
 	ReadKeys []string
@@ -354,16 +363,68 @@ func (s *Stub) GetHistoryForKey(string) (shim.HistoryQueryIteratorInterface, err
 
 // GetPrivateData reads a collection's committed value (nil if absent). As
 // with public state, the transaction's own private writes are not seen.
-// Collection membership is not modelled: every stub reads every collection,
-// as if it ran on a member peer.
+//
+// With Ledger.Collections set it answers as the peer does
+// (core/chaincode/handler.go, then the transaction simulator): a collection
+// that is not declared, or a creator whose org is not a member
+// (memberOnlyRead), is an error; a key that never existed reads nil on any
+// peer; a key that exists fails on a peer of an org that is not a member,
+// which holds only its hash ("private data matching public hash version is
+// not available"). Private reads are not recorded for validation.
+//
+// Like every stub read it takes no lock: the simulation holds the ledger's
+// lock (read for Endorse and Evaluate, write for Invoke).
 func (s *Stub) GetPrivateData(collection, key string) ([]byte, error) {
 	if collection == "" {
 		return nil, errors.New("collection must not be an empty string")
 	}
-	s.ledger.mu.RLock()
-	defer s.ledger.mu.RUnlock()
-	v := s.ledger.private[collection][key]
-	return append([]byte(nil), v...), nil
+	s.privateRead = true
+	if err := s.collectionAccess("GET_STATE", collection, false); err != nil {
+		return nil, err
+	}
+	e, ok := s.ledger.private[collection][key]
+	if !ok {
+		return nil, nil
+	}
+	if !s.peerHolds(collection) {
+		return nil, fmt.Errorf("GET_STATE failed: transaction ID: %s: private data matching public hash version is not available. "+
+			"Public hash version = {BlockNum: %d, TxNum: %d}, Private data version = <nil>", s.txID, e.ver.block, e.ver.tx)
+	}
+	return append([]byte(nil), e.value...), nil
+}
+
+// collectionAccess mirrors the peer's permission check before a private
+// data call (RetrieveReadWritePermission): the collection must be
+// declared, and the creator's org a member, for reads (memberOnlyRead) and
+// writes (memberOnlyWrite) alike. Without Ledger.Collections every call
+// passes. msgType names the shim message in the error, as the peer does.
+func (s *Stub) collectionAccess(msgType, collection string, write bool) error {
+	if s.ledger.Collections == nil {
+		return nil
+	}
+	members, ok := s.ledger.Collections[collection]
+	if !ok {
+		return fmt.Errorf("%s failed: transaction ID: %s: collection %s/%s/%s could not be found",
+			msgType, s.txID, s.ledger.Channel, s.ledger.Namespace, collection)
+	}
+	if slices.Contains(members, s.creatorMSP) {
+		return nil
+	}
+	access := "read"
+	if write {
+		access = "write"
+	}
+	return fmt.Errorf("%s failed: transaction ID: %s: tx creator does not have %s access permission on privatedata in chaincodeName:%s collectionName: %s",
+		msgType, s.txID, access, s.ledger.Namespace, collection)
+}
+
+// peerHolds reports whether the simulating peer's org is a member of
+// collection (always, without Ledger.Collections).
+func (s *Stub) peerHolds(collection string) bool {
+	if s.ledger.Collections == nil {
+		return true
+	}
+	return slices.Contains(s.ledger.Collections[collection], s.peer)
 }
 
 // GetMultiplePrivateData is not supported.
@@ -371,12 +432,35 @@ func (s *Stub) GetMultiplePrivateData(string, ...string) ([][]byte, error) {
 	return nil, ErrUnsupported
 }
 
-// GetPrivateDataHash is not supported.
-func (s *Stub) GetPrivateDataHash(string, string) ([]byte, error) { return nil, ErrUnsupported }
+// GetPrivateDataHash returns the SHA-256 hash of a collection's committed
+// value (nil if absent). Every peer holds the hashes of every collection,
+// and the peer checks no membership for them, so any creator on any peer
+// reads it; with Ledger.Collections set, a collection that is not declared
+// is an error, as on the peer. Hash reads are not recorded for validation.
+func (s *Stub) GetPrivateDataHash(collection, key string) ([]byte, error) {
+	if collection == "" {
+		return nil, errors.New("collection must not be an empty string")
+	}
+	if s.ledger.Collections != nil {
+		if _, ok := s.ledger.Collections[collection]; !ok {
+			return nil, fmt.Errorf("GET_PRIVATE_DATA_HASH failed: transaction ID: %s: collection [%s] not defined in the collection config for chaincode [%s]",
+				s.txID, collection, s.ledger.Namespace)
+		}
+	}
+	e, ok := s.ledger.private[collection][key]
+	if !ok {
+		return nil, nil
+	}
+	sum := sha256.Sum256(e.value)
+	return sum[:], nil
+}
 
 // PutPrivateData writes value to a collection at commit. Only the value's
 // hash would reach the block on a peer; here the collection simply holds
-// it. An empty value is refused, as the shim does.
+// it. An empty value is refused, as the shim does. With Ledger.Collections
+// set, a creator whose org is not a member is refused (memberOnlyWrite);
+// a peer of an org that is not a member endorses the write all the same,
+// as a Fabric peer does.
 func (s *Stub) PutPrivateData(collection, key string, value []byte) error {
 	if collection == "" {
 		return errors.New("collection must not be an empty string")
@@ -386,6 +470,9 @@ func (s *Stub) PutPrivateData(collection, key string, value []byte) error {
 	}
 	if len(value) == 0 {
 		return errors.New("value must not be empty")
+	}
+	if err := s.collectionAccess("PUT_STATE", collection, true); err != nil {
+		return err
 	}
 	if s.privWrites == nil {
 		s.privWrites = map[string]map[string][]byte{}

@@ -10,6 +10,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 	"github.com/yangtze-delta/settlement/chaincode/tokencc"
@@ -17,49 +18,40 @@ import (
 )
 
 const (
-	SH = "ShanghaiMSP"
-	JS = "JiangsuMSP"
-	ZJ = "ZhejiangMSP"
-	AH = "AnhuiMSP"
+	SH = cctest.SH
+	JS = cctest.JS
+	ZJ = cctest.ZJ
+	AH = cctest.AH
 )
-
-var code = map[string]string{SH: "SH", JS: "JS", ZJ: "ZJ", AH: "AH"}
 
 // day0 is 09:00 in Shanghai on 2026-03-02.
 var day0 = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 
-var idCache = map[string]*memstub.Identity{}
-
 // who returns an identity of msp with role and bank; n tells apart two
 // identities of one bank (maker and checker).
 func who(msp string, role api.Role, bank string, n int) *memstub.Identity {
-	k := fmt.Sprintf("%s/%s/%s/%d", msp, role, bank, n)
-	if id, ok := idCache[k]; ok {
-		return id
-	}
-	attrs := map[string]string{"role": string(role)}
-	if bank != "" {
-		attrs["bank"] = bank
-	}
-	id := memstub.MustIdentity(msp, fmt.Sprintf("%s-%d@%s", role, n, bank), attrs)
-	idCache[k] = id
-	return id
+	return cctest.Ident(msp, role, bank, fmt.Sprintf("%s-%d", role, n))
 }
 
-func fiscal(msp string) *memstub.Identity  { return who(msp, api.RoleFiscal, code[msp]+"-FIN", 1) }
-func checker(msp string) *memstub.Identity { return who(msp, api.RoleFiscal, code[msp]+"-FIN", 2) }
-func issuer(msp string) *memstub.Identity  { return who(msp, api.RoleIssuer, code[msp]+"-PBC", 1) }
+func fiscal(msp string) *memstub.Identity {
+	return who(msp, api.RoleFiscal, cctest.Bank(msp, "FIN"), 1)
+}
+func checker(msp string) *memstub.Identity {
+	return who(msp, api.RoleFiscal, cctest.Bank(msp, "FIN"), 2)
+}
+func issuer(msp string) *memstub.Identity { return who(msp, api.RoleIssuer, cctest.PBC(msp), 1) }
 func operator(msp string) *memstub.Identity {
-	return who(msp, api.RoleOperator, code[msp]+"-CITY", 1)
+	return who(msp, api.RoleOperator, cctest.Bank(msp, "CITY"), 1)
 }
 func compliance(msp string) *memstub.Identity { return who(msp, api.RoleCompliance, "", 1) }
 func auditor() *memstub.Identity              { return who(AH, api.RoleAuditor, "", 1) }
 
+// env runs the gov, token and programme contracts on the shared contract
+// test environment (chaincode/cctest): every submitted transaction is
+// endorsed by all four provinces and committed with memstub's validation.
 type env struct {
-	t  *testing.T
-	l  *memstub.Ledger
-	cc *contractapi.ContractChaincode
-	n  int
+	*cctest.Env
+	n int
 }
 
 func y(s string) money.Amount { return money.MustParseYuan(s) }
@@ -70,38 +62,25 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, l: memstub.NewLedger(day0), cc: cc}
-	e.l.Orgs = []string{AH, JS, SH, ZJ}
-	e.ok(who(SH, api.RoleAdmin, "", 1), api.Init.Function(), govcc.DefaultConfig(), nil)
+	e := &env{Env: cctest.Unconfigured(t, cc)}
+	e.L.Clock = day0
+	cctest.Must(e, who(SH, api.RoleAdmin, "", 1), api.Init, govcc.DefaultConfig())
 	return e
 }
 
-func arg(req any) string {
-	if s, ok := req.(string); ok {
-		return s
-	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
-func (e *env) call(id *memstub.Identity, fn string, req any) memstub.Result {
-	return e.l.Invoke(e.cc, memstub.Tx{Creator: id, Fn: fn, Args: []string{arg(req)}})
-}
+func arg(req any) string { return cctest.Encode(req) }
 
 // ok calls fn and fails the test unless it succeeded; out, when not nil,
 // receives the answer.
 func (e *env) ok(id *memstub.Identity, fn string, req, out any) memstub.Result {
-	e.t.Helper()
-	r := e.call(id, fn, req)
+	e.TB.Helper()
+	r := e.Raw(id, fn, arg(req), nil)
 	if !r.OK() {
-		e.t.Fatalf("%s: %s", fn, r.Message)
+		e.TB.Fatalf("%s: %s", fn, r.Message)
 	}
 	if out != nil {
 		if err := json.Unmarshal(r.Payload, out); err != nil {
-			e.t.Fatalf("%s answer %s: %v", fn, r.Payload, err)
+			e.TB.Fatalf("%s answer %s: %v", fn, r.Payload, err)
 		}
 	}
 	return r
@@ -109,29 +88,13 @@ func (e *env) ok(id *memstub.Identity, fn string, req, out any) memstub.Result {
 
 // fails calls fn, wants code, and checks that nothing changed.
 func (e *env) fails(id *memstub.Identity, fn string, req any, want api.Code) {
-	e.t.Helper()
-	before := e.l.Snapshot()
-	r := e.call(id, fn, req)
-	if r.OK() {
-		e.t.Fatalf("%s succeeded, want %s", fn, want)
-	}
-	if got, _, _ := strings.Cut(r.Message, ": "); api.Code(got) != want {
-		e.t.Fatalf("%s: %s, want %s", fn, r.Message, want)
-	}
-	after := e.l.Snapshot()
-	if len(before) != len(after) {
-		e.t.Fatalf("%s refused but state changed", fn)
-	}
-	for k, v := range before {
-		if after[k] != v {
-			e.t.Fatalf("%s refused but %q changed", fn, k)
-		}
-	}
+	e.TB.Helper()
+	e.RejectRaw(id, fn, arg(req), nil, want)
 }
 
 // open opens an account as id.
 func (e *env) open(id *memstub.Identity, acct string, kind api.Kind, mcc string) {
-	e.t.Helper()
+	e.TB.Helper()
 	req := api.OpenAccountRequest{ID: acct, Kind: kind, MerchantCategory: mcc}
 	if kind == api.KindCustomer {
 		req.Tier, req.CustomerRefHash = api.TierClassII, strings.Repeat("ab", 32)
@@ -142,7 +105,7 @@ func (e *env) open(id *memstub.Identity, acct string, kind api.Kind, mcc string)
 // decide runs a gov proposal through: msp proposes, two other provinces'
 // issuers approve, msp executes.
 func (e *env) decide(msp string, p api.ProposeRequest) api.Execution {
-	e.t.Helper()
+	e.TB.Helper()
 	e.ok(issuer(msp), api.Propose.Function(), p, nil)
 	n := 0
 	for _, o := range []string{SH, JS, ZJ, AH} {
@@ -159,28 +122,28 @@ func (e *env) decide(msp string, p api.ProposeRequest) api.Execution {
 // fundBureau mints amount into msp's reserve and pays it to the bureau's
 // fiscal account <P>-FIN:treasury, which it opens.
 func (e *env) fundBureau(msp, amount string) {
-	e.t.Helper()
+	e.TB.Helper()
 	e.n++
-	reserve := code[msp] + "-PBC:reserve"
+	reserve := cctest.PBC(msp) + ":reserve"
 	if e.n == 1 || !e.exists(reserve) {
 		e.open(issuer(msp), reserve, api.KindReserve, "")
 		e.decide(msp, api.ProposeRequest{ID: msp + ":ceiling", Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: msp, Ceiling: y("1000000000")}})
 	}
 	ex := e.decide(msp, api.ProposeRequest{ID: fmt.Sprintf("%s:mint-%d", msp, e.n), Action: api.ActionMint,
 		Mint: &api.MintParams{Account: reserve, Amount: y(amount), ReserveRef: fmt.Sprintf("dep-%d", e.n)}})
-	treasury := code[msp] + "-FIN:treasury"
+	treasury := cctest.Bank(msp, "FIN") + ":treasury"
 	e.open(fiscal(msp), treasury, api.KindFiscal, "")
-	e.ok(issuer(msp), api.Transfer.Function(), api.TransferRequest{PaymentID: code[msp] + "-PBC:fund", From: reserve, To: treasury,
+	e.ok(issuer(msp), api.Transfer.Function(), api.TransferRequest{PaymentID: cctest.PBC(msp) + ":fund", From: reserve, To: treasury,
 		Amount: y(amount), Inputs: []string{ex.Mint.Output}}, nil)
 }
 
 func (e *env) exists(account string) bool {
-	return e.call(auditor(), api.GetAccount.Function(), api.AccountRequest{ID: account}).OK()
+	return e.Raw(auditor(), api.GetAccount.Function(), arg(api.AccountRequest{ID: account}), nil).OK()
 }
 
 // outputs lists an account's unspent outputs (as an auditor).
 func (e *env) outputs(account string) []api.Output {
-	e.t.Helper()
+	e.TB.Helper()
 	var p api.OutputPage
 	e.ok(auditor(), api.ListOutputs.Function(), api.ListOutputsRequest{Account: account, PageSize: 1000}, &p)
 	return p.Outputs
@@ -195,14 +158,14 @@ func ids(outs []api.Output) []string {
 }
 
 func (e *env) balance(account string) money.Amount {
-	e.t.Helper()
+	e.TB.Helper()
 	var b api.Balance
 	e.ok(auditor(), api.GetBalance.Function(), api.AccountRequest{ID: account}, &b)
 	return b.Balance
 }
 
 func (e *env) supply() money.Amount {
-	e.t.Helper()
+	e.TB.Helper()
 	var s api.Supply
 	e.ok(auditor(), api.GetSupply.Function(), "{}", &s)
 	return s.Total
@@ -210,7 +173,7 @@ func (e *env) supply() money.Amount {
 
 // utilisation adds every page of a programme's utilisation.
 func (e *env) utilisation(prog, by string) map[string]api.Usage {
-	e.t.Helper()
+	e.TB.Helper()
 	out := map[string]api.Usage{}
 	bm := ""
 	for {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/appropriation"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/money"
 )
 
@@ -46,28 +47,28 @@ func joint(t *testing.T) *env {
 }
 
 func (e *env) activate() {
-	e.t.Helper()
+	e.TB.Helper()
 	var v api.ProgrammeView
 	e.ok(checker(SH), api.ApproveProgramme.Function(), api.ProgrammeID{ID: prog}, &v)
 	e.ok(fiscal(JS), api.ApproveProgramme.Function(), api.ProgrammeID{ID: prog}, &v)
 	if v.Programme.Status != api.ProgrammeProposed {
-		e.t.Fatalf("active before every funder approved: %+v", v.Programme.Status)
+		e.TB.Fatalf("active before every funder approved: %+v", v.Programme.Status)
 	}
 	e.ok(fiscal(ZJ), api.ApproveProgramme.Function(), api.ProgrammeID{ID: prog}, &v)
 	if v.Programme.Status != api.ProgrammeActive {
-		e.t.Fatalf("not active after every party approved: %s", v.Programme.Status)
+		e.TB.Fatalf("not active after every party approved: %s", v.Programme.Status)
 	}
 }
 
 // fundTranche proposes, approves and funds tranche no of amount.
 func (e *env) fundTranche(no int, amount string) {
-	e.t.Helper()
+	e.TB.Helper()
 	e.ok(fiscal(SH), api.ProposeTranche.Function(), api.TrancheRequest{Programme: prog, No: no, Amount: y(amount), Date: "2026-03-02"}, nil)
 	e.ok(checker(SH), api.ApproveTranche.Function(), api.TrancheID{Programme: prog, No: no}, nil)
 	e.ok(fiscal(JS), api.ApproveTranche.Function(), api.TrancheID{Programme: prog, No: no}, nil)
 	e.ok(fiscal(ZJ), api.ApproveTranche.Function(), api.TrancheID{Programme: prog, No: no}, nil)
 	for _, m := range []string{SH, JS, ZJ} {
-		treasury := code[m] + "-FIN:treasury"
+		treasury := cctest.Bank(m, "FIN") + ":treasury"
 		e.ok(fiscal(m), api.FundTranche.Function(), api.FundRequest{Programme: prog, No: no, Inputs: ids(e.outputs(treasury))}, nil)
 	}
 }
@@ -75,20 +76,20 @@ func (e *env) fundTranche(no int, amount string) {
 // checkIdentity asserts funded = escrow + held + released + returned +
 // clawed back, and that escrow and held match the outputs on the ledger.
 func (e *env) checkIdentity(holders ...string) api.Usage {
-	e.t.Helper()
+	e.TB.Helper()
 	u := e.utilisation(prog, api.ByTotal)["total"]
 	if !appropriation.Balanced(u) {
-		e.t.Fatalf("utilisation identity broken: %+v", u)
+		e.TB.Fatalf("utilisation identity broken: %+v", u)
 	}
 	if got := e.earmarked(escrow); got != u.Escrow {
-		e.t.Fatalf("escrow outputs %s, utilisation says %s", got, u.Escrow)
+		e.TB.Fatalf("escrow outputs %s, utilisation says %s", got, u.Escrow)
 	}
 	var held money.Amount
 	for _, h := range holders {
 		held += e.earmarked(h)
 	}
 	if held != u.Held {
-		e.t.Fatalf("held outputs %s, utilisation says %s", held, u.Held)
+		e.TB.Fatalf("held outputs %s, utilisation says %s", held, u.Held)
 	}
 	return u
 }
@@ -199,7 +200,7 @@ func TestJointProgramme(t *testing.T) {
 
 	// Expiry: never before (trusted time), then everything goes back.
 	e.fails(fiscal(SH), api.Sweep.Function(), api.SweepRequest{Programme: prog, Account: escrow, Inputs: ids(e.outputs(escrow))}, api.CodeNotExpired)
-	e.l.Clock = time.Date(2026, 3, 31, 16, 0, 1, 0, time.UTC) // 2026-04-01 00:00:01 in Shanghai
+	e.L.Clock = time.Date(2026, 3, 31, 16, 0, 1, 0, time.UTC) // 2026-04-01 00:00:01 in Shanghai
 	e.fails(operator(SH), api.Transfer.Function(), api.TransferRequest{PaymentID: "SH-CITY:late", From: "SH-CITY:r1", To: "SH-CITY:grocer",
 		Amount: y("1"), Inputs: ids(e.outputs("SH-CITY:r1"))}, api.CodePurposeNotAllowed)
 	for _, acct := range append([]string{escrow}, holders...) {

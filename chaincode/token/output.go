@@ -42,7 +42,6 @@ func (t *Tx) newOutput(account string, amount money.Amount, e *api.Earmark) api.
 	return api.Output{ID: id, Account: account, Amount: amount, TxID: t.ID, Earmark: e.Clone(), CreatedAt: t.Time}
 }
 
-
 // SplitChange divides change into n outputs (n < 1 means 1) whose amounts
 // differ by at most one fen, the larger first. Zero change gives none; n is
 // reduced so that no output is zero.

@@ -122,7 +122,9 @@ type Issuance struct {
 // the new supply and ceiling. The reserve must belong to the proposing
 // province, and the issue must stay within that province's ceiling.
 func PlanMint(tx *Tx, id string, p api.MintParams, proposerMSP string, acct api.Account, is Issuance) (api.Output, api.MintRecord, Issuance, error) {
-	fail := func(err error) (api.Output, api.MintRecord, Issuance, error) { return api.Output{}, api.MintRecord{}, is, err }
+	fail := func(err error) (api.Output, api.MintRecord, Issuance, error) {
+		return api.Output{}, api.MintRecord{}, is, err
+	}
 	if acct.Kind != api.KindReserve {
 		return fail(api.Errorf(api.CodeInvalidArgument, "account %s is a %s account; mints go to reserve accounts", acct.ID, acct.Kind))
 	}

@@ -59,11 +59,13 @@ func (t Tier) CheckCredit(balance money.Amount, outputs int, amount money.Amount
 		return nil
 	}
 	if outputs >= api.MaxCappedOutputs {
-		return api.Errorf(api.CodeLimitExceeded, "the payee holds %d unspent outputs, the most a %s account may; it must merge them first", outputs, t.Name)
+		// The message names no count and no balance: a payer must not learn
+		// another bank's customer's holdings from a refused credit.
+		return api.Errorf(api.CodeLimitExceeded, "the payee holds the most unspent outputs a %s account may (%d); it must merge them first", t.Name, api.MaxCappedOutputs)
 	}
 	total, err := money.Add(balance, amount)
 	if err != nil || total > t.BalanceCap {
-		return api.Errorf(api.CodeBalanceCapExceeded, "balance %s plus %s would exceed the %s cap %s", balance, amount, t.Name, t.BalanceCap)
+		return api.Errorf(api.CodeBalanceCapExceeded, "crediting %s would take the payee past the %s balance cap %s", amount, t.Name, t.BalanceCap)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
 
@@ -19,7 +20,7 @@ func BenchmarkTransfer(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := f.submit(memstub.Tx{Creator: iss, Fn: api.Transfer.Function(), Args: []string{encode(api.TransferRequest{
+		r := f.Submit(memstub.Tx{Creator: iss, Fn: api.Transfer.Function(), Args: []string{cctest.Encode(api.TransferRequest{
 			PaymentID: fmt.Sprintf("SH-PBC:bench-%d", i), From: shReserve, To: shop, Amount: 1, Inputs: in, ChangeSplit: 2})}})
 		if !r.OK() {
 			b.Fatal(r.Message)
@@ -43,7 +44,7 @@ func BenchmarkTransferToCapped(b *testing.B) {
 			in = []string{f.shOut}
 			b.StartTimer()
 		}
-		r := f.submit(memstub.Tx{Creator: iss, Fn: api.Transfer.Function(), Args: []string{encode(api.TransferRequest{
+		r := f.Submit(memstub.Tx{Creator: iss, Fn: api.Transfer.Function(), Args: []string{cctest.Encode(api.TransferRequest{
 			PaymentID: fmt.Sprintf("SH-PBC:bench-%d", i), From: shReserve, To: alice, Amount: 1, Inputs: in, ChangeSplit: 2})}})
 		if !r.OK() {
 			b.Fatal(r.Message)

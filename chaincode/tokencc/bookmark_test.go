@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
 
@@ -28,8 +29,8 @@ func TestForgedBookmarks(t *testing.T) {
 	}
 	opA := actor(shICBC)
 	// Valid bookmarks of another account of the same bank.
-	settleOutBM := must(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: settle, PageSize: 1}).Bookmark
-	settleStmtBM := must(f.env, opA, api.Statement, api.StatementRequest{Account: settle, From: day0, To: day0.Add(time.Hour), PageSize: 1}).Bookmark
+	settleOutBM := cctest.Must(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: settle, PageSize: 1}).Bookmark
+	settleStmtBM := cctest.Must(f.env, opA, api.Statement, api.StatementRequest{Account: settle, From: day0, To: day0.Add(time.Hour), PageSize: 1}).Bookmark
 	if settleOutBM == "" || settleStmtBM == "" {
 		t.Fatal("no bookmark for settle's second page")
 	}
@@ -61,10 +62,10 @@ func TestForgedBookmarks(t *testing.T) {
 		arg                  func(bookmark string) string
 	}{
 		{"ListOutputs", nsOutput, settleOutBM, api.ListOutputs.Function(), func(bm string) string {
-			return encode(api.ListOutputsRequest{Account: shop, PageSize: 10, Bookmark: bm})
+			return cctest.Encode(api.ListOutputsRequest{Account: shop, PageSize: 10, Bookmark: bm})
 		}},
 		{"Statement", nsStmt, settleStmtBM, api.Statement.Function(), func(bm string) string {
-			return encode(api.StatementRequest{Account: shop, From: day0, To: day0.Add(24 * time.Hour), PageSize: 10, Bookmark: bm})
+			return cctest.Encode(api.StatementRequest{Account: shop, From: day0, To: day0.Add(24 * time.Hour), PageSize: 10, Bookmark: bm})
 		}},
 	}
 	for _, q := range queries {
@@ -75,7 +76,7 @@ func TestForgedBookmarks(t *testing.T) {
 					t.Fatal("on the stub this bookmark reaches no foreign row; the case proves nothing")
 				}
 				for _, who := range []*memstub.Identity{opA, auditor(AH)} {
-					f.rejectRaw(who, q.fn, q.arg(fg.bookmark), nil, api.CodeInvalidArgument)
+					f.RejectRaw(who, q.fn, q.arg(fg.bookmark), nil, api.CodeInvalidArgument)
 				}
 			})
 		}
@@ -83,7 +84,7 @@ func TestForgedBookmarks(t *testing.T) {
 			f := f.with(t)
 			// It starts with shop's prefix, so it is not refused; the scan
 			// from it to the range's end is empty.
-			r := f.raw(opA, q.fn, q.arg(ckey(q.ns, shop)+string(rune(0x10FFFF))), nil)
+			r := f.Raw(opA, q.fn, q.arg(ckey(q.ns, shop)+string(rune(0x10FFFF))), nil)
 			var page struct {
 				Outputs  []api.Output
 				Entries  []api.StatementEntry
@@ -97,7 +98,7 @@ func TestForgedBookmarks(t *testing.T) {
 			f := f.with(t)
 			bm, n := "", 0
 			for pages := 0; pages < 5; pages++ {
-				r := f.raw(opA, q.fn, strings.Replace(q.arg(bm), `"pageSize":10`, `"pageSize":1`, 1), nil)
+				r := f.Raw(opA, q.fn, strings.Replace(q.arg(bm), `"pageSize":10`, `"pageSize":1`, 1), nil)
 				if !r.OK() {
 					t.Fatal(r.Message)
 				}
@@ -135,11 +136,11 @@ func TestForgedBookmarks(t *testing.T) {
 // scanFrom runs the paginated query the contract runs, on the honest
 // stub, with bookmark as given, and counts the rows outside account's.
 func scanFrom(e *env, ns, account, bookmark string) int {
-	e.tb.Helper()
-	s := e.l.NewStub(memstub.Tx{Time: day0})
+	e.TB.Helper()
+	s := e.L.NewStub(memstub.Tx{Time: day0})
 	it, _, err := s.GetStateByPartialCompositeKeyWithPagination(ns, []string{account}, 100, bookmark)
 	if err != nil {
-		e.tb.Fatal(err)
+		e.TB.Fatal(err)
 	}
 	defer it.Close()
 	own := ckey(ns, account)
@@ -147,7 +148,7 @@ func scanFrom(e *env, ns, account, bookmark string) int {
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {
-			e.tb.Fatal(err)
+			e.TB.Fatal(err)
 		}
 		if !strings.HasPrefix(kv.Key, own) {
 			n++

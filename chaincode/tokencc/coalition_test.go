@@ -11,6 +11,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/keypolicy"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
@@ -63,24 +64,24 @@ type world struct {
 
 // edit returns key's committed JSON with fields changed.
 func (w *world) edit(key string, fields map[string]any) []byte {
-	w.e.tb.Helper()
-	v := w.e.l.Get(key)
+	w.e.TB.Helper()
+	v := w.e.L.Get(key)
 	if v == nil {
-		w.e.tb.Fatalf("no key %q", key)
+		w.e.TB.Fatalf("no key %q", key)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(v, &m); err != nil {
-		w.e.tb.Fatalf("key %q: %v", key, err)
+		w.e.TB.Fatalf("key %q: %v", key, err)
 	}
 	for f, x := range fields {
 		if _, ok := m[f]; !ok {
-			w.e.tb.Fatalf("key %q has no field %q: %s", key, f, v)
+			w.e.TB.Fatalf("key %q has no field %q: %s", key, f, v)
 		}
 		m[f] = x
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
-		w.e.tb.Fatal(err)
+		w.e.TB.Fatal(err)
 	}
 	return b
 }
@@ -99,11 +100,11 @@ func honestWorld(tb testing.TB) *world {
 	// A merge of two shop outputs and a redemption from the reserve.
 	q1 := f.pay(api.TransferRequest{PaymentID: "SH-PBC:m1", From: shReserve, To: shop, Amount: y("1"), Inputs: []string{f.shOut}})
 	q2 := f.pay(api.TransferRequest{PaymentID: "SH-PBC:m2", From: shReserve, To: shop, Amount: y("1"), Inputs: []string{q1.ChangeOutputs[0]}})
-	g := must(f.env, actor(shICBC), api.Merge, api.MergeRequest{MergeID: "SH-ICBC:g1", Account: shop, Inputs: []string{q1.PayeeOutput, q2.PayeeOutput}})
-	red := f.decide(SH, api.ProposeRequest{Action: api.ActionRedeem, Redeem: &api.RedeemParams{Account: shReserve, Amount: y("5")}}, []string{q2.ChangeOutputs[0]})
+	g := cctest.Must(f.env, actor(shICBC), api.Merge, api.MergeRequest{MergeID: "SH-ICBC:g1", Account: shop, Inputs: []string{q1.PayeeOutput, q2.PayeeOutput}})
+	red := f.Decide(SH, api.ProposeRequest{Action: api.ActionRedeem, Redeem: &api.RedeemParams{Account: shReserve, Amount: y("5")}}, []string{q2.ChangeOutputs[0]})
 	f.freeze(bella, "review")
 	pending := api.ProposeRequest{ID: "JiangsuMSP:pending", Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: JS, Ceiling: y("1")}}
-	must(f.env, issuer(JS), api.Propose, pending)
+	cctest.Must(f.env, issuer(JS), api.Propose, pending)
 
 	w := &world{e: f.env, keys: map[string]string{}}
 	first := func(name string, keys []string) {
@@ -133,7 +134,7 @@ func honestWorld(tb testing.TB) *world {
 	w.keys["merge"] = ckey(nsMerge, "SH-ICBC:g1")
 	w.keys["redemption"] = ckey(nsRedeem, red.Proposal.ID)
 	for name, k := range w.keys {
-		if f.l.Get(k) == nil {
+		if f.L.Get(k) == nil {
 			tb.Fatalf("%s key %q is not on the ledger", name, k)
 		}
 	}
@@ -186,7 +187,7 @@ func attacks() []attack {
 		{"output", "delete", remove("output"), JS},
 		{"output", "move to another account", func(w *world, c []string) rogue {
 			var o api.Output
-			_ = json.Unmarshal(w.e.l.Get(k(w, "merged output")), &o)
+			_ = json.Unmarshal(w.e.L.Get(k(w, "merged output")), &o)
 			return rogue{del(k(w, "merged output")), put(ckey(nsOutput, bella, o.ID), output(bella, o.ID, o.Amount.String()))}
 		}, ""},
 		{"output", "change policy", weaken("output"), JS},
@@ -205,11 +206,11 @@ func attacks() []attack {
 		{"payment", "rewrite the amount", rewrite("payment", map[string]any{"amount": "0.01"}), ""},
 		{"payment", "delete", remove("payment"), ""},
 		{"payment", "forge one", func(w *world, c []string) rogue {
-			return rogue{put(ckey(nsPayment, "JS-ABC:forged"), w.e.l.Get(k(w, "payment")))}
+			return rogue{put(ckey(nsPayment, "JS-ABC:forged"), w.e.L.Get(k(w, "payment")))}
 		}, ""},
 		{"statement", "rewrite an entry", rewrite("statement", map[string]any{"amount": "0.01"}), ""},
 		{"statement", "forge an entry", func(w *world, c []string) rogue {
-			return rogue{put(ckey(nsStmt, bob, "2025-06-02T01:00:00.000000000Z", "forged", "00000"), w.e.l.Get(k(w, "statement")))}
+			return rogue{put(ckey(nsStmt, bob, "2025-06-02T01:00:00.000000000Z", "forged", "00000"), w.e.L.Get(k(w, "statement")))}
 		}, ""},
 		{"supply", "write the supply", rewrite("supply", map[string]any{"total": "1.00"}), ""},
 		{"supply", "delete the supply", remove("supply"), ""},
@@ -228,7 +229,7 @@ func attacks() []attack {
 		{"proposal", "reopen an executed one", rewrite("executed proposal", map[string]any{"status": api.ProposalPending}), ""},
 		{"proposal", "lower the rule", rewrite("pending proposal", map[string]any{"rule": map[string]any{"role": "issuer", "provinces": 1, "identities": 1}}), ""},
 		{"proposal", "forge one", func(w *world, c []string) rogue {
-			return rogue{put(ckey(nsProp, c[0]+":forged"), w.e.l.Get(k(w, "pending proposal")))}
+			return rogue{put(ckey(nsProp, c[0]+":forged"), w.e.L.Get(k(w, "pending proposal")))}
 		}, ""},
 		{"proposal", "change policy", weaken("pending proposal"), ""},
 		{"approval", "forge approvals of the coalition", func(w *world, c []string) rogue {
@@ -257,7 +258,7 @@ func attacks() []attack {
 // settle a payment while the fourth does not endorse.
 func TestCoalitions(t *testing.T) {
 	w := honestWorld(t)
-	l := w.e.l
+	l := w.e.L
 	for _, c := range coalitions() {
 		name := strings.Join(c, "+")
 		for _, a := range attacks() {
@@ -265,7 +266,7 @@ func TestCoalitions(t *testing.T) {
 				ww := &world{e: w.e.with(t), keys: w.keys}
 				r := a.writes(ww, c)
 				before := l.Snapshot()
-				en := l.Endorse(r, memstub.Tx{Creator: ident(c[0], api.RoleAdmin, "", "rogue"), Fn: "rogue", Endorsers: c})
+				en := l.Endorse(r, memstub.Tx{Creator: cctest.Ident(c[0], api.RoleAdmin, "", "rogue"), Fn: "rogue", Endorsers: c})
 				// The fault happened: the coalition endorsed the writes.
 				if !en.OK() || len(en.Stub.Writes()) == 0 && !wroteAnyPolicy(en.Stub, w) {
 					t.Fatalf("the rogue transaction did not endorse its writes: %s", en.Message)
@@ -331,7 +332,7 @@ func TestCoalitions(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("honest/%s absent/payment from Shanghai to Jiangsu", absent), func(t *testing.T) {
 			req := api.TransferRequest{PaymentID: fmt.Sprintf("SH-PBC:h%d", i), From: shReserve, To: bob, Amount: y("1"), Inputs: []string{o}}
-			en := l.Endorse(w.e.cc, memstub.Tx{Creator: issuer(SH), Fn: api.Transfer.Function(), Args: []string{encode(req)}, Endorsers: endorsers})
+			en := l.Endorse(w.e.CC, memstub.Tx{Creator: issuer(SH), Fn: api.Transfer.Function(), Args: []string{cctest.Encode(req)}, Endorsers: endorsers})
 			if !en.OK() {
 				t.Fatal(en.Message)
 			}
@@ -356,7 +357,7 @@ func TestCoalitions(t *testing.T) {
 			o = p.ChangeOutputs[0]
 		})
 	}
-	if got := w.e.balance(bob); got != y("13") {
+	if got := w.e.Balance(bob); got != y("13") {
 		t.Fatalf("bob %s after three honest payments, want 13.00", got)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/keypolicy"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 	"github.com/yangtze-delta/settlement/money"
@@ -49,10 +50,10 @@ func TestOpenAccount(t *testing.T) {
 		{"compliance cannot open", compliance(SH), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
 		{"auditor cannot open", auditor(SH), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
 		{"admin cannot open", admin(SH), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
-		{"unknown MSP", ident("EvilMSP", api.RoleOperator, "SH-ICBC", "op"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
-		{"no role attribute", ident(SH, "", shICBC, "norole"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
-		{"operator without bank attribute", ident(SH, api.RoleOperator, "", "nobank"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
-		{"malformed bank attribute", ident(SH, api.RoleOperator, "sh-icbc", "lower"), api.OpenAccountRequest{ID: "sh-icbc:s1", Kind: api.KindSettlement}, api.CodeForbidden},
+		{"unknown MSP", cctest.Ident("EvilMSP", api.RoleOperator, "SH-ICBC", "op"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
+		{"no role attribute", cctest.Ident(SH, "", shICBC, "norole"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
+		{"operator without bank attribute", cctest.Ident(SH, api.RoleOperator, "", "nobank"), api.OpenAccountRequest{ID: "SH-ICBC:s1", Kind: api.KindSettlement}, api.CodeForbidden},
+		{"malformed bank attribute", cctest.Ident(SH, api.RoleOperator, "sh-icbc", "lower"), api.OpenAccountRequest{ID: "sh-icbc:s1", Kind: api.KindSettlement}, api.CodeForbidden},
 		{"old transient customerRef field in the body", opA, `{"id":"SH-ICBC:c1","kind":"customer","tier":"class-IV","customerRef":"x"}`, api.CodeInvalidArgument},
 		{"case-folded key", opA, `{"ID":"SH-ICBC:s1","kind":"settlement"}`, api.CodeInvalidArgument},
 		{"duplicate key", opA, `{"id":"SH-ICBC:s1","id":"SH-ICBC:s2","kind":"settlement"}`, api.CodeInvalidArgument},
@@ -63,10 +64,10 @@ func TestOpenAccount(t *testing.T) {
 			e := newEnv(t)
 			e.open("SH-ICBC:taken", api.KindSettlement, "")
 			if tt.code != "" {
-				reject(e, tt.who, api.OpenAccount, tt.req, tt.code)
+				cctest.Reject(e, tt.who, api.OpenAccount, tt.req, tt.code)
 				return
 			}
-			a, r := call(e, tt.who, api.OpenAccount, tt.req)
+			a, r := cctest.Call(e, tt.who, api.OpenAccount, tt.req)
 			if !r.OK() {
 				t.Fatal(r.Message)
 			}
@@ -75,11 +76,11 @@ func TestOpenAccount(t *testing.T) {
 				a.Status != api.StatusActive || a.CustomerRefHash != want.CustomerRefHash || a.MerchantCategory != want.MerchantCategory {
 				t.Fatalf("account %+v for %+v", a, want)
 			}
-			got := must(e, tt.who, api.GetAccount, api.AccountRequest{ID: want.ID})
+			got := cctest.Must(e, tt.who, api.GetAccount, api.AccountRequest{ID: want.ID})
 			if got != a {
 				t.Fatalf("GetAccount %+v, OpenAccount answered %+v", got, a)
 			}
-			env := envelope(t, r)
+			env := cctest.Envelope(t, r)
 			if len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventAccountOpened, ID: a.ID, Account: a.ID, MSP: SH, Bank: a.Bank}) {
 				t.Fatalf("events %+v", env.Events)
 			}
@@ -96,7 +97,7 @@ func TestKeyLevelPolicies(t *testing.T) {
 	f.fundAlice("fund", "3000")
 	p := f.pay(api.TransferRequest{PaymentID: "SH-ICBC:p1", From: alice, To: bob, Amount: y("10"), Inputs: []string{f.aliceOut}})
 	pending := api.ProposeRequest{ID: "JiangsuMSP:pending", Action: api.ActionCeiling, Ceiling: &api.CeilingParams{MSP: ZJ, Ceiling: y("1")}}
-	must(f.env, issuer(JS), api.Propose, pending)
+	cctest.Must(f.env, issuer(JS), api.Propose, pending)
 
 	const (
 		ownerSH = "AND(ShanghaiMSP, 2 of [AnhuiMSP JiangsuMSP ZhejiangMSP])"
@@ -132,10 +133,10 @@ func TestKeyLevelPolicies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if f.l.Get(tt.key) == nil {
+			if f.L.Get(tt.key) == nil {
 				t.Fatalf("key %q does not exist", tt.key)
 			}
-			vp := f.l.ValidationParameter(tt.key)
+			vp := f.L.ValidationParameter(tt.key)
 			if tt.want == none {
 				if vp != nil {
 					t.Fatalf("policy %s, want none (the chaincode policy)", keypolicy.Describe(vp))
@@ -160,11 +161,11 @@ func TestPolicySetOnlyOnCreate(t *testing.T) {
 	// The second mint: supply and ceiling exist.
 	msp := SH
 	id := "ShanghaiMSP:again"
-	must(f.env, issuer(msp), api.Propose, api.ProposeRequest{ID: id, Action: api.ActionMint, Mint: &api.MintParams{Account: shReserve, Amount: y("5"), ReserveRef: "dep-again"}})
-	for _, o := range approversOf(msp) {
-		must(f.env, issuer(o), api.Approve, api.ProposalID{ID: id})
+	cctest.Must(f.env, issuer(msp), api.Propose, api.ProposeRequest{ID: id, Action: api.ActionMint, Mint: &api.MintParams{Account: shReserve, Amount: y("5"), ReserveRef: "dep-again"}})
+	for _, o := range cctest.Others(msp)[:2] {
+		cctest.Must(f.env, issuer(o), api.Approve, api.ProposalID{ID: id})
 	}
-	ex, r := call(f.env, issuer(msp), api.Execute, api.ExecuteRequest{ID: id})
+	ex, r := cctest.Call(f.env, issuer(msp), api.Execute, api.ExecuteRequest{ID: id})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -178,7 +179,7 @@ func TestPolicySetOnlyOnCreate(t *testing.T) {
 	}
 	// A second payment the same day updates the daily counter.
 	p1 := f.pay(api.TransferRequest{PaymentID: "SH-ICBC:d1", From: alice, To: shop, Amount: y("1"), Inputs: []string{f.aliceOut}})
-	_, r = call(f.env, owner(alice), api.Transfer, api.TransferRequest{PaymentID: "SH-ICBC:d2", From: alice, To: shop, Amount: y("1"), Inputs: []string{p1.ChangeOutputs[0]}})
+	_, r = cctest.Call(f.env, owner(alice), api.Transfer, api.TransferRequest{PaymentID: "SH-ICBC:d2", From: alice, To: shop, Amount: y("1"), Inputs: []string{p1.ChangeOutputs[0]}})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -194,7 +195,7 @@ func TestPolicySetOnlyOnCreate(t *testing.T) {
 		t.Error("freezing rewrote the account's policy")
 	}
 	for _, k := range []string{ckey(nsAccount, alice), ckey(nsSupply), daily[0], ckey(nsCeiling, SH)} {
-		if f.l.ValidationParameter(k) == nil {
+		if f.L.ValidationParameter(k) == nil {
 			t.Errorf("policy of %q lost on update", k)
 		}
 	}
@@ -204,7 +205,7 @@ func TestTransfer(t *testing.T) {
 	f := newFixture(t)
 	req := api.TransferRequest{PaymentID: "SH-PBC:p1", From: shReserve, To: shop, Amount: y("100.50"), Inputs: []string{f.shOut},
 		Purpose: "SALARY", ChangeSplit: 4, RemittanceHash: strings.Repeat("ab", 32)}
-	p, r := call(f.env, issuer(SH), api.Transfer, req)
+	p, r := cctest.Call(f.env, issuer(SH), api.Transfer, req)
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -221,41 +222,41 @@ func TestTransfer(t *testing.T) {
 			t.Fatalf("the transfer read payee output %q", k)
 		}
 	}
-	env := envelope(t, r)
+	env := cctest.Envelope(t, r)
 	want := api.Event{Type: api.EventTransferred, ID: "SH-PBC:p1", From: shReserve, To: shop, FromMSP: SH, ToMSP: SH,
 		FromBank: shPBC, ToBank: shICBC, Amount: y("100.50")}
 	if len(env.Events) != 1 || env.Events[0] != want {
 		t.Fatalf("events %+v", env.Events)
 	}
-	if got := f.balance(shop); got != y("100.50") {
+	if got := f.Balance(shop); got != y("100.50") {
 		t.Fatalf("shop %s", got)
 	}
-	if got := f.balance(shReserve); got != y("999899.50") {
+	if got := f.Balance(shReserve); got != y("999899.50") {
 		t.Fatalf("reserve %s", got)
 	}
 	// The change is split as asked and sums to what is left.
 	var change money.Amount
-	for _, o := range must(f.env, issuer(SH), api.ListOutputs, api.ListOutputsRequest{Account: shReserve}).Outputs {
+	for _, o := range cctest.Must(f.env, issuer(SH), api.ListOutputs, api.ListOutputsRequest{Account: shReserve}).Outputs {
 		change += o.Amount
 	}
 	if change != y("999899.50") {
 		t.Fatalf("change outputs sum to %s", change)
 	}
-	if got := must(f.env, actor(shICBC), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:p1"}); got.Amount != y("100.50") || got.TxID != r.TxID {
+	if got := cctest.Must(f.env, actor(shICBC), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:p1"}); got.Amount != y("100.50") || got.TxID != r.TxID {
 		t.Fatalf("GetPayment %+v", got)
 	}
 
 	// Crediting a capped tier reads the payee's balance: one range query.
-	_, r = call(f.env, issuer(SH), api.Transfer, api.TransferRequest{PaymentID: "SH-PBC:p2", From: shReserve, To: alice, Amount: y("10"), Inputs: []string{p.ChangeOutputs[0]}})
+	_, r = cctest.Call(f.env, issuer(SH), api.Transfer, api.TransferRequest{PaymentID: "SH-PBC:p2", From: shReserve, To: alice, Amount: y("10"), Inputs: []string{p.ChangeOutputs[0]}})
 	if !r.OK() || r.Stub.RangeQueries != 1 {
 		t.Fatalf("transfer to class IV: %s, %d range queries", r.Message, r.Stub.RangeQueries)
 	}
 	// Cross-province: Shanghai pays Jiangsu's bob; bob's bank reads the payment.
 	f.pay(api.TransferRequest{PaymentID: "SH-PBC:p3", From: shReserve, To: bob, Amount: y("5"), Inputs: []string{p.ChangeOutputs[1]}})
-	if got := must(f.env, actor(jsABC), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:p3"}); got.ToBank != jsABC || got.ToMSP != JS {
+	if got := cctest.Must(f.env, actor(jsABC), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:p3"}); got.ToBank != jsABC || got.ToMSP != JS {
 		t.Fatalf("GetPayment by the payee's bank %+v", got)
 	}
-	if got := f.balance(bob); got != y("5") {
+	if got := f.Balance(bob); got != y("5") {
 		t.Fatalf("bob %s", got)
 	}
 }
@@ -322,7 +323,7 @@ func TestTransferRejections(t *testing.T) {
 		{"unknown payee", iss, nil, func(f *fixture) any { return xfer(shReserve, "SH-ICBC:nobody", "1", f.shOut) }, api.CodeNotFound},
 		{"frozen payer", iss, frozen(shReserve), func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeAccountFrozen},
 		{"frozen payee", iss, frozen(shop), func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeAccountFrozen},
-		{"closed payee", iss, func(f *fixture) { must(f.env, opA, api.CloseAccount, api.AccountRequest{ID: settle}) },
+		{"closed payee", iss, func(f *fixture) { cctest.Must(f.env, opA, api.CloseAccount, api.AccountRequest{ID: settle}) },
 			func(f *fixture) any { return xfer(shReserve, settle, "1", f.shOut) }, api.CodeAccountClosed},
 		{"input of another account", issuer(JS), nil, func(f *fixture) any { return xfer(jsReserve, bob, "1", f.shOut) }, api.CodeInputNotOwned},
 		{"unknown input", iss, nil, func(f *fixture) any { return xfer(shReserve, shop, "1", "no-such-output") }, api.CodeInputNotOwned},
@@ -348,8 +349,8 @@ func TestTransferRejections(t *testing.T) {
 		{"compliance cannot pay", compliance(SH), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
 		{"auditor cannot pay", auditor(SH), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
 		{"admin cannot pay", admin(SH), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
-		{"unknown MSP", ident("RogueMSP", api.RoleIssuer, shPBC, "rogue"), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
-		{"issuer without bank attribute", ident(SH, api.RoleIssuer, "", "nobank"), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
+		{"unknown MSP", cctest.Ident("RogueMSP", api.RoleIssuer, shPBC, "rogue"), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
+		{"issuer without bank attribute", cctest.Ident(SH, api.RoleIssuer, "", "nobank"), nil, func(f *fixture) any { return xfer(shReserve, shop, "1", f.shOut) }, api.CodeForbidden},
 		{"class-IV per-payment limit", opA, func(f *fixture) { f.fundAlice("in", "3000") }, func(f *fixture) any {
 			return xfer(alice, shop, "2000.01", f.aliceOut)
 		}, api.CodeLimitExceeded},
@@ -375,7 +376,7 @@ func TestTransferRejections(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			reject(f.env, tt.who, api.Transfer, tt.req(f), tt.code)
+			cctest.Reject(f.env, tt.who, api.Transfer, tt.req(f), tt.code)
 		})
 	}
 }
@@ -385,10 +386,10 @@ func TestTierBoundaries(t *testing.T) {
 	f := newFixture(t)
 	// Exactly the class-IV cap.
 	p := f.pay(api.TransferRequest{PaymentID: "SH-PBC:cap", From: shReserve, To: alice, Amount: y("10000"), Inputs: []string{f.shOut}})
-	if got := f.balance(alice); got != y("10000") {
+	if got := f.Balance(alice); got != y("10000") {
 		t.Fatalf("alice %s", got)
 	}
-	reject(f.env, issuer(SH), api.Transfer, xfer(shReserve, alice, "0.01", p.ChangeOutputs[0]), api.CodeBalanceCapExceeded)
+	cctest.Reject(f.env, issuer(SH), api.Transfer, xfer(shReserve, alice, "0.01", p.ChangeOutputs[0]), api.CodeBalanceCapExceeded)
 	// Exactly the per-payment limit, twice, then exactly what is left of
 	// the daily limit.
 	o := p.PayeeOutput
@@ -396,13 +397,13 @@ func TestTierBoundaries(t *testing.T) {
 		q := f.pay(api.TransferRequest{PaymentID: fmt.Sprintf("SH-ICBC:b%d", i), From: alice, To: shop, Amount: y(amt), Inputs: []string{o}})
 		o = q.ChangeOutputs[0]
 	}
-	reject(f.env, actor(shICBC), api.Transfer, xfer(alice, shop, "0.01", o), api.CodeLimitExceeded)
-	if got := f.balance(alice); got != y("5000") {
+	cctest.Reject(f.env, actor(shICBC), api.Transfer, xfer(alice, shop, "0.01", o), api.CodeLimitExceeded)
+	if got := f.Balance(alice); got != y("5000") {
 		t.Fatalf("alice %s", got)
 	}
 	// Unlimited accounts have neither limit.
 	f.pay(api.TransferRequest{PaymentID: "SH-PBC:big", From: shReserve, To: settle, Amount: y("900000"), Inputs: []string{p.ChangeOutputs[0]}})
-	if got := f.balance(settle); got != y("900000") {
+	if got := f.Balance(settle); got != y("900000") {
 		t.Fatalf("settle %s", got)
 	}
 }
@@ -412,7 +413,7 @@ func TestTierBoundaries(t *testing.T) {
 // UTC midnight.
 func TestDailyLimitFollowsShanghaiBusinessDate(t *testing.T) {
 	at := func(day, hour, min int) func(*fixture) {
-		return func(f *fixture) { f.l.Clock = day0.Truncate(24*time.Hour).AddDate(0, 0, day).Add(timeOf(hour, min)) }
+		return func(f *fixture) { f.L.Clock = day0.Truncate(24*time.Hour).AddDate(0, 0, day).Add(timeOf(hour, min)) }
 	}
 	tests := []struct {
 		name string
@@ -440,7 +441,7 @@ func TestDailyLimitFollowsShanghaiBusinessDate(t *testing.T) {
 			tt.second(f)
 			second := api.TransferRequest{PaymentID: "SH-ICBC:second", From: alice, To: shop, Amount: y("2000"), Inputs: []string{o}}
 			if tt.code != "" {
-				reject(f.env, actor(shICBC), api.Transfer, second, tt.code)
+				cctest.Reject(f.env, actor(shICBC), api.Transfer, second, tt.code)
 			} else {
 				f.pay(second)
 			}
@@ -464,44 +465,44 @@ func TestAccountLifecycle(t *testing.T) {
 	f := newFixture(t)
 	comp := compliance(SH)
 	freeze := api.Freeze.Function()
-	arg := func(id string) string { return encode(api.FreezeRequest{ID: id}) }
+	arg := func(id string) string { return cctest.Encode(api.FreezeRequest{ID: id}) }
 	good := freezeTransient("AML review", "0123456789abcdef")
-	f.rejectRaw(actor(shICBC), freeze, arg(shop), good, api.CodeForbidden)
-	f.rejectRaw(compliance(JS), freeze, arg(shop), good, api.CodeNotFound)
-	f.rejectRaw(comp, freeze, arg(shop), nil, api.CodeInvalidArgument)
-	f.rejectRaw(comp, freeze, arg(shop), freezeTransient("", "0123456789abcdef"), api.CodeInvalidArgument)
-	f.rejectRaw(comp, freeze, arg(shop), freezeTransient("AML review", "short"), api.CodeInvalidArgument)
-	f.rejectRaw(comp, freeze, arg(shop), freezeTransient("AML\nreview", "0123456789abcdef"), api.CodeInvalidArgument)
-	f.rejectRaw(comp, freeze, arg(shop), freezeTransient(strings.Repeat("x", api.MaxReasonLen+1), "0123456789abcdef"), api.CodeInvalidArgument)
-	f.rejectRaw(comp, freeze, arg("SH-ICBC:ghost"), good, api.CodeNotFound)
-	f.rejectRaw(comp, freeze, `{"id":"SH-ICBC:shop","reason":"AML review"}`, good, api.CodeInvalidArgument)
-	reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: shop}, api.CodeInvalidArgument)
+	f.RejectRaw(actor(shICBC), freeze, arg(shop), good, api.CodeForbidden)
+	f.RejectRaw(compliance(JS), freeze, arg(shop), good, api.CodeNotFound)
+	f.RejectRaw(comp, freeze, arg(shop), nil, api.CodeInvalidArgument)
+	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("", "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("AML review", "short"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("AML\nreview", "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, freeze, arg(shop), freezeTransient(strings.Repeat("x", api.MaxReasonLen+1), "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, freeze, arg("SH-ICBC:ghost"), good, api.CodeNotFound)
+	f.RejectRaw(comp, freeze, `{"id":"SH-ICBC:shop","reason":"AML review"}`, good, api.CodeInvalidArgument)
+	cctest.Reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: shop}, api.CodeInvalidArgument)
 
 	f.freeze(shop, "AML review")
-	if a := must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop}); a.Status != api.StatusFrozen || a.ReasonHash == "" {
+	if a := cctest.Must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop}); a.Status != api.StatusFrozen || a.ReasonHash == "" {
 		t.Fatalf("frozen account %+v", a)
 	}
-	reject(f.env, issuer(SH), api.Transfer, xfer(shReserve, shop, "1", f.shOut), api.CodeAccountFrozen)
-	a := must(f.env, comp, api.Unfreeze, api.AccountRequest{ID: shop})
+	cctest.Reject(f.env, issuer(SH), api.Transfer, xfer(shReserve, shop, "1", f.shOut), api.CodeAccountFrozen)
+	a := cctest.Must(f.env, comp, api.Unfreeze, api.AccountRequest{ID: shop})
 	if a.Status != api.StatusActive || a.ReasonHash != "" {
 		t.Fatalf("unfrozen account %+v", a)
 	}
 	f.pay(api.TransferRequest{PaymentID: "SH-PBC:p1", From: shReserve, To: shop, Amount: y("1"), Inputs: []string{f.shOut}})
 
 	// Close needs a zero balance and the owning bank.
-	reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: shop}, api.CodeBalanceNotZero)
-	reject(f.env, actor(shBOC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeNotFound)
-	reject(f.env, compliance(SH), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeForbidden)
-	if a := must(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}); a.Status != api.StatusClosed {
+	cctest.Reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: shop}, api.CodeBalanceNotZero)
+	cctest.Reject(f.env, actor(shBOC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeNotFound)
+	cctest.Reject(f.env, compliance(SH), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeForbidden)
+	if a := cctest.Must(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}); a.Status != api.StatusClosed {
 		t.Fatalf("closed account %+v", a)
 	}
-	reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
-	f.rejectRaw(comp, freeze, arg(settle), good, api.CodeAccountClosed)
-	reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
-	reject(f.env, actor(shICBC), api.OpenAccount, api.OpenAccountRequest{ID: settle, Kind: api.KindSettlement}, api.CodeAlreadyExists)
+	cctest.Reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
+	f.RejectRaw(comp, freeze, arg(settle), good, api.CodeAccountClosed)
+	cctest.Reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
+	cctest.Reject(f.env, actor(shICBC), api.OpenAccount, api.OpenAccountRequest{ID: settle, Kind: api.KindSettlement}, api.CodeAlreadyExists)
 	// A frozen account with a zero balance can be closed.
 	f.freeze(bella, "deceased")
-	must(f.env, actor(shBOC), api.CloseAccount, api.AccountRequest{ID: bella})
+	cctest.Must(f.env, actor(shBOC), api.CloseAccount, api.AccountRequest{ID: bella})
 }
 
 func TestMerge(t *testing.T) {
@@ -519,38 +520,38 @@ func TestMerge(t *testing.T) {
 	merge := func(id string, inputs ...string) api.MergeRequest {
 		return api.MergeRequest{MergeID: id, Account: shop, Inputs: inputs}
 	}
-	reject(f.env, actor(shBOC), api.Merge, api.MergeRequest{MergeID: "SH-BOC:g", Account: shop, Inputs: ins}, api.CodeNotFound)
-	reject(f.env, actor(jsABC), api.Merge, api.MergeRequest{MergeID: "JS-ABC:g", Account: shop, Inputs: ins}, api.CodeNotFound)
-	reject(f.env, opA, api.Merge, merge("SH-ICBC:g", ins[0]), api.CodeInvalidArgument)
-	reject(f.env, opA, api.Merge, merge("g", ins...), api.CodeInvalidArgument)
-	reject(f.env, opA, api.Merge, merge("SH-BOC:g", ins...), api.CodeForbidden)
-	reject(f.env, opA, api.Merge, merge("SH-ICBC:g", ins[0], o), api.CodeInputNotOwned)
-	reject(f.env, compliance(SH), api.Merge, merge("SH-ICBC:g", ins...), api.CodeForbidden)
+	cctest.Reject(f.env, actor(shBOC), api.Merge, api.MergeRequest{MergeID: "SH-BOC:g", Account: shop, Inputs: ins}, api.CodeNotFound)
+	cctest.Reject(f.env, actor(jsABC), api.Merge, api.MergeRequest{MergeID: "JS-ABC:g", Account: shop, Inputs: ins}, api.CodeNotFound)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-ICBC:g", ins[0]), api.CodeInvalidArgument)
+	cctest.Reject(f.env, opA, api.Merge, merge("g", ins...), api.CodeInvalidArgument)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-BOC:g", ins...), api.CodeForbidden)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-ICBC:g", ins[0], o), api.CodeInputNotOwned)
+	cctest.Reject(f.env, compliance(SH), api.Merge, merge("SH-ICBC:g", ins...), api.CodeForbidden)
 
-	g, r := call(f.env, opA, api.Merge, merge("SH-ICBC:g", ins...))
+	g, r := cctest.Call(f.env, opA, api.Merge, merge("SH-ICBC:g", ins...))
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
 	if g.Amount != total || g.Account != shop {
 		t.Fatalf("merge %+v", g)
 	}
-	page := must(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop})
+	page := cctest.Must(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop})
 	if len(page.Outputs) != 1 || page.Outputs[0].ID != g.Output || page.Outputs[0].Amount != total {
 		t.Fatalf("outputs after merge %+v", page)
 	}
-	if got := f.balance(shop); got != total {
+	if got := f.Balance(shop); got != total {
 		t.Fatalf("balance %s after merge, want %s", got, total)
 	}
-	env := envelope(t, r)
+	env := cctest.Envelope(t, r)
 	if len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventMerged, ID: "SH-ICBC:g", Account: shop, MSP: SH, Bank: shICBC, Amount: total}) {
 		t.Fatalf("events %+v", env.Events)
 	}
-	reject(f.env, opA, api.Merge, merge("SH-ICBC:g", g.Output, ins[0]), api.CodeAlreadyExists)
-	reject(f.env, opA, api.Merge, merge("SH-ICBC:g2", ins[0], ins[1]), api.CodeInputSpent)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-ICBC:g", g.Output, ins[0]), api.CodeAlreadyExists)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-ICBC:g2", ins[0], ins[1]), api.CodeInputSpent)
 	// A frozen account cannot merge.
 	p := f.pay(api.TransferRequest{PaymentID: "SH-PBC:late", From: shReserve, To: shop, Amount: y("1"), Inputs: []string{o}})
 	f.freeze(shop, "review")
-	reject(f.env, opA, api.Merge, merge("SH-ICBC:g3", g.Output, p.PayeeOutput), api.CodeAccountFrozen)
+	cctest.Reject(f.env, opA, api.Merge, merge("SH-ICBC:g3", g.Output, p.PayeeOutput), api.CodeAccountFrozen)
 }
 
 func TestTransferBatch(t *testing.T) {
@@ -580,9 +581,9 @@ func TestTransferBatch(t *testing.T) {
 		api.CodeBalanceCapExceeded, api.CodeInvalidArgument, ""}
 	before := map[string]money.Amount{}
 	for _, a := range []string{shReserve, shop, bob, alice, jsReserve} {
-		before[a] = f.balance(a)
+		before[a] = f.Balance(a)
 	}
-	r := f.submit(memstub.Tx{ID: txID, Creator: issuer(SH), Fn: api.TransferBatch.Function(), Args: []string{encode(api.BatchRequest{Items: items})}})
+	r := f.Submit(memstub.Tx{ID: txID, Creator: issuer(SH), Fn: api.TransferBatch.Function(), Args: []string{cctest.Encode(api.BatchRequest{Items: items})}})
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -616,11 +617,11 @@ func TestTransferBatch(t *testing.T) {
 		t.Fatalf("settled %d rejected %d", res.Settled, res.Rejected)
 	}
 	for a, b := range before {
-		if got := f.balance(a); got != b+moved[a] {
+		if got := f.Balance(a); got != b+moved[a] {
 			t.Errorf("%s: balance %s, want %s", a, got, b+moved[a])
 		}
 	}
-	env := envelope(t, r)
+	env := cctest.Envelope(t, r)
 	var evs []string
 	for _, ev := range env.Events {
 		if ev.Type != api.EventTransferred {
@@ -632,15 +633,15 @@ func TestTransferBatch(t *testing.T) {
 		t.Fatalf("events for %v, settled %v", evs, settled)
 	}
 	// A rejected item left no record: b3's ID is still free.
-	reject(f.env, issuer(SH), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:b3"}, api.CodeNotFound)
-	if a := must(f.env, auditor(AH), api.AuditSupply, api.Empty{}); !a.Balanced {
+	cctest.Reject(f.env, issuer(SH), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:b3"}, api.CodeNotFound)
+	if a := cctest.Must(f.env, auditor(AH), api.AuditSupply, api.Empty{}); !a.Balanced {
 		t.Fatalf("audit %+v", a)
 	}
 
 	big := api.BatchRequest{Items: make([]api.TransferRequest, api.MaxBatchItems+1)}
-	reject(f.env, issuer(SH), api.TransferBatch, big, api.CodeBatchTooLarge)
-	reject(f.env, issuer(SH), api.TransferBatch, `{"items":[]}`, api.CodeInvalidArgument)
-	reject(f.env, compliance(SH), api.TransferBatch, `{"items":[]}`, api.CodeForbidden)
+	cctest.Reject(f.env, issuer(SH), api.TransferBatch, big, api.CodeBatchTooLarge)
+	cctest.Reject(f.env, issuer(SH), api.TransferBatch, `{"items":[]}`, api.CodeInvalidArgument)
+	cctest.Reject(f.env, compliance(SH), api.TransferBatch, `{"items":[]}`, api.CodeForbidden)
 }
 
 // TestBatchDailyLimitUsesOverlay: items of one batch count against the
@@ -657,7 +658,7 @@ func TestBatchDailyLimitUsesOverlay(t *testing.T) {
 		{PaymentID: "SH-ICBC:c3", From: alice, To: shop, Amount: y("1000"), Inputs: []string{out(3)}},
 		{PaymentID: "SH-ICBC:c4", From: alice, To: shop, Amount: y("0.01"), Inputs: []string{out(5)}},
 	}
-	r := f.submit(memstub.Tx{ID: txID, Creator: actor(shICBC), Fn: api.TransferBatch.Function(), Args: []string{encode(api.BatchRequest{Items: items})}})
+	r := f.Submit(memstub.Tx{ID: txID, Creator: actor(shICBC), Fn: api.TransferBatch.Function(), Args: []string{cctest.Encode(api.BatchRequest{Items: items})}})
 	res, err := api.TransferBatch.DecodeResponse(r.Payload)
 	if !r.OK() || err != nil {
 		t.Fatal(r.Message, err)
@@ -668,7 +669,7 @@ func TestBatchDailyLimitUsesOverlay(t *testing.T) {
 			t.Errorf("item %d: code %q (%s), want %q", i, res.Results[i].Code, res.Results[i].Message, w)
 		}
 	}
-	if got := f.balance(alice); got != y("4000") {
+	if got := f.Balance(alice); got != y("4000") {
 		t.Fatalf("alice %s, want 4000.00", got)
 	}
 }
@@ -684,7 +685,7 @@ func TestDustLimit(t *testing.T) {
 	// dust limit must refuse) all name the change of the last that fits.
 	credit := func(n, fits int) api.BatchResult {
 		t.Helper()
-		txID := fmt.Sprintf("d%063x", f.next())
+		txID := fmt.Sprintf("d%063x", f.Next())
 		items := make([]api.TransferRequest, n)
 		for i := range items {
 			items[i] = api.TransferRequest{PaymentID: fmt.Sprintf("SH-PBC:dust-%s-%d", txID[56:], i), From: shReserve, To: alice, Amount: 1, Inputs: []string{in}}
@@ -692,7 +693,7 @@ func TestDustLimit(t *testing.T) {
 				in = fmt.Sprintf("%s.%d", txID, 2*i+1) // this item's change
 			}
 		}
-		r := f.submit(memstub.Tx{ID: txID, Creator: issuer(SH), Fn: api.TransferBatch.Function(), Args: []string{encode(api.BatchRequest{Items: items})}})
+		r := f.Submit(memstub.Tx{ID: txID, Creator: issuer(SH), Fn: api.TransferBatch.Function(), Args: []string{cctest.Encode(api.BatchRequest{Items: items})}})
 		res, err := api.TransferBatch.DecodeResponse(r.Payload)
 		if !r.OK() || err != nil {
 			t.Fatal(r.Message, err)
@@ -722,23 +723,23 @@ func TestDustLimit(t *testing.T) {
 			t.Fatalf("item %d: code %q, want %s", api.MaxCappedOutputs-600+i, it.Code, api.CodeLimitExceeded)
 		}
 	}
-	page := must(f.env, actor(shICBC), api.ListOutputs, api.ListOutputsRequest{Account: alice, PageSize: api.MaxPageSize})
+	page := cctest.Must(f.env, actor(shICBC), api.ListOutputs, api.ListOutputsRequest{Account: alice, PageSize: api.MaxPageSize})
 	if len(page.Outputs) != api.MaxCappedOutputs {
 		t.Fatalf("alice holds %d outputs, want %d", len(page.Outputs), api.MaxCappedOutputs)
 	}
-	reject(f.env, issuer(SH), api.Transfer, api.TransferRequest{PaymentID: "SH-PBC:one-more", From: shReserve, To: alice, Amount: 1, Inputs: []string{in}}, api.CodeLimitExceeded)
+	cctest.Reject(f.env, issuer(SH), api.Transfer, api.TransferRequest{PaymentID: "SH-PBC:one-more", From: shReserve, To: alice, Amount: 1, Inputs: []string{in}}, api.CodeLimitExceeded)
 	// Uncapped accounts take any number of outputs.
 	f.pay(api.TransferRequest{PaymentID: "SH-PBC:to-shop", From: shReserve, To: shop, Amount: 1, Inputs: []string{in}})
-	in = must(f.env, issuer(SH), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:to-shop"}).ChangeOutputs[0]
+	in = cctest.Must(f.env, issuer(SH), api.GetPayment, api.PaymentRequest{PaymentID: "SH-PBC:to-shop"}).ChangeOutputs[0]
 
 	// The owner merges 100 outputs into one; credits are taken again.
 	ids := make([]string, api.MaxInputs)
 	for i := range ids {
 		ids[i] = page.Outputs[i].ID
 	}
-	must(f.env, actor(shICBC), api.Merge, api.MergeRequest{MergeID: "SH-ICBC:sweep", Account: alice, Inputs: ids})
+	cctest.Must(f.env, actor(shICBC), api.Merge, api.MergeRequest{MergeID: "SH-ICBC:sweep", Account: alice, Inputs: ids})
 	f.pay(api.TransferRequest{PaymentID: "SH-PBC:after-merge", From: shReserve, To: alice, Amount: 1, Inputs: []string{in}})
-	if got := f.balance(alice); got != money.Amount(api.MaxCappedOutputs+1) {
+	if got := f.Balance(alice); got != money.Amount(api.MaxCappedOutputs+1) {
 		t.Fatalf("alice %s", got)
 	}
 }
@@ -761,7 +762,7 @@ func TestStatementAndPaging(t *testing.T) {
 		if pages > 3 {
 			t.Fatal("paging does not end")
 		}
-		page := must(f.env, opA, api.Statement, req)
+		page := cctest.Must(f.env, opA, api.Statement, req)
 		for _, e := range page.Entries {
 			if e.Account != shop {
 				t.Fatalf("entry of %s", e.Account)
@@ -778,7 +779,7 @@ func TestStatementAndPaging(t *testing.T) {
 		t.Fatalf("statement %v, want %v", refs, want)
 	}
 	// The payer's side and the mint's entry.
-	page := must(f.env, issuer(SH), api.Statement, api.StatementRequest{Account: shReserve, From: day0, To: ps[4].Timestamp.Add(1)})
+	page := cctest.Must(f.env, issuer(SH), api.Statement, api.StatementRequest{Account: shReserve, From: day0, To: ps[4].Timestamp.Add(1)})
 	var types []string
 	for _, e := range page.Entries {
 		types = append(types, e.Type)
@@ -787,10 +788,10 @@ func TestStatementAndPaging(t *testing.T) {
 		t.Fatalf("reserve statement %v", types)
 	}
 
-	f.rejectRaw(opA, api.Statement.Function(), `{"account":"SH-ICBC:shop","from":"yesterday","to":"2025-01-01T00:00:00Z"}`, nil, api.CodeInvalidArgument)
-	reject(f.env, opA, api.Statement, api.StatementRequest{Account: shop, From: to, To: from}, api.CodeInvalidArgument)
-	reject(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop, PageSize: -1}, api.CodeInvalidArgument)
-	reject(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop, PageSize: api.MaxPageSize + 1}, api.CodeInvalidArgument)
+	f.RejectRaw(opA, api.Statement.Function(), `{"account":"SH-ICBC:shop","from":"yesterday","to":"2025-01-01T00:00:00Z"}`, nil, api.CodeInvalidArgument)
+	cctest.Reject(f.env, opA, api.Statement, api.StatementRequest{Account: shop, From: to, To: from}, api.CodeInvalidArgument)
+	cctest.Reject(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop, PageSize: -1}, api.CodeInvalidArgument)
+	cctest.Reject(f.env, opA, api.ListOutputs, api.ListOutputsRequest{Account: shop, PageSize: api.MaxPageSize + 1}, api.CodeInvalidArgument)
 
 	// Outputs in pages of three: every output exactly once.
 	seen := map[string]bool{}
@@ -799,7 +800,7 @@ func TestStatementAndPaging(t *testing.T) {
 		if pages > 3 {
 			t.Fatal("paging does not end")
 		}
-		page := must(f.env, opA, api.ListOutputs, lreq)
+		page := cctest.Must(f.env, opA, api.ListOutputs, lreq)
 		for _, o := range page.Outputs {
 			if o.Account != shop || seen[o.ID] {
 				t.Fatalf("output %+v (seen %v)", o, seen[o.ID])
@@ -826,16 +827,16 @@ func TestStatementAndPaging(t *testing.T) {
 // rejected transactions set none.
 func TestEventsOnePerTransaction(t *testing.T) {
 	f := newFixture(t)
-	_, r := call(f.env, actor(shBOC), api.Transfer, xfer(bella, bob, "1", "none"))
+	_, r := cctest.Call(f.env, actor(shBOC), api.Transfer, xfer(bella, bob, "1", "none"))
 	if r.OK() || len(r.Events) != 0 {
 		t.Fatalf("a rejected transaction: ok=%v events %d", r.OK(), len(r.Events))
 	}
-	_, r = call(f.env, auditor(SH), api.GetBalance, api.AccountRequest{ID: shop})
+	_, r = cctest.Call(f.env, auditor(SH), api.GetBalance, api.AccountRequest{ID: shop})
 	if !r.OK() || len(r.Events) != 0 {
 		t.Fatalf("an evaluation: %s, events %d", r.Message, len(r.Events))
 	}
 	p := f.pay(api.TransferRequest{PaymentID: "SH-PBC:p", From: shReserve, To: bob, Amount: y("7"), Inputs: []string{f.shOut}})
-	b, err := f.l.Block(t.Context(), f.l.Height()-1)
+	b, err := f.L.Block(t.Context(), f.L.Height()-1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -872,17 +873,17 @@ func TestNoDirectIssuance(t *testing.T) {
 			if _, ok := api.Lookup(fn); ok {
 				t.Fatalf("api still declares %s", fn)
 			}
-			before := f.l.Snapshot()
-			r := f.raw(issuer(SH), fn, `{"mintId":"SH:m","account":"SH-PBC:reserve","amount":"1","reserveRef":"r"}`, nil)
+			before := f.L.Snapshot()
+			r := f.Raw(issuer(SH), fn, `{"mintId":"SH:m","account":"SH-PBC:reserve","amount":"1","reserveRef":"r"}`, nil)
 			if r.OK() {
 				t.Fatalf("%s answered %s", fn, r.Payload)
 			}
-			if !reflect.DeepEqual(before, f.l.Snapshot()) {
+			if !reflect.DeepEqual(before, f.L.Snapshot()) {
 				t.Fatal("state changed")
 			}
 		})
 	}
-	if got := f.supply(); got != y("1000000") {
+	if got := f.Supply(); got != y("1000000") {
 		t.Fatalf("supply %s", got)
 	}
 }

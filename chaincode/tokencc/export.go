@@ -62,6 +62,9 @@ func (st *State) GetJSON(key string, v any) (bool, error) { return st.s.getJSON(
 // if the key is new.
 func (st *State) PutJSON(key string, v any, ep []byte) error { return st.s.putJSON(key, v, ep) }
 
+// Del deletes key (later reads in the transaction see it gone).
+func (st *State) Del(key string) error { return st.s.del(key) }
+
 // OwnerPolicy is the key-level policy of keys owned by msp.
 func (st *State) OwnerPolicy(msp string) ([]byte, error) { return st.s.ownerPolicy(msp) }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 )
 
@@ -46,25 +47,25 @@ func TestBankOwnership(t *testing.T) {
 		fn   string
 		arg  func(id string) string
 	}{
-		{"GetAccount", api.GetAccount.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
-		{"GetBalance", api.GetBalance.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
-		{"ListOutputs", api.ListOutputs.Function(), func(id string) string { return encode(api.ListOutputsRequest{Account: id}) }},
+		{"GetAccount", api.GetAccount.Function(), func(id string) string { return cctest.Encode(api.AccountRequest{ID: id}) }},
+		{"GetBalance", api.GetBalance.Function(), func(id string) string { return cctest.Encode(api.AccountRequest{ID: id}) }},
+		{"ListOutputs", api.ListOutputs.Function(), func(id string) string { return cctest.Encode(api.ListOutputsRequest{Account: id}) }},
 		{"Statement", api.Statement.Function(), func(id string) string {
-			return encode(api.StatementRequest{Account: id, From: day0, To: day0.Add(time.Hour)})
+			return cctest.Encode(api.StatementRequest{Account: id, From: day0, To: day0.Add(time.Hour)})
 		}},
 		{"Transfer from it, own payment namespace", api.Transfer.Function(), func(id string) string {
-			return encode(api.TransferRequest{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
+			return cctest.Encode(api.TransferRequest{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
 		}},
 		{"Transfer from it, its bank's payment namespace", api.Transfer.Function(), func(id string) string {
-			return encode(api.TransferRequest{PaymentID: "SH-BOC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
+			return cctest.Encode(api.TransferRequest{PaymentID: "SH-BOC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}})
 		}},
 		{"TransferBatch from it", api.TransferBatch.Function(), func(id string) string {
-			return encode(api.BatchRequest{Items: []api.TransferRequest{{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}}}})
+			return cctest.Encode(api.BatchRequest{Items: []api.TransferRequest{{PaymentID: "SH-ICBC:steal", From: id, To: alice, Amount: y("1"), Inputs: []string{bellaOut}}}})
 		}},
 		{"Merge", api.Merge.Function(), func(id string) string {
-			return encode(api.MergeRequest{MergeID: "SH-ICBC:g", Account: id, Inputs: []string{bellaOut, "x.1"}})
+			return cctest.Encode(api.MergeRequest{MergeID: "SH-ICBC:g", Account: id, Inputs: []string{bellaOut, "x.1"}})
 		}},
-		{"CloseAccount", api.CloseAccount.Function(), func(id string) string { return encode(api.AccountRequest{ID: id}) }},
+		{"CloseAccount", api.CloseAccount.Function(), func(id string) string { return cctest.Encode(api.AccountRequest{ID: id}) }},
 	}
 	opA := actor(shICBC)
 	for _, tt := range tests {
@@ -72,16 +73,16 @@ func TestBankOwnership(t *testing.T) {
 			f := f.with(t)
 			if tt.fn == api.TransferBatch.Function() {
 				// A batch answers per item: the item is refused NOT_FOUND.
-				before := f.l.Snapshot()
-				r := f.raw(opA, tt.fn, tt.arg(bella), nil)
+				before := f.L.Snapshot()
+				r := f.Raw(opA, tt.fn, tt.arg(bella), nil)
 				res, err := api.TransferBatch.DecodeResponse(r.Payload)
 				if !r.OK() || err != nil || res.Settled != 0 || res.Results[0].Code != api.CodeNotFound {
 					t.Fatalf("batch %s %s", r.Message, r.Payload)
 				}
-				if !reflect.DeepEqual(before, f.l.Snapshot()) {
+				if !reflect.DeepEqual(before, f.L.Snapshot()) {
 					t.Fatal("a batch whose only item was refused changed the state")
 				}
-				rm := f.raw(opA, tt.fn, tt.arg(ghost), nil)
+				rm := f.Raw(opA, tt.fn, tt.arg(ghost), nil)
 				resm, _ := api.TransferBatch.DecodeResponse(rm.Payload)
 				if resm.Results[0].Code != res.Results[0].Code ||
 					strings.ReplaceAll(resm.Results[0].Message, ghost, "<id>") != strings.ReplaceAll(res.Results[0].Message, bella, "<id>") {
@@ -89,12 +90,12 @@ func TestBankOwnership(t *testing.T) {
 				}
 				return
 			}
-			foreign := f.rejectRaw(opA, tt.fn, tt.arg(bella), nil, api.CodeNotFound)
-			missing := f.rejectRaw(opA, tt.fn, tt.arg(ghost), nil, api.CodeNotFound)
+			foreign := f.RejectRaw(opA, tt.fn, tt.arg(bella), nil, api.CodeNotFound)
+			missing := f.RejectRaw(opA, tt.fn, tt.arg(ghost), nil, api.CodeNotFound)
 			sameAnswer(t, foreign, missing, bella, ghost)
 			// The owning bank is served.
 			if tt.fn != api.CloseAccount.Function() && !strings.HasPrefix(tt.name, "Transfer") && tt.fn != api.Merge.Function() {
-				if r := f.raw(actor(shBOC), tt.fn, tt.arg(bella), nil); !r.OK() {
+				if r := f.Raw(actor(shBOC), tt.fn, tt.arg(bella), nil); !r.OK() {
 					t.Fatalf("the owning bank: %s", r.Message)
 				}
 			}
@@ -102,51 +103,91 @@ func TestBankOwnership(t *testing.T) {
 	}
 	t.Run("the reverse direction", func(t *testing.T) {
 		f := f.with(t)
-		foreign := reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: alice}, api.CodeNotFound)
-		missing := reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: "SH-ICBC:ghost"}, api.CodeNotFound)
+		foreign := cctest.Reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: alice}, api.CodeNotFound)
+		missing := cctest.Reject(f.env, actor(shBOC), api.GetAccount, api.AccountRequest{ID: "SH-ICBC:ghost"}, api.CodeNotFound)
 		sameAnswer(t, foreign, missing, alice, "SH-ICBC:ghost")
-		reject(f.env, actor(shBOC), api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:x", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeNotFound)
+		cctest.Reject(f.env, actor(shBOC), api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:x", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeNotFound)
 	})
 	t.Run("the province's issuer and fiscal bureau are other banks", func(t *testing.T) {
 		f := f.with(t)
-		reject(f.env, issuer(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
-		reject(f.env, actor(shFIN), api.GetBalance, api.AccountRequest{ID: bella}, api.CodeNotFound)
-		reject(f.env, actor(shICBC), api.GetBalance, api.AccountRequest{ID: shReserve}, api.CodeNotFound)
+		cctest.Reject(f.env, issuer(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		cctest.Reject(f.env, actor(shFIN), api.GetBalance, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		cctest.Reject(f.env, actor(shICBC), api.GetBalance, api.AccountRequest{ID: shReserve}, api.CodeNotFound)
 	})
 	t.Run("a role not allowed at all is FORBIDDEN", func(t *testing.T) {
 		f := f.with(t)
-		reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeForbidden)
-		reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: ghost}, api.CodeForbidden)
+		cctest.Reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeForbidden)
+		cctest.Reject(f.env, admin(SH), api.GetAccount, api.AccountRequest{ID: ghost}, api.CodeForbidden)
 	})
 	t.Run("compliance of the province freezes both banks' accounts", func(t *testing.T) {
 		f := f.with(t)
 		f.freeze(bella, "review")
 		f.freeze(alice, "review")
 		for _, id := range []string{alice, bella} {
-			if a := must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: id}); a.Status != api.StatusFrozen {
+			if a := cctest.Must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: id}); a.Status != api.StatusFrozen {
 				t.Fatalf("%s: %+v", id, a)
 			}
 		}
-		f.rejectRaw(compliance(JS), api.Freeze.Function(), encode(api.FreezeRequest{ID: alice}), freezeTransient("x", "0123456789abcdef"), api.CodeNotFound)
-		reject(f.env, compliance(JS), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
-		must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: alice})
-		must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: bella})
+		f.RejectRaw(compliance(JS), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: alice}), freezeTransient("x", "0123456789abcdef"), api.CodeNotFound)
+		cctest.Reject(f.env, compliance(JS), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
+		cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: alice})
+		cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: bella})
 	})
 	t.Run("auditors read every bank", func(t *testing.T) {
 		f := f.with(t)
 		for _, id := range []string{alice, bella, bob, shReserve} {
-			must(f.env, auditor(ZJ), api.GetAccount, api.AccountRequest{ID: id})
+			cctest.Must(f.env, auditor(ZJ), api.GetAccount, api.AccountRequest{ID: id})
 		}
 	})
 	t.Run("an ID in another bank's namespace is refused", func(t *testing.T) {
 		f := f.with(t)
-		reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-BOC:new", Kind: api.KindSettlement}, api.CodeForbidden)
-		reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-ICBC:reserve2", Kind: api.KindReserve}, api.CodeForbidden)
-		reject(f.env, opA, api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:p", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeForbidden)
-		reject(f.env, opA, api.Merge, api.MergeRequest{MergeID: "SH-BOC:g", Account: alice, Inputs: []string{aliceOut, aliceOut2}}, api.CodeForbidden)
+		cctest.Reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-BOC:new", Kind: api.KindSettlement}, api.CodeForbidden)
+		cctest.Reject(f.env, opA, api.OpenAccount, api.OpenAccountRequest{ID: "SH-ICBC:reserve2", Kind: api.KindReserve}, api.CodeForbidden)
+		cctest.Reject(f.env, opA, api.Transfer, api.TransferRequest{PaymentID: "SH-BOC:p", From: alice, To: bella, Amount: y("1"), Inputs: []string{aliceOut}}, api.CodeForbidden)
+		cctest.Reject(f.env, opA, api.Merge, api.MergeRequest{MergeID: "SH-BOC:g", Account: alice, Inputs: []string{aliceOut, aliceOut2}}, api.CodeForbidden)
 	})
-	if f.balance(bella) != y("100") || f.balance(alice) != y("100") {
-		t.Fatalf("balances bella %s alice %s", f.balance(bella), f.balance(alice))
+	if f.Balance(bella) != y("100") || f.Balance(alice) != y("100") {
+		t.Fatalf("balances bella %s alice %s", f.Balance(bella), f.Balance(alice))
+	}
+}
+
+// TestBankBelongsToItsProvince: every province's CA can put any bank code
+// into a certificate. A Shanghai certificate for Jiangsu's bank JS-ABC (or
+// Shanghai's code under another MSP) is refused at the door for every
+// operation, so it cannot squat JS-ABC's IDs (open JS-ABC:payroll before
+// the real bank), read its accounts or spend from them; the real bank's
+// IDs stay free.
+func TestBankBelongsToItsProvince(t *testing.T) {
+	f := newFixture(t)
+	p := f.pay(api.TransferRequest{PaymentID: "SH-PBC:fund-bob", From: shReserve, To: bob, Amount: y("50"), Inputs: []string{f.shOut}})
+	bobOut := p.PayeeOutput
+	rogues := []struct {
+		name, msp, bank string
+		role            api.Role
+	}{
+		{"Shanghai's operator for JS-ABC", SH, jsABC, api.RoleOperator},
+		{"Shanghai's issuer for JS-PBC", SH, jsPBC, api.RoleIssuer},
+		{"Zhejiang's fiscal bureau for SH-FIN", ZJ, shFIN, api.RoleFiscal},
+		{"Jiangsu's operator for SH-ICBC", JS, shICBC, api.RoleOperator},
+		{"an operator for a bank of no province", SH, "XX-ABC", api.RoleOperator},
+	}
+	for _, r := range rogues {
+		t.Run(r.name, func(t *testing.T) {
+			f := f.with(t)
+			who := cctest.Ident(r.msp, r.role, r.bank, "rogue")
+			cctest.Reject(f.env, who, api.OpenAccount, api.OpenAccountRequest{ID: r.bank + ":payroll", Kind: api.KindSettlement}, api.CodeForbidden)
+			cctest.Reject(f.env, who, api.GetAccount, api.AccountRequest{ID: bob}, api.CodeForbidden)
+			cctest.Reject(f.env, who, api.GetBalance, api.AccountRequest{ID: r.bank + ":payroll"}, api.CodeForbidden)
+			cctest.Reject(f.env, who, api.Transfer, api.TransferRequest{PaymentID: r.bank + ":steal", From: bob, To: alice, Amount: y("1"), Inputs: []string{bobOut}}, api.CodeForbidden)
+		})
+	}
+	// The real Jiangsu bank still owns its namespace.
+	cctest.Must(f.env, actor(jsABC), api.OpenAccount, api.OpenAccountRequest{ID: "JS-ABC:payroll", Kind: api.KindSettlement})
+	if a := cctest.Must(f.env, auditor(AH), api.GetAccount, api.AccountRequest{ID: "JS-ABC:payroll"}); a.OwnerMSP != JS || a.Bank != jsABC {
+		t.Fatalf("JS-ABC:payroll is %s's %s", a.OwnerMSP, a.Bank)
+	}
+	if f.Balance(bob) != y("50") {
+		t.Fatalf("bob's balance %s", f.Balance(bob))
 	}
 }
 
@@ -180,14 +221,14 @@ func TestGetPaymentVisibility(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := f.with(t)
 			if tt.code == "" {
-				p := must(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id})
+				p := cctest.Must(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id})
 				if p.PaymentID != id || p.FromBank != shICBC || p.ToBank != jsABC || p.Amount != y("10") {
 					t.Fatalf("payment %+v", p)
 				}
 				return
 			}
-			foreign := reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id}, tt.code)
-			missing := reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: ghost}, tt.code)
+			foreign := cctest.Reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: id}, tt.code)
+			missing := cctest.Reject(f.env, tt.who, api.GetPayment, api.PaymentRequest{PaymentID: ghost}, tt.code)
 			sameAnswer(t, foreign, missing, id, ghost)
 		})
 	}
@@ -200,7 +241,7 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 	f := newFixture(t)
 	const reason = "AML case 2025-0042: suspected structuring"
 	const salt = "salt-0123456789abcdef"
-	r := f.raw(compliance(SH), api.Freeze.Function(), encode(api.FreezeRequest{ID: shop}), freezeTransient(reason, salt))
+	r := f.Raw(compliance(SH), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: shop}), freezeTransient(reason, salt))
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
@@ -210,14 +251,14 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 
 	t.Run("account keeps the hash", func(t *testing.T) {
 		f := f.with(t)
-		a := must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop})
+		a := cctest.Must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop})
 		if a.Status != api.StatusFrozen || a.ReasonHash != wantHash {
 			t.Fatalf("account %+v, want reason hash %s", a, wantHash)
 		}
 	})
 	t.Run("no public value holds the reason or the salt", func(t *testing.T) {
 		f := f.with(t)
-		for k, v := range f.l.Snapshot() {
+		for k, v := range f.L.Snapshot() {
 			for _, s := range secrets {
 				if strings.Contains(v, s) || strings.Contains(k, s) {
 					t.Fatalf("public key %q holds %q", k, s)
@@ -231,7 +272,7 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 		}
 	})
 	t.Run("the event has no reason", func(t *testing.T) {
-		env := envelope(t, r)
+		env := cctest.Envelope(t, r)
 		if len(env.Events) != 1 || env.Events[0] != (api.Event{Type: api.EventFrozen, ID: shop, Account: shop, MSP: SH, Bank: shICBC}) {
 			t.Fatalf("events %+v", env.Events)
 		}
@@ -257,10 +298,22 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 			if note.Account != shop || note.Reason != reason {
 				t.Fatalf("private note %s", v)
 			}
-			// Committed: a later transaction of a Shanghai peer reads it.
-			got, err := f.l.NewStub(memstub.Tx{Time: day0}).GetPrivateData(api.CollectionKYC(SH), k)
+			// Committed: Shanghai's peer holds it, and a Shanghai client's
+			// later transaction there reads it.
+			if got := f.L.PrivateData(api.CollectionKYC(SH), k); string(got) != string(v) {
+				t.Fatalf("committed private data %q", got)
+			}
+			got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH)}).GetPrivateData(api.CollectionKYC(SH), k)
 			if err != nil || string(got) != string(v) {
-				t.Fatalf("committed private data %q, %v", got, err)
+				t.Fatalf("read on Shanghai's peer: %q, %v", got, err)
+			}
+			// Another province's peer holds only its hash, and another
+			// province's client may not read it anywhere.
+			if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH), Peer: JS}).GetPrivateData(api.CollectionKYC(SH), k); err == nil || got != nil {
+				t.Fatalf("read on Jiangsu's peer: %q, %v", got, err)
+			}
+			if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(JS), Peer: SH}).GetPrivateData(api.CollectionKYC(SH), k); err == nil || got != nil {
+				t.Fatalf("read by Jiangsu's client: %q, %v", got, err)
 			}
 		}
 		for _, o := range orgs {
@@ -271,7 +324,7 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 	})
 	t.Run("unfreeze clears the hash", func(t *testing.T) {
 		f := f.with(t)
-		if a := must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: shop}); a.ReasonHash != "" || a.Status != api.StatusActive {
+		if a := cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: shop}); a.ReasonHash != "" || a.Status != api.StatusActive {
 			t.Fatalf("account %+v", a)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 	"github.com/yangtze-delta/settlement/money"
 )
@@ -35,8 +36,8 @@ func TestPropertyModel(t *testing.T) {
 	rng := rand.New(rand.NewSource(20250602))
 	e := newEnv(t)
 	ceiling := y("20000000")
-	e.setCeiling(SH, ceiling)
-	e.setCeiling(JS, ceiling)
+	e.SetCeiling(SH, ceiling)
+	e.SetCeiling(JS, ceiling)
 	type acct struct {
 		id   string
 		kind api.Kind
@@ -55,7 +56,7 @@ func TestPropertyModel(t *testing.T) {
 	}
 	reserveOf := map[string]string{SH: shReserve, JS: jsReserve}
 	outputs := func(id string) []api.Output {
-		return must(e, auditor(ZJ), api.ListOutputs, api.ListOutputsRequest{Account: id, PageSize: api.MaxPageSize}).Outputs
+		return cctest.Must(e, auditor(ZJ), api.ListOutputs, api.ListOutputsRequest{Account: id, PageSize: api.MaxPageSize}).Outputs
 	}
 	// pick chooses some unspent outputs of id; forged reports that one of
 	// them was replaced by an ID the account does not own.
@@ -80,13 +81,13 @@ func TestPropertyModel(t *testing.T) {
 	// decide runs a proposal with approvals of extra other provinces and
 	// reports whether Execute settled.
 	decide := func(msp string, r api.ProposeRequest, extra int, inputs []string) bool {
-		r.ID = fmt.Sprintf("%s:p%d", msp, e.next())
-		must(e, issuer(msp), api.Propose, r)
-		for _, o := range approversOf(msp)[:extra] {
-			must(e, issuer(o), api.Approve, api.ProposalID{ID: r.ID})
+		r.ID = fmt.Sprintf("%s:p%d", msp, e.Next())
+		cctest.Must(e, issuer(msp), api.Propose, r)
+		for _, o := range cctest.Others(msp)[:extra] {
+			cctest.Must(e, issuer(o), api.Approve, api.ProposalID{ID: r.ID})
 		}
-		_, res := call(e, issuer(msp), api.Execute, api.ExecuteRequest{ID: r.ID, Inputs: inputs})
-		if extra < 2 && (res.OK() || codeOf(res.Message) != api.CodeNotApproved) {
+		_, res := cctest.Call(e, issuer(msp), api.Execute, api.ExecuteRequest{ID: r.ID, Inputs: inputs})
+		if extra < 2 && (res.OK() || cctest.CodeOf(res.Message) != api.CodeNotApproved) {
 			t.Fatalf("a decision with %d approvals: %s", 1+extra, res.Message)
 		}
 		return res.OK()
@@ -158,7 +159,7 @@ func TestPropertyModel(t *testing.T) {
 				who, wrongBank = owner(to), api.NamespaceOf(to) != api.NamespaceOf(from)
 			}
 			mustFail := forged || wrongBank || tr.Amount > total || from == to
-			_, r := call(e, who, api.Transfer, tr)
+			_, r := cctest.Call(e, who, api.Transfer, tr)
 			expect(step, "transfer", r.OK(), mustFail)
 			if r.OK() {
 				m.move(from, to, tr.Amount)
@@ -169,7 +170,7 @@ func TestPropertyModel(t *testing.T) {
 			if len(ids) == 0 {
 				continue
 			}
-			txID := fmt.Sprintf("b%063x", e.next())
+			txID := fmt.Sprintf("b%063x", e.Next())
 			items := []api.TransferRequest{{PaymentID: fmt.Sprintf("%s:b%d", api.NamespaceOf(from), step), From: from,
 				To: accounts[rng.Intn(len(accounts))].id, Amount: amount(total), Inputs: ids}}
 			// Item 1 spends item 0's change (output .1) if item 0 settles.
@@ -178,7 +179,7 @@ func TestPropertyModel(t *testing.T) {
 			if rng.Intn(4) == 0 {
 				items = append(items, items[0]) // a duplicate
 			}
-			r := e.submit(memstub.Tx{ID: txID, Creator: owner(from), Fn: api.TransferBatch.Function(), Args: []string{encode(api.BatchRequest{Items: items})}})
+			r := e.Submit(memstub.Tx{ID: txID, Creator: owner(from), Fn: api.TransferBatch.Function(), Args: []string{cctest.Encode(api.BatchRequest{Items: items})}})
 			if !r.OK() {
 				t.Fatalf("step %d: batch: %s", step, r.Message)
 			}
@@ -203,14 +204,14 @@ func TestPropertyModel(t *testing.T) {
 			if other := accounts[rng.Intn(len(accounts))].id; rng.Intn(4) == 0 {
 				who, wrongBank = owner(other), api.NamespaceOf(other) != api.NamespaceOf(id)
 			}
-			_, r := call(e, who, api.Merge, api.MergeRequest{MergeID: fmt.Sprintf("%s:g%d", api.NamespaceOf(id), step), Account: id, Inputs: ids})
+			_, r := cctest.Call(e, who, api.Merge, api.MergeRequest{MergeID: fmt.Sprintf("%s:g%d", api.NamespaceOf(id), step), Account: id, Inputs: ids})
 			expect(step, "merge", r.OK(), forged || wrongBank)
 		}
 
 		// The model against the ledger.
 		var sum money.Amount
 		for _, a := range accounts {
-			if got := e.balance(a.id); got != m.bal[a.id] {
+			if got := e.Balance(a.id); got != m.bal[a.id] {
 				t.Fatalf("step %d: %s has %s, the model %s", step, a.id, got, m.bal[a.id])
 			}
 			if m.bal[a.id] < 0 {
@@ -221,15 +222,15 @@ func TestPropertyModel(t *testing.T) {
 		if sum != m.supply {
 			t.Fatalf("step %d: the model is inconsistent: balances %s, supply %s", step, sum, m.supply)
 		}
-		if got := e.supply(); got != m.supply {
+		if got := e.Supply(); got != m.supply {
 			t.Fatalf("step %d: supply %s, the model %s", step, got, m.supply)
 		}
 		for msp, is := range m.issued {
-			if c := must(e, auditor(AH), api.GetCeiling, api.CeilingRequest{MSP: msp}); c.Issued != is || c.Ceiling != ceiling {
+			if c := cctest.Must(e, auditor(AH), api.GetCeiling, api.CeilingRequest{MSP: msp}); c.Issued != is || c.Ceiling != ceiling {
 				t.Fatalf("step %d: %s ceiling %+v, the model issued %s", step, msp, c, is)
 			}
 		}
-		if a := must(e, auditor(AH), api.AuditSupply, api.Empty{}); !a.Balanced || a.Supply != m.supply {
+		if a := cctest.Must(e, auditor(AH), api.AuditSupply, api.Empty{}); !a.Balanced || a.Supply != m.supply {
 			t.Fatalf("step %d: audit %+v, the model's supply %s", step, a, m.supply)
 		}
 	}

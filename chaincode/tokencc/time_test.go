@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
 	"github.com/yangtze-delta/settlement/chaincode/yrdcc"
@@ -23,7 +24,7 @@ func callerFor(op api.Op) *memstub.Identity {
 	case api.RoleFiscal:
 		return actor(shFIN)
 	}
-	return ident(SH, role, "", string(role))
+	return cctest.Ident(SH, role, "", string(role))
 }
 
 // skewed sets the endorsing peers' clock d away from every transaction's
@@ -51,9 +52,9 @@ func TestTrustedTime(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%+v/%s", d, op.Function()), func(t *testing.T) {
 				f := f.with(t)
-				skewed(f.l, d)
-				defer skewed(f.l, 0)
-				r := f.rejectRaw(callerFor(op), op.Function(), "{}", nil, api.CodeClockSkew)
+				skewed(f.L, d)
+				defer skewed(f.L, 0)
+				r := f.RejectRaw(callerFor(op), op.Function(), "{}", nil, api.CodeClockSkew)
 				if len(r.Stub.Writes()) != 0 || len(r.Events) != 0 {
 					t.Fatalf("wrote %q, events %d", r.Stub.Writes(), len(r.Events))
 				}
@@ -61,9 +62,9 @@ func TestTrustedTime(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("%+v/a valid payment", d), func(t *testing.T) {
 			f := f.with(t)
-			skewed(f.l, d)
-			defer skewed(f.l, 0)
-			reject(f.env, issuer(SH), api.Transfer, payment, api.CodeClockSkew)
+			skewed(f.L, d)
+			defer skewed(f.L, 0)
+			cctest.Reject(f.env, issuer(SH), api.Transfer, payment, api.CodeClockSkew)
 		})
 	}
 
@@ -77,13 +78,13 @@ func TestTrustedTime(t *testing.T) {
 	for _, b := range bounds {
 		t.Run(fmt.Sprintf("boundary %+v", b.skew), func(t *testing.T) {
 			f := f.with(t)
-			skewed(f.l, b.skew)
-			defer skewed(f.l, 0)
+			skewed(f.L, b.skew)
+			defer skewed(f.L, 0)
 			if b.code != "" {
-				reject(f.env, auditor(SH), api.GetSupply, api.Empty{}, b.code)
+				cctest.Reject(f.env, auditor(SH), api.GetSupply, api.Empty{}, b.code)
 				return
 			}
-			must(f.env, auditor(SH), api.GetSupply, api.Empty{})
+			cctest.Must(f.env, auditor(SH), api.GetSupply, api.Empty{})
 		})
 	}
 
@@ -92,17 +93,17 @@ func TestTrustedTime(t *testing.T) {
 	for _, d := range []time.Duration{4 * time.Minute, -4 * time.Minute} {
 		t.Run(fmt.Sprintf("within %+v", d), func(t *testing.T) {
 			e := newEnv(t)
-			skewed(e.l, d)
-			e.setCeiling(SH, y("1000"))
+			skewed(e.L, d)
+			e.SetCeiling(SH, y("1000"))
 			e.open(shReserve, api.KindReserve, "")
 			e.open(shop, api.KindMerchant, "")
 			o := e.mint(shReserve, y("100"))
 			e.pay(api.TransferRequest{PaymentID: "SH-PBC:p", From: shReserve, To: shop, Amount: y("40"), Inputs: []string{o}})
 			e.freeze(shop, "review")
-			if got := e.balance(shop); got != y("40") {
+			if got := e.Balance(shop); got != y("40") {
 				t.Fatalf("shop %s", got)
 			}
-			if got := e.supply(); got != y("100") {
+			if got := e.Supply(); got != y("100") {
 				t.Fatalf("supply %s", got)
 			}
 		})
@@ -116,15 +117,15 @@ func TestConfiguredClockSkew(t *testing.T) {
 	cfg := govcc.DefaultConfig()
 	cfg.MaxClockSkewSeconds = 60
 	id := "ShanghaiMSP:skew"
-	must(e, admin(SH), api.Propose, api.ProposeRequest{ID: id, Action: api.ActionConfig, Config: &cfg})
-	must(e, admin(JS), api.Approve, api.ProposalID{ID: id})
-	must(e, admin(ZJ), api.Approve, api.ProposalID{ID: id})
-	must(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id})
-	if got := must(e, auditor(SH), api.GetConfig, api.Empty{}); got.ClockSkew() != time.Minute {
+	cctest.Must(e, admin(SH), api.Propose, api.ProposeRequest{ID: id, Action: api.ActionConfig, Config: &cfg})
+	cctest.Must(e, admin(JS), api.Approve, api.ProposalID{ID: id})
+	cctest.Must(e, admin(ZJ), api.Approve, api.ProposalID{ID: id})
+	cctest.Must(e, admin(AH), api.Execute, api.ExecuteRequest{ID: id})
+	if got := cctest.Must(e, auditor(SH), api.GetConfig, api.Empty{}); got.ClockSkew() != time.Minute {
 		t.Fatalf("config %+v", got)
 	}
-	skewed(e.l, 61*time.Second)
-	reject(e, auditor(SH), api.GetSupply, api.Empty{}, api.CodeClockSkew)
-	skewed(e.l, -60*time.Second)
-	must(e, auditor(SH), api.GetSupply, api.Empty{})
+	skewed(e.L, 61*time.Second)
+	cctest.Reject(e, auditor(SH), api.GetSupply, api.Empty{}, api.CodeClockSkew)
+	skewed(e.L, -60*time.Second)
+	cctest.Must(e, auditor(SH), api.GetSupply, api.Empty{})
 }

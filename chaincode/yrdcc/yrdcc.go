@@ -1,5 +1,5 @@
 // Package yrdcc assembles the yrd chaincode from its contracts (system,
-// gov, token, programme), as the chaincode server serves it and as in-process tests
+// gov, token, programme, interbank), as the chaincode server serves it and as in-process tests
 // run it. NewBench builds the comparison chaincode yrdbench the same way;
 // yrdbench also serves the probe contract of the stub behaviour suite,
 // which yrd never does.
@@ -12,6 +12,7 @@ import (
 
 	"github.com/yangtze-delta/settlement/chaincode/benchcc"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
+	"github.com/yangtze-delta/settlement/chaincode/interbankcc"
 	"github.com/yangtze-delta/settlement/chaincode/probecc"
 	"github.com/yangtze-delta/settlement/chaincode/programmecc"
 	"github.com/yangtze-delta/settlement/chaincode/system"
@@ -20,7 +21,7 @@ import (
 
 // Contracts returns the yrd chaincode's contracts, system first.
 func Contracts(version string) []contractapi.ContractInterface {
-	return []contractapi.ContractInterface{system.New(version), govcc.New(), tokencc.New(), programmecc.New()}
+	return []contractapi.ContractInterface{system.New(version), govcc.New(), tokencc.New(), programmecc.New(), interbankcc.New()}
 }
 
 // New builds the yrd chaincode reporting version.

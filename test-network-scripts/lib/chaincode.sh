@@ -42,6 +42,8 @@ JSON
 }
 
 # cc_server_start ORG PACKAGE_ID [BINARY] (re)starts ORG's chaincode server.
+# YRD_CHANNEL_ORGS is the province's own list of the channel's provinces:
+# its endorser refuses a gov:Init naming others (package govcc).
 cc_server_start() {
 	local org=$1 ccid=$2 bin=${3:-$CC_BIN} t
 	t="$(orgdir "$org")/chaincode/tls"
@@ -50,20 +52,31 @@ cc_server_start() {
 		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" "$CC_PORT")" \
 		CHAINCODE_ID="$ccid" \
 		CHAINCODE_TLS_CERT="$t/cert.pem" CHAINCODE_TLS_KEY="$t/key.pem" \
+		YRD_CHANNEL_ORGS="$(channel_orgs)" \
 		"$bin"
 	echo "$ccid" >"$STATE/chaincode/$CC_NAME/$org/package-id"
 	wait_proc "$CC_PROC-$org" "$(port "$org" "$CC_PORT")"
 }
 
-# gov_config prints the channel configuration that gov:Init writes: the
-# provinces' MSP IDs sorted, owner plus two others for owned keys, three of
-# four for shared keys (docs/security.md).
+# channel_orgs prints the provinces' MSP IDs, sorted and comma-separated.
+channel_orgs() {
+	local org
+	for org in "${ORGS[@]}"; do echo "${MSP[$org]}"; done | LC_ALL=C sort | paste -sd,
+}
+
+# gov_config prints the channel configuration that gov:Init writes, exactly
+# as gov:GetConfig answers it (api.Config's JSON): the provinces' MSP IDs
+# sorted, each province's bank-code prefix (its CODE and a dash: SH-CITY,
+# SH-PBC, … belong to Shanghai), owner plus two others for owned keys, three
+# of four for shared keys (docs/security.md; govcc.DefaultConfig is the
+# same). With fewer than four provinces, every other province endorses
+# owned keys and all of them shared keys.
 gov_config() {
-	local org msps=() others=2 quorum=3
-	for org in "${ORGS[@]}"; do msps+=("\"${MSP[$org]}\""); done
-	[ "${#ORGS[@]}" -lt 4 ] && others=$((${#ORGS[@]} - 1)) && quorum=${#ORGS[@]}
-	printf '{"orgs":[%s],"ownerEndorsers":%d,"quorum":%d}' \
-		"$(printf '%s\n' "${msps[@]}" | sort | paste -sd,)" "$others" "$quorum"
+	local org msps prefixes others=2 quorum=3 n=${#ORGS[@]}
+	msps=$(for org in "${ORGS[@]}"; do printf '"%s"\n' "${MSP[$org]}"; done | LC_ALL=C sort | paste -sd,)
+	prefixes=$(for org in "${ORGS[@]}"; do printf '"%s":"%s-"\n' "${MSP[$org]}" "${CODE[$org]}"; done | LC_ALL=C sort | paste -sd,)
+	[ "$n" -lt 4 ] && others=$((n - 1)) && quorum=$n
+	printf '{"orgs":[%s],"bankPrefixes":{%s},"ownerEndorsers":%d,"quorum":%d}' "$msps" "$prefixes" "$others" "$quorum"
 }
 
 # cc_gov_init writes the configuration once (gov:Init, endorsed by every
@@ -72,15 +85,15 @@ gov_config() {
 cc_gov_init() {
 	local want got org peers=() log="$STATE/logs/lifecycle.log" arg
 	want=$(gov_config)
-	got=$(peer_env "${ORGS[0]}" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
+	got=$(peer_env "${ORGS[0]}" operator && "$FABRIC_BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
 		-c '{"Args":["gov:GetConfig","{}"]}' 2>>"$log") || true
-	if [ -z "$got" ] || [ "$got" = '{"orgs":null,"ownerEndorsers":0,"quorum":0}' ]; then
+	if [ -z "$got" ] || [ "$got" = '{"orgs":null,"bankPrefixes":null,"ownerEndorsers":0,"quorum":0}' ]; then
 		for org in "${ORGS[@]}"; do
 			peers+=(--peerAddresses "127.0.0.1:$(port "$org" peer)" --tlsRootCertFiles "$(cafile "$org")")
 		done
 		arg=$(printf '%s' "$want" | sed 's/"/\\"/g')
 		# shellcheck disable=SC2046
-		(peer_env "${ORGS[0]}" admin && "$BIN/peer" chaincode invoke $(orderer_flags "${ORGS[0]}") \
+		(peer_env "${ORGS[0]}" admin && "$FABRIC_BIN/peer" chaincode invoke $(orderer_flags "${ORGS[0]}") \
 			-C "$CHANNEL" -n "$CC_NAME" "${peers[@]}" --waitForEvent \
 			-c "{\"Args\":[\"gov:Init\",\"$arg\"]}") >>"$log" 2>&1 ||
 			{ echo "gov:Init failed: see $log" >&2; return 1; }
@@ -92,7 +105,7 @@ cc_gov_init() {
 
 cc_config_is() {
 	local got
-	got=$(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
+	got=$(peer_env "$1" operator && "$FABRIC_BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" \
 		-c '{"Args":["gov:GetConfig","{}"]}' 2>/dev/null) || return 1
 	[ "$got" = "$2" ]
 }
@@ -109,13 +122,13 @@ orderer_flags() {
 # cc_committed_sequence prints the committed sequence (0 when none).
 cc_committed_sequence() {
 	local out
-	out=$(peer_env "${ORGS[0]}" && "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) || { echo 0; return; }
+	out=$(peer_env "${ORGS[0]}" && "$FABRIC_BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) || { echo 0; return; }
 	sed -n 's/.*Sequence: \([0-9]*\).*/\1/p' <<<"$out" | head -1
 }
 
 cc_committed_on() {
 	local org=$1 seq=$2
-	(peer_env "$org" && "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) |
+	(peer_env "$org" && "$FABRIC_BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null) |
 		grep -q "Sequence: $seq,"
 }
 
@@ -129,20 +142,20 @@ cc_deploy() {
 	mkdir -p "$STATE/chaincode/$CC_NAME"
 	for org in "${ORGS[@]}"; do
 		pkg=$(cc_package "$org" "$label")
-		(peer_env "$org" && "$BIN/peer" lifecycle chaincode install "$pkg") >>"$log" 2>&1 ||
-			(peer_env "$org" && "$BIN/peer" lifecycle chaincode queryinstalled) 2>/dev/null | grep -q "Label: $label" ||
+		(peer_env "$org" && "$FABRIC_BIN/peer" lifecycle chaincode install "$pkg") >>"$log" 2>&1 ||
+			(peer_env "$org" && "$FABRIC_BIN/peer" lifecycle chaincode queryinstalled) 2>/dev/null | grep -q "Label: $label" ||
 			{ echo "install on $org failed: see $log" >&2; return 1; }
-		ccid=$(peer_env "$org" && "$BIN/peer" lifecycle chaincode calculatepackageid "$pkg" 2>>"$log")
+		ccid=$(peer_env "$org" && "$FABRIC_BIN/peer" lifecycle chaincode calculatepackageid "$pkg" 2>>"$log")
 		cc_server_start "$org" "$ccid" || return 1
 		# shellcheck disable=SC2046
-		(peer_env "$org" && "$BIN/peer" lifecycle chaincode approveformyorg $(orderer_flags "$org") \
+		(peer_env "$org" && "$FABRIC_BIN/peer" lifecycle chaincode approveformyorg $(orderer_flags "$org") \
 			-C "$CHANNEL" -n "$CC_NAME" -v "$label" --package-id "$ccid" --sequence "$seq" \
 			--signature-policy "$policy" $(collections_flag)) >>"$log" 2>&1 ||
 			{ echo "approve by $org failed: see $log" >&2; return 1; }
 		peers+=(--peerAddresses "127.0.0.1:$(port "$org" peer)" --tlsRootCertFiles "$(cafile "$org")")
 	done
 	# shellcheck disable=SC2046
-	(peer_env "${ORGS[0]}" && "$BIN/peer" lifecycle chaincode commit $(orderer_flags "${ORGS[0]}") \
+	(peer_env "${ORGS[0]}" && "$FABRIC_BIN/peer" lifecycle chaincode commit $(orderer_flags "${ORGS[0]}") \
 		-C "$CHANNEL" -n "$CC_NAME" -v "$label" --sequence "$seq" \
 		--signature-policy "$policy" $(collections_flag) "${peers[@]}") >>"$log" 2>&1 ||
 		{ echo "commit failed: see $log" >&2; return 1; }
@@ -156,5 +169,5 @@ cc_deploy() {
 cc_ready() {
 	local probe='{"Args":["system:Version","{}"]}'
 	[ "$CC_NAME" = yrdbench ] && probe='{"Args":["Balance","{\"account\":\"probe\"}"]}'
-	(peer_env "$1" operator && "$BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" -c "$probe") >/dev/null 2>&1
+	(peer_env "$1" operator && "$FABRIC_BIN/peer" chaincode query -C "$CHANNEL" -n "$CC_NAME" -c "$probe") >/dev/null 2>&1
 }

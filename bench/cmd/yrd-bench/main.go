@@ -2,6 +2,12 @@
 // load (package bench/loadgen) and writes bench-report.txt and
 // bench-report.json.
 //
+// First, unless -simulate off, it runs the liquidity simulator (package
+// liquidity/sim, no network): a day of interbank transfers settled gross,
+// with bilateral offsetting and with multilateral netting, at 25/50/75/100%
+// of the gross-only liquidity and at the lower bound. Its table heads the
+// report; -simulate only runs it alone, without starting a network.
+//
 // Without -state-dir it starts a fresh network of its own (gateways and the
 // yrdbench comparison chaincode, temp state, free ports) and stops it at the
 // end, also on failure or interrupt. With -state-dir and -port-base it uses
@@ -11,6 +17,7 @@
 //
 //	yrd-bench -duration 20s -concurrency 50 -scenarios all
 //	yrd-bench -scenarios gw:,bench:put -state-dir .state -port-base 27000
+//	yrd-bench -simulate only -sim-seed 2
 package main
 
 import (
@@ -49,7 +56,11 @@ func run() error {
 	stateDir := fs.String("state-dir", "", "use the running network with this state dir (default: start a fresh one)")
 	portBase := fs.Int("port-base", 27000, "port base of the running network (with -state-dir)")
 	root := fs.String("root", "", "repository root holding test-network-scripts (default: found above the working directory)")
+	simf := addSimFlags(fs)
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		return err
+	}
+	if err := simf.validate(); err != nil {
 		return err
 	}
 	names, err := loadgen.ParseScenarios(*scenarios)
@@ -60,6 +71,15 @@ func run() error {
 	cfg.Duration, cfg.Concurrency, cfg.MaxOps, cfg.BatchSize, cfg.Log = *duration, *concurrency, *maxOps, *batch, os.Stderr
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+
+	// The liquidity simulator needs no network: it runs first.
+	simRes, err := simf.run(os.Stderr)
+	if err != nil {
+		return err
+	}
+	if *simf.mode == simulateOnly {
+		return writeReports(simRes, nil, *textOut, *jsonOut)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -84,7 +104,11 @@ func run() error {
 		n, err = testnet.Start(upCtx, testnet.Options{Root: *root, Gateways: true, BenchChaincode: true})
 		cancel()
 		if err != nil {
-			return fmt.Errorf("network did not come up: %w", err)
+			err = fmt.Errorf("network did not come up: %w", err)
+			if simRes != nil { // keep the simulation's report
+				err = errors.Join(err, writeReports(simRes, nil, *textOut, *jsonOut))
+			}
+			return err
 		}
 		defer func() {
 			fmt.Fprintln(os.Stderr, "yrd-bench: stopping the network…")
@@ -109,29 +133,11 @@ func run() error {
 	rep, err := loadgen.Run(ctx, n, cfg, names)
 	if rep != nil {
 		rep.Network = desc
-		if werr := writeReports(rep, *textOut, *jsonOut); werr != nil {
+	}
+	if rep != nil || simRes != nil {
+		if werr := writeReports(simRes, rep, *textOut, *jsonOut); werr != nil {
 			err = errors.Join(err, werr)
 		}
 	}
 	return err
-}
-
-func writeReports(rep *loadgen.Report, textFile, jsonFile string) error {
-	var txt strings.Builder
-	if err := rep.WriteText(&txt); err != nil {
-		return err
-	}
-	fmt.Print(txt.String())
-	if err := os.WriteFile(textFile, []byte(txt.String()), 0o644); err != nil {
-		return err
-	}
-	f, err := os.Create(jsonFile)
-	if err != nil {
-		return err
-	}
-	if err := rep.WriteJSON(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -7,14 +7,19 @@
 // CHAINCODE_TLS_CERT, CHAINCODE_TLS_KEY, CHAINCODE_TLS_CLIENT_CA). The
 // provinces and endorsement counts are not configured here: every contract
 // reads them from the ledger (gov:Init, package govcc), so that every peer
-// uses the same.
+// uses the same. YRD_CHANNEL_ORGS (-channel-orgs), this province's own list
+// of the channel's provinces, is read once at start and passed to the
+// governance contract (govcc.SetChannelOrgs): this endorser then refuses a
+// gov:Init that names other provinces.
 package main
 
 import (
 	"log"
 	"os"
+	"strings"
 
 	"github.com/yangtze-delta/settlement/chaincode/ccserver"
+	"github.com/yangtze-delta/settlement/chaincode/govcc"
 	"github.com/yangtze-delta/settlement/chaincode/yrdcc"
 )
 
@@ -32,10 +37,20 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if err := govcc.SetChannelOrgs(cfg.ChannelOrgs); err != nil {
+		return err
+	}
 	cc, err := yrdcc.New(version)
 	if err != nil {
 		return err
 	}
-	log.Printf("yrd chaincode %s", version)
+	log.Printf("yrd chaincode %s (channel orgs %s)", version, orgsOrUnset(cfg.ChannelOrgs))
 	return ccserver.Serve(cfg, cc)
+}
+
+func orgsOrUnset(orgs []string) string {
+	if len(orgs) == 0 {
+		return "unset: gov:Init accepts any"
+	}
+	return strings.Join(orgs, ",")
 }

@@ -22,4 +22,8 @@
 //
 // Every Run uses keys under a fresh random run ID, so the suite can run
 // again on the same ledger.
+//
+// Private data is not in the suite: yrdbench has no collections on the
+// network. memstub's private data model is tested in package memstub
+// against the behaviour of the pinned Fabric source.
 package stubtest
