@@ -61,7 +61,7 @@ func methodCases() []methodCase {
 	frozen := account
 	frozen.Status, frozen.ReasonHash = rest.StatusFrozen, "ab"
 
-	return []methodCase{
+	return append([]methodCase{
 		{name: "Health", route: rest.Healthz, path: "/healthz", want: rest.Health{Status: "ok"},
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Health(ctx) }},
 		{name: "Ready", route: rest.Readyz, path: "/readyz", want: rest.Health{Status: "ready", ChaincodeVersion: "v1"},
@@ -91,7 +91,7 @@ func methodCases() []methodCase {
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Balance(ctx, "a b") }},
 		{name: "ListOutputs", route: rest.ListOutputs, path: "/v1/accounts/a1/outputs", query: "bookmark=bm1&pageSize=2",
 			want: rest.OutputPage{Outputs: []rest.Output{{ID: "tx1.0", Account: "a1", Amount: amt, TxID: "tx1",
-				Earmark: &rest.Earmark{Code: "SME", Ref: "p1"}, CreatedAt: t0}}, Bookmark: "bm2"},
+				Earmark: &rest.Earmark{Programme: "SH-FIN:sme", Tranche: 1}, CreatedAt: t0}}, Bookmark: "bm2"},
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ListOutputs(ctx, "a1", client.Page{Size: 2, Bookmark: "bm1"})
 			}},
@@ -169,7 +169,7 @@ func methodCases() []methodCase {
 			want: rest.Operation{OperationID: "op1", Route: rest.CreatePayment.Name, Status: rest.OpCommitted, Created: t0, Updated: t0,
 				Result: json.RawMessage(`{"txId":"tx1","blockNumber":7,"result":{"paymentId":"p-1"}}`)},
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.Operation(ctx, "op1") }},
-	}
+	}, append(programmeMethodCases(), interbankMethodCases()...)...)
 }
 
 // TestMethods calls every method against a scripted gateway and checks the

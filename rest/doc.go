@@ -14,7 +14,10 @@
 //
 //   - Amounts are decimal yuan strings with at most two decimals ("1234.56").
 //   - Bodies are JSON with Content-Type application/json; keys are matched
-//     exactly and at most once; unknown keys are refused (400).
+//     exactly and at most once; unknown keys are refused (400). A route with
+//     CSV set (a disbursement job's lines) also takes text/csv.
+//   - A route with Accepted set starts a job: 202 with the new job, 200 with
+//     the existing one when the same request is sent again.
 //   - A committed write answers 201 with [Committed]; with ?async=true it
 //     answers 202 with [Accepted] and the outcome is read from
 //     /v1/operations/{id}.

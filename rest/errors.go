@@ -128,7 +128,7 @@ var codeIndex = func() map[string]CodeInfo {
 	for _, c := range api.Codes() {
 		m[string(c.Code)] = CodeInfo{Code: string(c.Code), Status: c.Status, Retryable: c.Status == http.StatusServiceUnavailable, Doc: c.Doc}
 	}
-	for _, c := range gatewayCodes {
+	for _, c := range append(append(append([]CodeInfo(nil), gatewayCodes...), programmeCodes...), interbankCodes...) {
 		if _, dup := m[c.Code]; dup {
 			panic("rest: code defined twice: " + c.Code)
 		}

@@ -57,7 +57,7 @@ var samples = map[string]any{
 	"error":             Error{Status: 422, Code: CodeInsufficientFunds, Message: "inputs total 1.00", Details: map[string]any{"stage": "endorse"}},
 }
 
-var config = Config{Orgs: []string{"AnhuiMSP", "ShanghaiMSP"}, OwnerEndorsers: 1, Quorum: 2, MaxClockSkewSeconds: 300}
+var config = Config{Orgs: []string{"AnhuiMSP", "ShanghaiMSP"}, BankPrefixes: map[string]string{"AnhuiMSP": "AH-", "ShanghaiMSP": "SH-"}, OwnerEndorsers: 1, Quorum: 2, MaxClockSkewSeconds: 300}
 
 var proposal = Proposal{ID: "ShanghaiMSP:m1", Action: ActionMint, Mint: &MintParams{Account: "SH-PBC:reserve", Amount: amt, ReserveRef: "dep-1"},
 	Rule: Rule{Role: "issuer", Provinces: 3, Identities: 3}, ProposerMSP: "ShanghaiMSP", Status: ProposalExecuted, CreatedAt: t0, ExpiresAt: t0, ClosedAt: &t0,

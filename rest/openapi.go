@@ -33,14 +33,21 @@ func OpenAPI(version string) ([]byte, error) {
 			op["parameters"] = params
 		}
 		if r.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.ref(r.Body)}}}
+			content := map[string]any{"application/json": map[string]any{"schema": g.ref(r.Body)}}
+			if r.CSV {
+				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
+					"description": "rows recipient,amount (yuan), an optional header row recipient,amount; a line's number is its row number"}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		responses := map[string]any{}
 		switch {
 		case r.Stream:
 			responses["200"] = map[string]any{"description": "a stream of events (text/event-stream); each event's data is this schema",
 				"content": map[string]any{"text/event-stream": map[string]any{"schema": g.ref(r.Result)}}}
+		case r.Accepted:
+			responses["202"] = map[string]any{"description": "accepted: the new job", "content": jsonContent(g.ref(r.Result))}
+			responses["200"] = map[string]any{"description": "the existing job (the same request again)", "content": jsonContent(g.ref(r.Result))}
 		case r.Write:
 			responses["201"] = map[string]any{"description": "committed", "content": jsonContent(g.committed(r.Result))}
 			responses["202"] = map[string]any{"description": "accepted (?async=true)", "content": jsonContent(g.ref(typ[Accepted]()))}

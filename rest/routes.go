@@ -33,6 +33,11 @@ type Route struct {
 	Write bool
 	// Stream routes answer text/event-stream with Result as each event's data.
 	Stream bool
+	// Accepted routes start a job: 202 with Result for a new one, 200 with
+	// Result for a repeat of an existing one.
+	Accepted bool
+	// CSV routes also take their body as text/csv (see the route's summary).
+	CSV bool
 	// Body is the request body's type; nil when the route takes none.
 	Body reflect.Type
 	// Result is the response type (for writes: Committed's type parameter).
@@ -43,6 +48,9 @@ type Route struct {
 
 // SuccessStatus is the status of a successful synchronous answer.
 func (r Route) SuccessStatus() int {
+	if r.Accepted {
+		return http.StatusAccepted
+	}
 	if r.Write {
 		return http.StatusCreated
 	}
@@ -132,10 +140,12 @@ var (
 
 // Routes returns every route, in documentation order.
 func Routes() []Route {
-	return []Route{Healthz, Readyz, OpenAPIDoc, DocsPage, GetWhoAmI, GetNetwork, CreatePing, GetPing,
+	routes := []Route{Healthz, Readyz, OpenAPIDoc, DocsPage, GetWhoAmI, GetNetwork, CreatePing, GetPing,
 		OpenAccount, GetAccount, GetBalance, ListOutputs, GetStatement, FreezeAccount, UnfreezeAccount, CloseAccount, MergeOutputs,
 		CreateProposal, GetProposal, ApproveProposal, ExecuteProposal, CancelProposal, GetCeiling, CreatePayment, GetPayment, CreatePaymentBatch, GetSupply, AuditSupply,
 		GetOperation, StreamEvents}
+	routes = append(routes, programmeRoutes()...)
+	return append(routes, interbankRoutes()...)
 }
 
 // Limits the gateway enforces at the edge.

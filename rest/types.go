@@ -249,10 +249,13 @@ type CeilingParams struct {
 
 // Config is the channel configuration the chaincode reads from the ledger.
 type Config struct {
-	Orgs                []string `json:"orgs"`
-	OwnerEndorsers      int      `json:"ownerEndorsers"`
-	Quorum              int      `json:"quorum"`
-	MaxClockSkewSeconds int      `json:"maxClockSkewSeconds,omitempty"`
+	Orgs []string `json:"orgs"`
+	// BankPrefixes maps each province's MSP ID to the prefix every one of
+	// its bank codes starts with.
+	BankPrefixes        map[string]string `json:"bankPrefixes"`
+	OwnerEndorsers      int               `json:"ownerEndorsers"`
+	Quorum              int               `json:"quorum"`
+	MaxClockSkewSeconds int               `json:"maxClockSkewSeconds,omitempty"`
 }
 
 // Rule says who must approve: identities of Role from at least Provinces

@@ -61,6 +61,37 @@ commands:
   operation wait ID
   supply [--audit]
   events tail [--type T] [--account ID] [--from-block N] [--last-event-id B:I] [--count N]
+  programme define --file PROGRAMME.json
+  programme show BUREAU:ID
+  programme approve BUREAU:ID
+  programme tranche propose BUREAU:ID --no N --amount YUAN --date YYYY-MM-DD
+  programme tranche approve BUREAU:ID --no N
+  programme tranche fund BUREAU:ID --no N [--inputs O1,O2,…]
+  programme disburse BUREAU:ID --job BUREAU:JOB --file LINES.csv|LINES.json [--wait]
+  programme job BUREAU:ID BUREAU:JOB [--wait] [--lines pending|paid|already_paid|rejected|all] [--page-size N] [--bookmark B]
+  programme spend BUREAU:ID --id PAYMENT_ID --from ID --to ID --amount YUAN [--purpose P]
+  programme utilisation BUREAU:ID [--by total|tranche|province|recipient] [--page-size N] [--bookmark B]
+  programme lineage BUREAU:ID --account ID --output OUTPUT
+  programme holdings BUREAU:ID ACCOUNT [--page-size N] [--bookmark B]
+  programme clawback propose BUREAU:ID --id BUREAU:CLAWBACK --account ID
+  programme clawback approve BUREAU:ID BUREAU:CLAWBACK
+  programme clawback execute BUREAU:ID BUREAU:CLAWBACK --account ID
+  programme sweep BUREAU:ID [--accounts ID1,ID2,…]
+  interbank send --id BANK:ID --from ACCOUNT --to ACCOUNT --amount YUAN [--priority urgent|normal] [--value-date YYYY-MM-DD] [--remittance TEXT]
+  interbank get BANK:ID
+  interbank cancel BANK:ID
+  interbank hold BANK:ID
+  interbank release BANK:ID
+  interbank priority BANK:ID urgent|normal
+  interbank remittance BANK:ID
+  interbank queue [--account ACCOUNT] [--page-size N] [--bookmark B]
+  interbank cycle
+  interbank position ACCOUNT [--date YYYY-MM-DD]
+  interbank statement ACCOUNT [--date YYYY-MM-DD] [--page-size N] [--bookmark B]
+  interbank transfers YYYY-MM-DD [--page-size N] [--bookmark B]
+  interbank reconcile YYYY-MM-DD
+  interbank close YYYY-MM-DD
+  interbank calendar
 
 --async makes writes answer at once with an operation to poll (operation get|wait).
 environment: YRD_URL, YRD_TOKEN, YRD_TOKEN_FILE
@@ -202,7 +233,7 @@ var groups = map[string]bool{"account": true, "payment": true, "events": true, "
 func (r *runner) dispatch(ctx context.Context, args []string) error {
 	name := args[0]
 	rest := args[1:]
-	if groups[name] {
+	for groups[name] { // groups nest: "programme tranche propose"
 		if len(rest) == 0 {
 			return usagef("%s needs a subcommand", name)
 		}
@@ -450,7 +481,9 @@ var commands = map[string]command{
 		return func(ctx context.Context, r *runner, pos []string) error {
 			req := rest.ExecuteRequest{Inputs: list(*inputs)}
 			return submit(ctx, r,
-				func(ctx context.Context) (rest.Committed[rest.Execution], error) { return r.client.Execute(ctx, pos[0], req) },
+				func(ctx context.Context) (rest.Committed[rest.Execution], error) {
+					return r.client.Execute(ctx, pos[0], req)
+				},
 				func(ctx context.Context) (rest.Accepted, error) { return r.client.ExecuteAsync(ctx, pos[0], req) })
 		}
 	}},

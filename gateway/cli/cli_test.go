@@ -114,14 +114,33 @@ func mustJSON(t *testing.T, v any) string {
 var (
 	t0        = time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
 	yuan      = money.MustParseYuan
-	account   = rest.Account{ID: "a/1", OwnerMSP: "ShanghaiMSP", Kind: rest.KindCustomer, Tier: rest.TierClassII, Status: rest.StatusActive, OpenedAt: t0, UpdatedAt: t0}
-	payment   = rest.Payment{PaymentID: "p-1", From: "a", To: "b", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: yuan("12.34"), Inputs: []string{"o1"}, PayeeOutput: "abcdef.0", TxID: "abcdef0123456789", Timestamp: t0}
+	account   = rest.Account{ID: "SH-CITY:a/1", OwnerMSP: "ShanghaiMSP", Bank: "SH-CITY", Kind: rest.KindCustomer, Tier: rest.TierClassII, Status: rest.StatusActive, OpenedAt: t0, UpdatedAt: t0}
+	payment   = rest.Payment{PaymentID: "SH-CITY:p-1", From: "SH-CITY:a", To: "JS-CITY:b", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", FromBank: "SH-CITY", ToBank: "JS-CITY", Amount: yuan("12.34"), Inputs: []string{"o1"}, PayeeOutput: "abcdef.0", TxID: "abcdef0123456789", Timestamp: t0}
 	committed = rest.Committed[rest.Payment]{TxID: "abcdef0123456789", BlockNumber: 42, Result: payment}
+
+	mintProposal = rest.Proposal{ID: "ShanghaiMSP:m1", Action: rest.ActionMint,
+		Mint: &rest.MintParams{Account: "SH-PBC:reserve", Amount: yuan("1000"), ReserveRef: "dep-1"},
+		Rule: rest.Rule{Role: "issuer", Provinces: 3, Identities: 3}, ProposerMSP: "ShanghaiMSP", Status: rest.ProposalPending,
+		CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour),
+		Approvals: []rest.Approval{{MSP: "ShanghaiMSP", Identity: "5f0c", Role: "issuer", TxID: "t7", At: t0}}}
+	approvedProposal = func() rest.Proposal {
+		p := mintProposal
+		p.Approvals = append(append([]rest.Approval(nil), p.Approvals...),
+			rest.Approval{MSP: "JiangsuMSP", Identity: "9a1b", Role: "issuer", TxID: "t8", At: t0},
+			rest.Approval{MSP: "ZhejiangMSP", Identity: "77c2", Role: "issuer", TxID: "t9", At: t0})
+		p.Approved = true
+		return p
+	}()
+	executedProposal = func() rest.Proposal {
+		p := approvedProposal
+		p.Status, p.ClosedAt = rest.ProposalExecuted, &t0
+		return p
+	}()
 )
 
 func TestCommands(t *testing.T) {
 	frozen := account
-	frozen.Status, frozen.StatusReason = rest.StatusFrozen, "court order"
+	frozen.Status, frozen.ReasonHash = rest.StatusFrozen, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	tests := []struct {
 		name   string
 		args   []string
@@ -140,20 +159,24 @@ func TestCommands(t *testing.T) {
 		{name: "network", args: []string{"network"}, route: "GET /v1/network", status: 200,
 			answer: rest.Network{MSPID: "ShanghaiMSP", Channel: "settlement", ChaincodeVersion: "v1"}, method: "GET", path: "/v1/network",
 			output: []string{"channel settlement", "chaincodeVersion v1"}},
-		{name: "account open", args: []string{"account", "open", "a1", "--kind", "customer", "--tier", "class-II", "--customer-ref", "c-9"},
+		{name: "account open", args: []string{"account", "open", "SH-CITY:a1", "--kind", "customer", "--tier", "class-II", "--customer-ref", "c-9"},
 			route: "POST /v1/accounts", status: 201, answer: rest.Committed[rest.Account]{TxID: "t1", BlockNumber: 7, Result: account},
-			method: "POST", path: "/v1/accounts", body: `{"id":"a1","kind":"customer","tier":"class-II","customerRef":"c-9"}`,
-			output: []string{"status committed", "txId t1", "block 7", "id a/1", "kind customer", "status active"}},
-		{name: "account get escapes the ID", args: []string{"account", "get", "a/1"}, route: "GET /v1/accounts/a%2F1", status: 200,
-			answer: account, method: "GET", path: "/v1/accounts/a%2F1",
-			output: []string{"id a/1", "status active", "openedAt 2025-01-02T00:00:00Z"}},
+			method: "POST", path: "/v1/accounts", body: `{"id":"SH-CITY:a1","kind":"customer","tier":"class-II","customerRef":"c-9"}`,
+			output: []string{"status committed", "txId t1", "block 7", "id SH-CITY:a/1", "bank SH-CITY", "kind customer", "status active"}},
+		{name: "account open merchant", args: []string{"account", "open", "SH-CITY:shop", "--kind", "merchant", "--merchant-category", "5411"},
+			route: "POST /v1/accounts", status: 201, answer: rest.Committed[rest.Account]{TxID: "t1", BlockNumber: 7, Result: account},
+			method: "POST", path: "/v1/accounts", body: `{"id":"SH-CITY:shop","kind":"merchant","merchantCategory":"5411"}`,
+			output: []string{"status committed"}},
+		{name: "account get escapes the ID", args: []string{"account", "get", "SH-CITY:a/1"}, route: "GET /v1/accounts/SH-CITY:a%2F1", status: 200,
+			answer: account, method: "GET", path: "/v1/accounts/SH-CITY:a%2F1",
+			output: []string{"id SH-CITY:a/1", "ownerMsp ShanghaiMSP", "bank SH-CITY", "status active", "openedAt 2025-01-02T00:00:00Z"}},
 		{name: "account balance", args: []string{"account", "balance", "a1"}, route: "GET /v1/accounts/a1/balance", status: 200,
 			answer: rest.Balance{Account: "a1", Balance: yuan("12.34")}, method: "GET", path: "/v1/accounts/a1/balance",
 			output: []string{"account a1", "balance 12.34"}},
 		{name: "account outputs", args: []string{"account", "outputs", "a1", "--page-size", "1"}, route: "GET /v1/accounts/a1/outputs", status: 200,
-			answer: rest.OutputPage{Outputs: []rest.Output{{ID: "tx1.0", Account: "a1", Amount: yuan("5"), Earmark: &rest.Earmark{Code: "SME", Ref: "p1"}, CreatedAt: t0}}, Bookmark: "bm"},
+			answer: rest.OutputPage{Outputs: []rest.Output{{ID: "tx1.0", Account: "a1", Amount: yuan("5"), Earmark: &rest.Earmark{Programme: "SH-FIN:sme", Tranche: 1}, CreatedAt: t0}}, Bookmark: "bm"},
 			method: "GET", path: "/v1/accounts/a1/outputs", query: "pageSize=1",
-			output: []string{"OUTPUT AMOUNT EARMARK CREATED", "tx1.0 5.00 SME/p1 2025-01-02T00:00:00Z", "more: --bookmark bm"}},
+			output: []string{"OUTPUT AMOUNT EARMARK CREATED", "tx1.0 5.00 SH-FIN:sme#1 2025-01-02T00:00:00Z", "more: --bookmark bm"}},
 		{name: "account statement", args: []string{"account", "statement", "a1", "--page-size", "2", "--from", "2025-01-01T00:00:00Z"},
 			route: "GET /v1/accounts/a1/statement", status: 200,
 			answer: rest.StatementPage{Entries: []rest.StatementEntry{{Timestamp: t0, Type: rest.EntryDebit, Amount: yuan("1"), Counterparty: "b1",
@@ -165,7 +188,7 @@ func TestCommands(t *testing.T) {
 			method: "GET", path: "/v1/accounts/a1/statement", query: "bookmark=AHN0bXQAYTEA", output: []string{"(no entries)"}},
 		{name: "account freeze", args: []string{"account", "freeze", "a1", "--reason", "court order"}, route: "POST /v1/accounts/a1/freeze",
 			status: 201, answer: rest.Committed[rest.Account]{TxID: "t2", BlockNumber: 8, Result: frozen}, method: "POST", path: "/v1/accounts/a1/freeze",
-			body: `{"reason":"court order"}`, output: []string{"status committed", "block 8", "status frozen", "statusReason court order"}},
+			body: `{"reason":"court order"}`, output: []string{"status committed", "block 8", "status frozen", "reasonHash " + frozen.ReasonHash}},
 		{name: "account unfreeze", args: []string{"account", "unfreeze", "a1"}, route: "POST /v1/accounts/a1/unfreeze",
 			status: 201, answer: rest.Committed[rest.Account]{TxID: "t3", BlockNumber: 9, Result: account}, method: "POST", path: "/v1/accounts/a1/unfreeze",
 			output: []string{"txId t3"}},
@@ -175,28 +198,58 @@ func TestCommands(t *testing.T) {
 		{name: "account merge", args: []string{"account", "merge", "a1", "--id", "g1", "--max-inputs", "5"}, route: "POST /v1/accounts/a1/merge",
 			status: 201, answer: rest.Committed[rest.Merge]{TxID: "t5", BlockNumber: 11, Result: rest.Merge{MergeID: "g1", Account: "a1", Inputs: []string{"o1", "o2"}, Output: "o3", Amount: yuan("3")}},
 			method: "POST", path: "/v1/accounts/a1/merge", body: `{"mergeId":"g1","maxInputs":5}`, output: []string{"output o3", `inputs ["o1","o2"]`}},
-		{name: "mint", args: []string{"mint", "--id", "m1", "--account", "r1", "--amount", "1000", "--reserve-ref", "dep-1"},
-			route: "POST /v1/mints", status: 201, answer: rest.Committed[rest.Mint]{TxID: "t5", BlockNumber: 11, Result: rest.Mint{MintID: "m1", Supply: yuan("1000")}},
-			method: "POST", path: "/v1/mints", body: `{"mintId":"m1","account":"r1","amount":"1000.00","reserveRef":"dep-1"}`,
-			output: []string{"mintId m1", "supply 1000.00"}},
-		{name: "redeem", args: []string{"redeem", "--id", "rd1", "--account", "r1", "--amount", "5", "--inputs", "o1,o2"},
-			route: "POST /v1/redemptions", status: 201, answer: rest.Committed[rest.Redemption]{TxID: "t6", BlockNumber: 12, Result: rest.Redemption{RedeemID: "rd1", Supply: yuan("995")}},
-			method: "POST", path: "/v1/redemptions", body: `{"redeemId":"rd1","account":"r1","amount":"5.00","inputs":["o1","o2"]}`,
-			output: []string{"redeemId rd1", "supply 995.00"}},
-		{name: "pay", args: []string{"pay", "--id", "p-1", "--from", "a", "--to", "b", "--amount", "12.34", "--purpose", "SALA"},
+		{name: "proposal mint", args: []string{"proposal", "mint", "ShanghaiMSP:m1", "--account", "SH-PBC:reserve", "--amount", "1000", "--reserve-ref", "dep-1", "--ttl", "3600"},
+			route: "POST /v1/proposals", status: 201, answer: rest.Committed[rest.Proposal]{TxID: "t7", BlockNumber: 11, Result: mintProposal},
+			method: "POST", path: "/v1/proposals",
+			body:   `{"id":"ShanghaiMSP:m1","action":"mint","mint":{"account":"SH-PBC:reserve","amount":"1000.00","reserveRef":"dep-1"},"ttlSeconds":3600}`,
+			output: []string{"status committed", "block 11", "id ShanghaiMSP:m1", "action mint", "status pending", "approved false"}},
+		{name: "proposal redeem", args: []string{"proposal", "redeem", "ShanghaiMSP:rd1", "--account", "SH-PBC:reserve", "--amount", "5"},
+			route: "POST /v1/proposals", status: 201, answer: rest.Committed[rest.Proposal]{TxID: "t8", BlockNumber: 12, Result: rest.Proposal{ID: "ShanghaiMSP:rd1", Action: rest.ActionRedeem, Status: rest.ProposalPending}},
+			method: "POST", path: "/v1/proposals", body: `{"id":"ShanghaiMSP:rd1","action":"redeem","redeem":{"account":"SH-PBC:reserve","amount":"5.00"}}`,
+			output: []string{"id ShanghaiMSP:rd1", "action redeem"}},
+		{name: "proposal ceiling", args: []string{"proposal", "ceiling", "JiangsuMSP:c1", "--msp", "AnhuiMSP", "--ceiling", "1000000"},
+			route: "POST /v1/proposals", status: 201, answer: rest.Committed[rest.Proposal]{TxID: "t9", BlockNumber: 13, Result: rest.Proposal{ID: "JiangsuMSP:c1", Action: rest.ActionCeiling, Status: rest.ProposalPending}},
+			method: "POST", path: "/v1/proposals", body: `{"id":"JiangsuMSP:c1","action":"ceiling","ceiling":{"msp":"AnhuiMSP","ceiling":"1000000.00"}}`,
+			output: []string{"id JiangsuMSP:c1", "action ceiling"}},
+		{name: "proposal show", args: []string{"proposal", "show", "ShanghaiMSP:m1"}, route: "GET /v1/proposals/ShanghaiMSP:m1", status: 200,
+			answer: approvedProposal, method: "GET", path: "/v1/proposals/ShanghaiMSP:m1",
+			output: []string{"id ShanghaiMSP:m1", "proposerMsp ShanghaiMSP", "approved true", "rule", " role issuer", " provinces 3"}},
+		{name: "proposal approve", args: []string{"proposal", "approve", "ShanghaiMSP:m1"}, route: "POST /v1/proposals/ShanghaiMSP:m1/approve", status: 201,
+			answer: rest.Committed[rest.Proposal]{TxID: "t10", BlockNumber: 14, Result: approvedProposal}, method: "POST", path: "/v1/proposals/ShanghaiMSP:m1/approve",
+			output: []string{"status committed", "txId t10", "approved true"}},
+		{name: "proposal execute", args: []string{"proposal", "execute", "ShanghaiMSP:m1"}, route: "POST /v1/proposals/ShanghaiMSP:m1/execute", status: 201,
+			answer: rest.Committed[rest.Execution]{TxID: "t11", BlockNumber: 15, Result: rest.Execution{Proposal: executedProposal,
+				Mint: &rest.Mint{MintID: "ShanghaiMSP:m1", Account: "SH-PBC:reserve", Amount: yuan("1000"), ReserveRef: "dep-1", Output: "t11.0", Supply: yuan("1000")}}},
+			method: "POST", path: "/v1/proposals/ShanghaiMSP:m1/execute", body: `{}`,
+			output: []string{"status committed", "block 15", "mint", " mintId ShanghaiMSP:m1", " supply 1000.00"}},
+		{name: "proposal execute a redemption with inputs", args: []string{"proposal", "execute", "ShanghaiMSP:rd1", "--inputs", "o1,o2"},
+			route: "POST /v1/proposals/ShanghaiMSP:rd1/execute", status: 201,
+			answer: rest.Committed[rest.Execution]{TxID: "t12", BlockNumber: 16, Result: rest.Execution{Redemption: &rest.Redemption{RedeemID: "ShanghaiMSP:rd1", Supply: yuan("995")}}},
+			method: "POST", path: "/v1/proposals/ShanghaiMSP:rd1/execute", body: `{"inputs":["o1","o2"]}`,
+			output: []string{"redemption", " redeemId ShanghaiMSP:rd1", " supply 995.00"}},
+		{name: "proposal cancel", args: []string{"proposal", "cancel", "ShanghaiMSP:m1"}, route: "POST /v1/proposals/ShanghaiMSP:m1/cancel", status: 201,
+			answer: rest.Committed[rest.Proposal]{TxID: "t13", BlockNumber: 17, Result: rest.Proposal{ID: "ShanghaiMSP:m1", Status: rest.ProposalCancelled}},
+			method: "POST", path: "/v1/proposals/ShanghaiMSP:m1/cancel", output: []string{"txId t13", "status cancelled"}},
+		{name: "proposal async", args: []string{"--async", "proposal", "approve", "ShanghaiMSP:m1"}, route: "POST /v1/proposals/ShanghaiMSP:m1/approve", status: 202,
+			answer: rest.Accepted{OperationID: "op2", Status: rest.OpPending, StatusURL: "/v1/operations/op2"},
+			method: "POST", path: "/v1/proposals/ShanghaiMSP:m1/approve", query: "async=true", output: []string{"status pending", "operation op2"}},
+		{name: "ceiling", args: []string{"ceiling", "ShanghaiMSP"}, route: "GET /v1/ceilings/ShanghaiMSP", status: 200,
+			answer: rest.Ceiling{MSP: "ShanghaiMSP", Ceiling: yuan("1000000"), Issued: yuan("1000"), UpdatedAt: t0}, method: "GET", path: "/v1/ceilings/ShanghaiMSP",
+			output: []string{"msp ShanghaiMSP", "ceiling 1000000.00", "issued 1000.00"}},
+		{name: "pay", args: []string{"pay", "--id", "SH-CITY:p-1", "--from", "SH-CITY:a", "--to", "JS-CITY:b", "--amount", "12.34", "--purpose", "SALA"},
 			route: "POST /v1/payments", status: 201, answer: committed, method: "POST", path: "/v1/payments",
-			body:   `{"paymentId":"p-1","from":"a","to":"b","amount":"12.34","purpose":"SALA"}`,
-			output: []string{"txId abcdef0123456789", "block 42", "amount 12.34", `inputs ["o1"]`}},
+			body:   `{"paymentId":"SH-CITY:p-1","from":"SH-CITY:a","to":"JS-CITY:b","amount":"12.34","purpose":"SALA"}`,
+			output: []string{"txId abcdef0123456789", "block 42", "amount 12.34", "fromBank SH-CITY", "toBank JS-CITY", `inputs ["o1"]`}},
 		{name: "pay async", args: []string{"--async", "pay", "--id", "p-2", "--from", "a", "--to", "b", "--amount", "1"},
 			route: "POST /v1/payments", status: 202, answer: rest.Accepted{OperationID: "op1", Status: rest.OpPending, StatusURL: "/v1/operations/op1"},
 			method: "POST", path: "/v1/payments", query: "async=true",
 			body:   `{"paymentId":"p-2","from":"a","to":"b","amount":"1.00"}`,
 			output: []string{"status pending", "operation op1", "statusUrl /v1/operations/op1"}},
-		{name: "payment get", args: []string{"payment", "get", "p-1"}, route: "GET /v1/payments/p-1", status: 200,
-			answer: payment, method: "GET", path: "/v1/payments/p-1", output: []string{"paymentId p-1", "amount 12.34"}},
+		{name: "payment get", args: []string{"payment", "get", "SH-CITY:p-1"}, route: "GET /v1/payments/SH-CITY:p-1", status: 200,
+			answer: payment, method: "GET", path: "/v1/payments/SH-CITY:p-1", output: []string{"paymentId SH-CITY:p-1", "amount 12.34"}},
 		{name: "operation get", args: []string{"operation", "get", "op1"}, route: "GET /v1/operations/op1", status: 200,
 			answer: rest.Operation{OperationID: "op1", Route: "createPayment", Status: rest.OpCommitted, Result: json.RawMessage(mustJSON(t, committed))},
-			method: "GET", path: "/v1/operations/op1", output: []string{"status committed", "result", " txId abcdef0123456789", "  paymentId p-1"}},
+			method: "GET", path: "/v1/operations/op1", output: []string{"status committed", "result", " txId abcdef0123456789", "  paymentId SH-CITY:p-1"}},
 		{name: "operation wait", args: []string{"operation", "wait", "op1"}, route: "GET /v1/operations/op1", status: 200,
 			answer: rest.Operation{OperationID: "op1", Status: rest.OpCommitted}, method: "GET", path: "/v1/operations/op1", output: []string{"status committed"}},
 		{name: "supply", args: []string{"supply"}, route: "GET /v1/supply", status: 200,
@@ -323,10 +376,19 @@ func TestUsageErrors(t *testing.T) {
 		{"missing required flag", []string{"pay", "--id", "p", "--from", "a", "--to", "b"}},
 		{"unknown flag", []string{"supply", "--everything"}},
 		{"open without kind", []string{"account", "open", "a1"}},
-		{"mint without reserve ref", []string{"mint", "--id", "m", "--account", "r", "--amount", "1"}},
+		{"mint is a proposal now", []string{"mint", "--id", "m", "--account", "r", "--amount", "1", "--reserve-ref", "d"}},
+		{"redeem is a proposal now", []string{"redeem", "--id", "r", "--account", "r", "--amount", "1", "--inputs", "o1"}},
+		{"proposal without subcommand", []string{"proposal"}},
+		{"unknown proposal action", []string{"proposal", "config", "ShanghaiMSP:c"}},
+		{"proposal mint without reserve ref", []string{"proposal", "mint", "ShanghaiMSP:m", "--account", "r", "--amount", "1"}},
+		{"proposal mint without an ID", []string{"proposal", "mint", "--account", "r", "--amount", "1", "--reserve-ref", "d"}},
+		{"proposal ceiling without msp", []string{"proposal", "ceiling", "ShanghaiMSP:c", "--ceiling", "1"}},
+		{"proposal redeem with a bad amount", []string{"proposal", "redeem", "ShanghaiMSP:r", "--account", "r", "--amount", "1.001"}},
+		{"proposal execute with two IDs", []string{"proposal", "execute", "ShanghaiMSP:m", "ShanghaiMSP:n"}},
+		{"ceiling without MSP", []string{"ceiling"}},
 		{"token and token file", []string{"--token", "a", "--token-file", "f", "supply"}},
 		{"an amount with three decimals", []string{"pay", "--id", "p", "--from", "a", "--to", "b", "--amount", "1.001"}},
-		{"a negative amount", []string{"mint", "--id", "m", "--account", "r", "--amount", "-1", "--reserve-ref", "d"}},
+		{"a negative amount", []string{"proposal", "mint", "ShanghaiMSP:m", "--account", "r", "--amount", "-1", "--reserve-ref", "d"}},
 		{"a time that is not RFC 3339", []string{"account", "statement", "a1", "--from", "yesterday"}},
 		{"merge without an ID", []string{"account", "merge", "a1"}},
 		{"a URL that is not http", []string{"--url", "ftp://gw", "supply"}},
@@ -412,7 +474,7 @@ func sseServer(t *testing.T, events []rest.TxEvents, reqs chan<- string) *httpte
 var sseEvents = []rest.TxEvents{
 	{TxID: "tx-aaaaaaaaaaaaaaaa", Block: 10, Timestamp: t0, Events: []rest.Event{{Type: "AccountOpened", ID: "a1", Account: "a1", MSP: "JiangsuMSP"}}},
 	{TxID: "tx-bbbbbbbbbbbbbbbb", Block: 11, Timestamp: t0, Events: []rest.Event{{Type: "Transferred", ID: "p-1", From: "r1", To: "a1", Amount: yuan("5")}}},
-	{TxID: "tx-cccccccccccccccc", Block: 12, Timestamp: t0, Events: []rest.Event{{Type: "Frozen", ID: "a1", Account: "a1", Reason: "x"}}},
+	{TxID: "tx-cccccccccccccccc", Block: 12, Timestamp: t0, Events: []rest.Event{{Type: "Frozen", ID: "a1", Account: "a1", MSP: "JiangsuMSP", Bank: "JS-CITY"}}},
 }
 
 func TestEventsTail(t *testing.T) {
@@ -469,5 +531,60 @@ func TestEventsTailInterrupted(t *testing.T) {
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("an interrupted tail exits %d: %s", code, errOut.String())
+	}
+}
+
+// TestUsage: --help prints the command list, which names the proposal
+// commands and no longer the direct mint or redeem; every command in the
+// table is listed, and every listed command exists.
+func TestUsage(t *testing.T) {
+	r := run(t, nil, "--help")
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"proposal mint MSP:ID --account ID --amount YUAN --reserve-ref R",
+		"proposal redeem MSP:ID --account ID --amount YUAN",
+		"proposal ceiling MSP:ID --msp MSP --ceiling YUAN",
+		"proposal show MSP:ID", "proposal approve MSP:ID", "proposal execute MSP:ID", "proposal cancel MSP:ID",
+		"ceiling MSP",
+		"account open BANK:ID",
+	} {
+		if !strings.Contains(r.stdout, "\n  "+want) {
+			t.Errorf("usage lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, gone := range []string{"\n  mint ", "\n  redeem "} {
+		if strings.Contains(r.stdout, gone) {
+			t.Errorf("usage still lists %q:\n%s", strings.TrimSpace(gone), r.stdout)
+		}
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			continue
+		}
+		f := strings.Fields(line)
+		name := f[0]
+		for i := 1; groups[name] && i < len(f); i++ { // groups nest
+			name += " " + f[i]
+		}
+		listed[name] = true
+	}
+	for name := range commands {
+		if !listed[name] {
+			t.Errorf("command %q is not in the usage text", name)
+		}
+	}
+	for name := range listed {
+		if _, ok := commands[name]; !ok {
+			t.Errorf("the usage text lists %q, which is no command", name)
+		}
+	}
+
+	// Without a command, the usage goes to stderr with exit 2.
+	r = run(t, nil)
+	if r.code != ExitUsage || !strings.HasPrefix(r.stderr, "usage: yrdctl") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -153,10 +153,7 @@ func printOutputs(w io.Writer, p rest.OutputPage) error {
 	for _, o := range p.Outputs {
 		earmark := "-"
 		if o.Earmark != nil {
-			earmark = o.Earmark.Code
-			if o.Earmark.Ref != "" {
-				earmark += "/" + o.Earmark.Ref
-			}
+			earmark = fmt.Sprintf("%s#%d", o.Earmark.Programme, o.Earmark.Tranche)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Amount, earmark, o.CreatedAt.Format(time.RFC3339Nano))
 	}

@@ -59,6 +59,9 @@ type Config struct {
 	Retry Retry `json:"retry"`
 	// Selection tunes input selection for payments.
 	Selection Selection `json:"selection"`
+	// Interbank configures the interbank cycle timer and routes
+	// (interbank.go).
+	Interbank Interbank `json:"interbank"`
 
 	// Clients are the back-office clients; each maps to one identity.
 	Clients []Client `json:"clients"`
@@ -384,6 +387,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Events.Identity != "" && !c.hasClient(c.Events.Identity) {
 		return invalid("events.identity", "no client named %q", c.Events.Identity)
+	}
+	if err := c.validateInterbank(); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	tokens := map[string]bool{}

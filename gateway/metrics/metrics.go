@@ -28,6 +28,8 @@ type Metrics struct {
 	conflicts     *prometheus.CounterVec
 	lockedOutputs prometheus.Gauge
 	lockWaits     *prometheus.CounterVec
+	// interbank: the cycle runner (interbank.go).
+	interbank *interbankCollectors
 }
 
 // New returns metrics registered in a fresh registry (with Go and process
@@ -74,6 +76,8 @@ func New() *Metrics {
 	reg.MustRegister(m.requests, m.latency, m.inFlight, m.stage, m.retries, m.conflicts,
 		m.lockedOutputs, m.lockWaits,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.interbank = newInterbankCollectors()
+	reg.MustRegister(m.interbank.list()...)
 	return m
 }
 

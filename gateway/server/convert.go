@@ -9,6 +9,7 @@ package server
 import (
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/rest"
+	"maps"
 )
 
 func toAccount(a api.Account) rest.Account {
@@ -122,11 +123,11 @@ func toProposal(v api.ProposalView) rest.Proposal {
 }
 
 func toConfig(c api.Config) rest.Config {
-	return rest.Config{Orgs: append([]string{}, c.Orgs...), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
+	return rest.Config{Orgs: append([]string{}, c.Orgs...), BankPrefixes: maps.Clone(c.BankPrefixes), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
 }
 
 func fromConfig(c rest.Config) api.Config {
-	return api.Config{Orgs: append([]string(nil), c.Orgs...), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
+	return api.Config{Orgs: append([]string(nil), c.Orgs...), BankPrefixes: maps.Clone(c.BankPrefixes), OwnerEndorsers: c.OwnerEndorsers, Quorum: c.Quorum, MaxClockSkewSeconds: c.MaxClockSkewSeconds}
 }
 
 func toCeiling(c api.Ceiling) rest.Ceiling {

@@ -11,6 +11,7 @@ import (
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/eventhub"
+	"github.com/yangtze-delta/settlement/gateway/jobs"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
 	"github.com/yangtze-delta/settlement/gateway/opstore"
@@ -57,8 +58,18 @@ type Options struct {
 	Replay func(ctx context.Context, startBlock uint64) (<-chan ledger.Event, error)
 	// MaxReplays bounds concurrent replay streams (default 4).
 	MaxReplays int
-	Metrics    *metrics.Metrics
-	Logger     *slog.Logger
+	// Jobs runs disbursement jobs (nil: the disbursement routes answer
+	// 503 NOT_READY). The Server does not own it: the caller closes it
+	// after HTTP shutdown.
+	Jobs *jobs.Engine
+	// MaxJobBodyBytes bounds a disbursement job's body (default 16 MiB:
+	// 100,000 lines of JSON).
+	MaxJobBodyBytes int64
+	// Interbank configures the interbank routes and the cycle timer
+	// (interbank.go).
+	Interbank InterbankOptions
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
 }
 
 // Server serves the API. Create with New and serve Handler(); at shutdown
@@ -84,7 +95,11 @@ type Server struct {
 	// reservePool is the unlocked-output pool kept for reserve accounts (0: off).
 	reservePool int
 	// kinds caches account kinds (immutable on the ledger) for pooling.
-	kinds   *kindCache
+	kinds *kindCache
+	// programmes: disbursement jobs, earmarked selection, utilisation.
+	programmes
+	// ib: the cycle runner and the interbank routes' bounds.
+	ib      *interbankState
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	handler http.Handler
@@ -148,7 +163,17 @@ func New(opts Options) (*Server, error) {
 		MaxInputs: opts.Selection.MaxInputs,
 		Metrics:   opts.Metrics,
 	})
+	s.initProgrammes(opts)
 	handlers := s.handlers()
+	for name, h := range s.programmeHandlers() {
+		handlers[name] = h
+	}
+	if err := s.initInterbank(opts); err != nil {
+		return nil, err
+	}
+	for name, h := range s.interbankHandlers() {
+		handlers[name] = h
+	}
 	mux := http.NewServeMux()
 	s.routeNames = map[string]string{}
 	for _, rt := range rest.Routes() {

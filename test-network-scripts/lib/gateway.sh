@@ -4,7 +4,10 @@
 # bearer token, made once and kept across restarts (gateway_rotate_tokens
 # makes new ones); the token is written to orgs/ORG/gateway/tokens/USER and
 # only its SHA-256 goes into the config. The gateway keeps its operation
-# records in orgs/ORG/gateway/state.
+# records in orgs/ORG/gateway/state. Each gateway runs the interbank cycle
+# timer as its province's issuer (client ORG-issuer), at the business
+# calendar's interval; YRD_INTERBANK_CYCLES=0 turns the timer off (cycles
+# then run only on POST /v1/interbank/cycles).
 
 gateway_config() {
 	local org=$1 d g user token sep=""
@@ -22,8 +25,11 @@ gateway_config() {
   "peer": {"endpoint": "127.0.0.1:$(port "$org" peer)", "tlsCAFile": "$(cafile "$org")"},
   "stateDir": "$g/state",
   "metricsListen": "127.0.0.1:$(port "$org" gateway-ops)",
-  "clients": [
 JSON
+		if [ "${YRD_INTERBANK_CYCLES:-1}" != 0 ]; then
+			printf '  "interbank": {"cycleIdentity": "%s-issuer"},\n' "$org"
+		fi
+		printf '  "clients": [\n'
 		for user in "${USERS[@]}"; do
 			if [ -s "$g/tokens/$user" ]; then
 				token=$(head -1 "$g/tokens/$user")

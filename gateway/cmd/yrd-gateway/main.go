@@ -23,6 +23,7 @@ import (
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/eventhub"
+	"github.com/yangtze-delta/settlement/gateway/jobs"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
 	"github.com/yangtze-delta/settlement/gateway/opstore"
@@ -67,6 +68,17 @@ func run(path string, log *slog.Logger) error {
 		return err
 	}
 	defer ops.Close()
+	// Disbursement jobs: unfinished ones resume here (the chaincode pays
+	// each job line once, so a line submitted again answers already_paid).
+	jobEngine, err := jobs.Open(filepath.Join(cfg.StateDir, "jobs.db"), jobs.Options{Ledger: fab, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace.D())
+		defer cancel()
+		_ = jobEngine.Close(ctx) // a no-op after the graceful close below
+	}()
 	pageKey, err := loadOrCreateKey(filepath.Join(cfg.StateDir, "page-token.key"))
 	if err != nil {
 		return err
@@ -96,8 +108,10 @@ func run(path string, log *slog.Logger) error {
 	m.Gauges(func() map[string]float64 {
 		ps := pool.Stats()
 		hs := hub.Stats()
+		js := jobEngine.Stats()
 		return map[string]float64{"async_queued": float64(ps.Queued), "async_running": float64(ps.Running),
-			"event_subscribers": float64(hs.Subscribers)}
+			"event_subscribers": float64(hs.Subscribers), "disbursement_jobs_queued": float64(js.Queued),
+			"disbursement_jobs_running": float64(js.Running)}
 	})
 
 	srv, err := server.New(server.Options{
@@ -117,8 +131,11 @@ func run(path string, log *slog.Logger) error {
 			return fab.Events(ctx, evID, &start)
 		},
 		MaxReplays: cfg.Events.MaxReplays,
+		Jobs:       jobEngine,
 		Metrics:    m,
 		Logger:     log,
+		Interbank: server.InterbankOptions{CycleIdentity: cfg.Interbank.CycleIdentity, CycleInterval: cfg.Interbank.CycleInterval.D(),
+			MaxQueue: cfg.Interbank.MaxQueue, MaxDayTransfers: cfg.Interbank.MaxDayTransfers},
 	})
 	if err != nil {
 		return err
@@ -177,6 +194,9 @@ func run(path string, log *slog.Logger) error {
 	}
 	if err := pool.Close(sctx); err != nil {
 		log.Warn("asynchronous writes still running at shutdown; their records say interrupted after restart", "err", err)
+	}
+	if err := jobEngine.Close(sctx); err != nil {
+		log.Warn("disbursement batches still in flight at shutdown; their lines resume at the next start", "err", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -154,8 +154,12 @@ func (l *Ledger) Evaluate(ctx context.Context, identity, fn string, args ...stri
 // Submit endorses fn as identity, then orders and validates it as a block
 // of its own. A transaction that loses an MVCC race to a concurrent one is
 // endorsed again, as the gateway's Fabric implementation does, up to five
-// times (then CONFLICT).
-func (l *Ledger) Submit(ctx context.Context, identity, fn string, args []string, transient map[string][]byte, _ ledger.SubmitOptions) (*ledger.Committed, error) {
+// times (then CONFLICT). opts.EndorsingOrgs, when set, are the endorsing
+// orgs (as the peer's Gateway restricts endorsement to them); otherwise
+// every org endorses. A private-data-only write endorsed by one org is
+// then valid only under its collection's endorsement policy: set the
+// collections on Stub().Collections (chaincode/cctest.Collections).
+func (l *Ledger) Submit(ctx context.Context, identity, fn string, args []string, transient map[string][]byte, opts ledger.SubmitOptions) (*ledger.Committed, error) {
 	id, err := l.identity(identity, ledger.StageEndorse)
 	if err != nil {
 		return nil, err
@@ -164,7 +168,7 @@ func (l *Ledger) Submit(ctx context.Context, identity, fn string, args []string,
 		if err := ctx.Err(); err != nil {
 			return nil, &ledger.Error{Code: ledger.CodeCanceled, Stage: ledger.StageEndorse, Message: err.Error(), Err: err}
 		}
-		e := l.l.Endorse(l.cc, memstub.Tx{Creator: id, Fn: fn, Args: args, Transient: transient})
+		e := l.l.Endorse(l.cc, memstub.Tx{Creator: id, Fn: fn, Args: args, Transient: transient, Endorsers: opts.EndorsingOrgs})
 		if !e.OK() {
 			return nil, chaincodeError(ledger.StageEndorse, e.Message)
 		}
