@@ -203,6 +203,8 @@ const (
 	ActionRedeem  = "redeem"
 	ActionCeiling = "ceiling"
 	ActionConfig  = "config"
+	// ActionCalendar replaces the interbank business calendar.
+	ActionCalendar = "calendar"
 )
 
 // Proposal statuses.
@@ -224,6 +226,7 @@ type ProposalRequest struct {
 	Redeem     *RedeemParams  `json:"redeem,omitempty"`
 	Ceiling    *CeilingParams `json:"ceiling,omitempty"`
 	Config     *Config        `json:"config,omitempty"`
+	Calendar   *Calendar      `json:"calendar,omitempty"`
 	TTLSeconds int            `json:"ttlSeconds,omitempty"`
 }
 
@@ -283,6 +286,7 @@ type Proposal struct {
 	Redeem      *RedeemParams  `json:"redeem,omitempty"`
 	Ceiling     *CeilingParams `json:"ceiling,omitempty"`
 	Config      *Config        `json:"config,omitempty"`
+	Calendar    *Calendar      `json:"calendar,omitempty"`
 	Rule        Rule           `json:"rule"`
 	ProposerMSP string         `json:"proposerMsp"`
 	Status      string         `json:"status"`
@@ -307,6 +311,7 @@ type Execution struct {
 	Redemption *Redemption `json:"redemption,omitempty"`
 	Ceiling    *Ceiling    `json:"ceiling,omitempty"`
 	Config     *Config     `json:"config,omitempty"`
+	Calendar   *Calendar   `json:"calendar,omitempty"`
 }
 
 // Ceiling is a province's issuance ceiling and what it issued, net of
@@ -459,4 +464,14 @@ type Event struct {
 	ToBank   string       `json:"toBank,omitempty"`
 	Amount   money.Amount `json:"amount,omitempty"`
 	Action   string       `json:"action,omitempty"`
+	// Programme, Tranche and Count describe programme events (Count: the
+	// lines a disbursement paid).
+	Programme string `json:"programme,omitempty"`
+	Tranche   int    `json:"tranche,omitempty"`
+	Count     int    `json:"count,omitempty"`
+	// Cycle names the settlement cycle that settled an interbank transfer
+	// (empty when it settled gross); ValueDate and Priority describe one.
+	Cycle     string `json:"cycle,omitempty"`
+	ValueDate string `json:"valueDate,omitempty"`
+	Priority  string `json:"priority,omitempty"`
 }

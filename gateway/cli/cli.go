@@ -50,6 +50,7 @@ commands:
   proposal mint MSP:ID --account ID --amount YUAN --reserve-ref R [--ttl SECONDS]
   proposal redeem MSP:ID --account ID --amount YUAN [--ttl SECONDS]
   proposal ceiling MSP:ID --msp MSP --ceiling YUAN [--ttl SECONDS]
+  proposal calendar MSP:ID [--open HH:MM] [--customer-cutoff HH:MM] [--interbank-cutoff HH:MM] [--end-of-day HH:MM] [--weekends-open] [--holidays D1,D2] [--cycle-interval SECONDS] [--ttl SECONDS]
   proposal show MSP:ID
   proposal approve MSP:ID
   proposal execute MSP:ID [--inputs O1,O2,…]
@@ -462,6 +463,23 @@ var commands = map[string]command{
 			}
 			return propose(ctx, r, rest.ProposalRequest{ID: pos[0], Action: rest.ActionCeiling, TTLSeconds: *ttl,
 				Ceiling: &rest.CeilingParams{MSP: *msp, Ceiling: a}})
+		}
+	}},
+	"proposal calendar": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		// The defaults are the schedule in force until a quorum decides
+		// another (api.DefaultCalendar).
+		open := fs.String("open", "08:30", "settlement opens (Asia/Shanghai HH:MM)")
+		customer := fs.String("customer-cutoff", "16:30", "the banks' cut-off for customer orders")
+		interbank := fs.String("interbank-cutoff", "17:00", "later transfers take the next business day")
+		end := fs.String("end-of-day", "17:30", "the day's queue is rejected and balances fixed after this")
+		weekendsOpen := fs.Bool("weekends-open", false, "Saturdays and Sundays are business days")
+		holidays := fs.String("holidays", "", "closed dates YYYY-MM-DD, comma-separated")
+		interval := fs.Int("cycle-interval", 60, "seconds between the gateways' settlement cycles")
+		ttl := fs.Int("ttl", 0, "seconds the proposal may collect approvals (default one day)")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			return propose(ctx, r, rest.ProposalRequest{ID: pos[0], Action: rest.ActionCalendar, TTLSeconds: *ttl,
+				Calendar: &rest.Calendar{Open: *open, CustomerCutoff: *customer, InterbankCutoff: *interbank, EndOfDay: *end,
+					WeekendsClosed: !*weekendsOpen, Holidays: list(*holidays), CycleIntervalSec: *interval}})
 		}
 	}},
 	"proposal show": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {

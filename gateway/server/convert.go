@@ -95,7 +95,8 @@ func toPing(p api.PingRecord) rest.Ping {
 
 func toEvent(e api.Event) rest.Event {
 	return rest.Event{Type: string(e.Type), ID: e.ID, Account: e.Account, MSP: e.MSP, Bank: e.Bank, From: e.From, To: e.To,
-		FromMSP: e.FromMSP, ToMSP: e.ToMSP, FromBank: e.FromBank, ToBank: e.ToBank, Amount: e.Amount, Action: string(e.Action)}
+		FromMSP: e.FromMSP, ToMSP: e.ToMSP, FromBank: e.FromBank, ToBank: e.ToBank, Amount: e.Amount, Action: string(e.Action),
+		Programme: e.Programme, Tranche: e.Tranche, Count: e.Count, Cycle: e.Cycle, ValueDate: e.ValueDate, Priority: e.Priority}
 }
 
 func toProposal(v api.ProposalView) rest.Proposal {
@@ -115,6 +116,10 @@ func toProposal(v api.ProposalView) rest.Proposal {
 	if p.Config != nil {
 		c := toConfig(*p.Config)
 		out.Config = &c
+	}
+	if p.Calendar != nil {
+		c := toCalendar(*p.Calendar)
+		out.Calendar = &c
 	}
 	for i, a := range v.Approvals {
 		out.Approvals[i] = rest.Approval{MSP: a.MSP, Identity: a.Identity, Role: string(a.Role), TxID: a.TxID, At: a.At}
@@ -153,6 +158,10 @@ func toExecution(e api.Execution) rest.Execution {
 		c := toConfig(*e.Config)
 		out.Config = &c
 	}
+	if e.Calendar != nil {
+		c := toCalendar(*e.Calendar)
+		out.Calendar = &c
+	}
 	return out
 }
 
@@ -171,6 +180,10 @@ func fromProposalRequest(p rest.ProposalRequest) api.ProposeRequest {
 	if p.Config != nil {
 		c := fromConfig(*p.Config)
 		out.Config = &c
+	}
+	if p.Calendar != nil {
+		c := fromCalendar(*p.Calendar)
+		out.Calendar = &c
 	}
 	return out
 }

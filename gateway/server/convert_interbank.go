@@ -98,6 +98,11 @@ func toReconciliation(r interbank.Report) rest.Reconciliation {
 	return out
 }
 
+func fromCalendar(c rest.Calendar) api.Calendar {
+	return api.Calendar{Open: c.Open, CustomerCutoff: c.CustomerCutoff, InterbankCutoff: c.InterbankCutoff, EndOfDay: c.EndOfDay,
+		WeekendsClosed: c.WeekendsClosed, Holidays: append([]string(nil), c.Holidays...), CycleIntervalSec: c.CycleIntervalSec}
+}
+
 func toCalendar(c api.Calendar) rest.Calendar {
 	return rest.Calendar{Open: c.Open, CustomerCutoff: c.CustomerCutoff, InterbankCutoff: c.InterbankCutoff, EndOfDay: c.EndOfDay,
 		WeekendsClosed: c.WeekendsClosed, Holidays: nonNil(append([]string(nil), c.Holidays...)), CycleIntervalSec: c.CycleIntervalSec}
