@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,12 +107,21 @@ func TestDisbursementJobOfThousands(t *testing.T) {
 // batch is on its way to the ledger; that batch commits after the engine
 // is gone, unrecorded. A new engine on the same file resumes the job: the
 // lost batch's lines come back already_paid, every other line is paid, and
-// every recipient received its lines once.
+// every recipient received its lines once. YRD_KILL_JOB_LINES sets the
+// job's size (default 2,000 lines in batches of 40; from 20,000 lines on,
+// batches of 500, as in production).
 func TestDisbursementJobResumesAfterKill(t *testing.T) {
-	h := newProgHarness(t, harnessOptions{}, "10000000", "", jobs.Options{BatchLines: 40, Concurrency: 3})
+	size, batch := 2000, 40
+	if v, err := strconv.Atoi(os.Getenv("YRD_KILL_JOB_LINES")); err == nil && v > 0 {
+		size = v
+	}
+	if size >= 20_000 {
+		batch = api.MaxDisburseLines
+	}
+	h := newProgHarness(t, harnessOptions{}, "10000000", "", jobs.Options{BatchLines: batch, Concurrency: 3})
 	h.fundTranche(1, "3000000")
-	recipients := h.merchants("sh-op", "r", "5812", 200)
-	lines, want := plan(recipients, 2000)
+	recipients := h.merchants("sh-op", "r", "5812", max(200, size/50))
+	lines, want := plan(recipients, size)
 
 	h.stopEngine(time.Minute)
 	hold := newHoldLedger(h.led, 20)
@@ -122,7 +133,7 @@ func TestDisbursementJobResumesAfterKill(t *testing.T) {
 	var lost api.DisburseRequest
 	select {
 	case lost = <-hold.held:
-	case <-time.After(time.Minute):
+	case <-time.After(5 * time.Minute):
 		t.Fatal("the 20th disbursement never came")
 	}
 	mid := h.job("sh-fin", "SH-FIN:kill")
@@ -135,8 +146,8 @@ func TestDisbursementJobResumesAfterKill(t *testing.T) {
 
 	h.jobOpts.Ledger = h.led
 	h.startEngine()
-	j := h.waitJob("sh-fin", "SH-FIN:kill", time.Minute)
-	if j.Status != rest.JobDone || j.Paid+j.AlreadyPaid != 2000 || j.Rejected != 0 {
+	j := h.waitJob("sh-fin", "SH-FIN:kill", 10*time.Minute)
+	if j.Status != rest.JobDone || j.Paid+j.AlreadyPaid != size || j.Rejected != 0 {
 		t.Fatalf("resumed job %+v", j)
 	}
 	already := map[int]bool{}
@@ -155,6 +166,8 @@ func TestDisbursementJobResumesAfterKill(t *testing.T) {
 		}
 	}
 	checkPaidOnce(t, h, want)
+	t.Logf("%d lines: killed at batch 20 of %d lines each with %d lines paid; resumed: %d paid, %d already paid (the lost batch: %d)",
+		size, batch, mid.Paid, j.Paid, j.AlreadyPaid, len(lost.Lines))
 }
 
 // csvOf renders lines as CSV rows (with a header: row numbers shift by
