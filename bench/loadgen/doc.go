@@ -1,10 +1,17 @@
 // Package loadgen drives a running YRD network with closed-loop load and
 // measures what it commits.
 //
-// A run executes scenarios one after another. Each scenario first sets
-// itself up (opens its own accounts, mints, funds payers and pre-splits
-// reserve outputs into a pool with changeSplit), which is not measured;
-// then Config.Concurrency workers each submit one operation at a time,
+// A run first makes its money: every province's issuance ceiling is raised
+// where it leaves too little room ("ceiling" proposals), then each
+// province's central-bank branch opens a reserve ("SH-PBC:…", by the
+// issuer) and mints into it; both are decisions proposed by the province's
+// issuer and approved by the issuers of two other provinces. Then it
+// executes scenarios one after another. Each scenario first sets itself up,
+// which is not measured: it opens its own accounts in the city commercial
+// bank's namespace ("SH-CITY:…", by the operator), pays from the reserve
+// into the bank's settlement account, pre-splits that into a pool of
+// outputs with changeSplit and funds the payers from it. Then
+// Config.Concurrency workers each submit one operation at a time,
 // waiting for its commit before the next (closed loop), until
 // Config.Duration has passed or Config.MaxOps operations were started.
 // Operations in flight at the deadline finish and count; the rate is
@@ -17,10 +24,10 @@
 // their one JSON argument, see testnet.Submit):
 //
 //	distinct        each worker its own payer and payee (provinces round robin)
-//	hot-payer       one reserve account pays many payees (output pool)
+//	hot-payer       one bank settlement account pays many payees (output pool)
 //	hot-payee       many payers pay one merchant
 //	cross-province  each worker pays from one province into another
-//	gw:batch        POST /v1/payment-batches from one reserve (Config.BatchSize payments a transaction)
+//	gw:batch        POST /v1/payment-batches from one settlement account (Config.BatchSize payments a transaction)
 //
 // Comparison scenarios run on the benchmark chaincode yrdbench
 // (chaincode/benchcc) through the SDK: "bench:put" (blind write, Fabric's

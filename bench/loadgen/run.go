@@ -12,6 +12,7 @@ import (
 	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -22,8 +23,10 @@ type runner struct {
 	gw  *gwClient
 	sdk *sdkClient
 	log io.Writer
-	// mintMu serialises mints (see mint).
+	// mintMu serialises the execution of mints (see mint).
 	mintMu sync.Mutex
+	// reserves are the run's reserve accounts, by MSP ID.
+	reserves map[string]string
 }
 
 // Run sets up and measures the named scenarios (all when names is empty)
@@ -52,13 +55,37 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 	rep := &Report{RunID: cfg.RunID, Started: time.Now().UTC(), Concurrency: cfg.Concurrency,
 		DurationSeconds: cfg.Duration.Seconds(), BatchSize: cfg.BatchSize}
 
-	needGW := false
+	tokenScenarios := 0
 	for _, s := range chosen {
-		needGW = needGW || !s.bench
+		if !s.bench {
+			tokenScenarios++
+		}
 	}
-	if needGW {
+	setupErr := ""
+	if tokenScenarios > 0 {
 		if err := r.gw.loadClients(); err != nil {
 			return nil, err
+		}
+		// Every token scenario funds each province's bank once from the
+		// run's reserves, minted here within the issuance ceilings.
+		t0 := time.Now()
+		amount, err := money.MulDiv(settlementAmount, int64(tokenScenarios), 1)
+		if err == nil {
+			fmt.Fprintf(log, "reserves: minting %s into each province's reserve…\n", amount)
+			if err = r.ensureCeilings(ctx, amount); err != nil {
+				err = fmt.Errorf("issuance ceilings: %w", err)
+			} else {
+				err = r.prepareReserves(ctx, amount)
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
+			setupErr = "reserves: " + err.Error()
+			fmt.Fprintf(log, "%s\n", setupErr)
+		} else {
+			fmt.Fprintf(log, "reserves: minted in %.1f s\n", time.Since(t0).Seconds())
 		}
 	}
 	benchMissing := ""
@@ -76,6 +103,11 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 		if s.bench && benchMissing != "" {
 			res.Skipped = benchMissing
 			fmt.Fprintf(log, "%s: skipped: %s\n", s.name, benchMissing)
+			rep.Results = append(rep.Results, res)
+			continue
+		}
+		if !s.bench && setupErr != "" {
+			res.Error = setupErr
 			rep.Results = append(rep.Results, res)
 			continue
 		}

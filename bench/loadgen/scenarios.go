@@ -45,17 +45,17 @@ func catalog() []scenario {
 	return []scenario{
 		{name: "gw:distinct", gateway: true, desc: "HTTP gateways; each worker pays from its own account to its own payee, provinces round robin",
 			setup: tokenSetup(distinct, viaGateway)},
-		{name: "gw:hot-payer", gateway: true, desc: "HTTP gateway of Shanghai; one reserve account pays every worker's payee (gateway-selected output pool)",
+		{name: "gw:hot-payer", gateway: true, desc: "HTTP gateway of Shanghai; one bank settlement account pays every worker's payee (pre-split output pool)",
 			setup: tokenSetup(hotPayer, viaGateway)},
 		{name: "gw:hot-payee", gateway: true, desc: "HTTP gateways; every worker's own account pays one Shanghai merchant",
 			setup: tokenSetup(hotPayee, viaGateway)},
 		{name: "gw:cross-province", gateway: true, desc: "HTTP gateways; each worker pays from its province into another province",
 			setup: tokenSetup(crossProvince, viaGateway)},
-		{name: "gw:batch", gateway: true, desc: "HTTP gateway of Shanghai; POST /v1/payment-batches, one reserve pays BatchSize payees per transaction",
+		{name: "gw:batch", gateway: true, desc: "HTTP gateway of Shanghai; POST /v1/payment-batches, one bank settlement account pays BatchSize payees per transaction",
 			setup: batchSetup},
 		{name: "sdk:distinct", desc: "Fabric Gateway SDK, no HTTP gateway (floor); as gw:distinct, inputs chained by the worker",
 			setup: tokenSetup(distinct, viaSDK)},
-		{name: "sdk:hot-payer", desc: "Fabric Gateway SDK; one reserve pays from a pool of pre-split outputs",
+		{name: "sdk:hot-payer", desc: "Fabric Gateway SDK; one bank settlement account pays from a pool of pre-split outputs",
 			setup: tokenSetup(hotPayer, viaSDK)},
 		{name: "sdk:hot-payee", desc: "Fabric Gateway SDK; every worker's own account pays one merchant",
 			setup: tokenSetup(hotPayee, viaSDK)},
@@ -89,52 +89,94 @@ const (
 var (
 	payAmount  = money.Amount(1) // 0.01
 	fundAmount = money.Yuan(100_000)
-	mintAmount = money.Yuan(1_000_000_000)
+	// settlementAmount is what a province's reserve pays into its bank's
+	// settlement account for one scenario; the run mints that much per
+	// token scenario into each reserve.
+	settlementAmount = money.Yuan(1_000_000_000)
 )
 
 func province(i int) testnet.Province { return testnet.Provinces[((i%4)+4)%4] }
 
+// indexOf is p's position in testnet.Provinces.
+func indexOf(p testnet.Province) int {
+	for i, q := range testnet.Provinces {
+		if q.MSPID == p.MSPID {
+			return i
+		}
+	}
+	return 0
+}
+
+// bankFunds are a scenario's accounts of a province's city commercial
+// bank: a settlement account, funded from the run's reserve of the
+// province's central-bank branch by one payment, and a sink for the
+// cents that splitting it pays. The bank's operator pays from it.
+type bankFunds struct {
+	settlement, sink string
+}
+
+func fundsOf(p testnet.Province, tag string) bankFunds {
+	return bankFunds{
+		settlement: bankID(p, "operator", tag+"-settle"),
+		sink:       bankID(p, "operator", tag+"-sink"),
+	}
+}
+
+func (f bankFunds) accounts(p testnet.Province) []account {
+	return []account{{f.settlement, p, "operator", rest.KindSettlement}, {f.sink, p, "operator", rest.KindMerchant}}
+}
+
+// fund pays settlementAmount from the province's reserve into the bank's
+// settlement account and splits that into a pool of at least pool outputs.
+func (r *runner) fund(ctx context.Context, p testnet.Province, f bankFunds, tag string, pool int) error {
+	_, err := r.gw.pay(ctx, p, "issuer", rest.PaymentRequest{PaymentID: bankID(p, "issuer", tag+"-fund"),
+		From: r.reserves[p.MSPID], To: f.settlement, Amount: settlementAmount})
+	if err != nil {
+		return fmt.Errorf("fund %s: %w", f.settlement, err)
+	}
+	return r.split(ctx, p, "operator", f.settlement, f.sink, tag, pool)
+}
+
 func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	return func(ctx context.Context, r *runner, tag string) (opFunc, error) {
 		n := r.cfg.Concurrency
-		reserve := func(p testnet.Province) string { return tag + "-res-" + p.Name }
-		sink := func(p testnet.Province) string { return tag + "-sink-" + p.Name }
+		funds := func(p testnet.Province) bankFunds { return fundsOf(p, tag) }
 		payer := make([]string, n)
 		payerProv := make([]testnet.Province, n)
 		payee := make([]string, n)
 		payeeProv := make([]testnet.Province, n)
 		accts := []account{}
 		for _, p := range testnet.Provinces {
-			accts = append(accts, account{reserve(p), p, rest.KindReserve}, account{sink(p), p, rest.KindMerchant})
+			accts = append(accts, funds(p).accounts(p)...)
 		}
+		hot := bankID(province(0), "operator", tag+"-hot")
 		for w := 0; w < n; w++ {
 			if shape.hotPayer {
-				payer[w], payerProv[w] = reserve(province(0)), province(0)
+				payer[w], payerProv[w] = funds(province(0)).settlement, province(0)
 			} else {
-				payer[w], payerProv[w] = fmt.Sprintf("%s-a%d", tag, w), province(w)
-				accts = append(accts, account{payer[w], payerProv[w], rest.KindMerchant})
+				payerProv[w] = province(w)
+				payer[w] = bankID(payerProv[w], "operator", fmt.Sprintf("%s-a%d", tag, w))
+				accts = append(accts, account{payer[w], payerProv[w], "operator", rest.KindMerchant})
 			}
 			if shape.hotPayee {
-				payee[w], payeeProv[w] = tag+"-hot", province(0)
+				payee[w], payeeProv[w] = hot, province(0)
 			} else {
 				payeeProv[w] = province(w%4 + shape.payeeOffset(w))
-				payee[w] = fmt.Sprintf("%s-b%d", tag, w)
-				accts = append(accts, account{payee[w], payeeProv[w], rest.KindMerchant})
+				payee[w] = bankID(payeeProv[w], "operator", fmt.Sprintf("%s-b%d", tag, w))
+				accts = append(accts, account{payee[w], payeeProv[w], "operator", rest.KindMerchant})
 			}
 		}
 		if shape.hotPayee {
-			accts = append(accts, account{tag + "-hot", province(0), rest.KindMerchant})
+			accts = append(accts, account{hot, province(0), "operator", rest.KindMerchant})
 		}
 		if err := r.openAccounts(ctx, accts); err != nil {
 			return nil, err
 		}
-		// Each province's reserve: minted, split into a pool large enough to
-		// fund its payers in parallel (or, for the hot payer, to pay from).
+		// Each province's settlement account: funded from its reserve, split
+		// into a pool large enough to fund its payers in parallel (or, for
+		// the hot payer, to pay from).
 		err := parallel(ctx, 4, 4, func(ctx context.Context, i int) error {
 			p := province(i)
-			if err := r.mint(ctx, p, reserve(p), mintAmount); err != nil {
-				return err
-			}
 			pool := (n + 3) / 4
 			if shape.hotPayer {
 				if i != 0 {
@@ -142,7 +184,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 				}
 				pool = 2 * n
 			}
-			return r.split(ctx, p, reserve(p), sink(p), tag+"-"+p.Name, pool)
+			return r.fund(ctx, p, funds(p), tag+"-"+p.Name, pool)
 		})
 		if err != nil {
 			return nil, err
@@ -152,8 +194,9 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		outputs := make([]string, n)
 		if !shape.hotPayer {
 			err := parallel(ctx, n, 16, func(ctx context.Context, w int) error {
-				rec, err := r.gw.pay(ctx, payerProv[w], rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-fund%d", tag, w),
-					From: reserve(payerProv[w]), To: payer[w], Amount: fundAmount})
+				p := payerProv[w]
+				rec, err := r.gw.pay(ctx, p, "operator", rest.PaymentRequest{PaymentID: bankID(p, "operator", fmt.Sprintf("%s-fund%d", tag, w)),
+					From: funds(p).settlement, To: payer[w], Amount: fundAmount})
 				if err != nil {
 					return fmt.Errorf("fund %s: %w", payer[w], err)
 				}
@@ -164,10 +207,12 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 				return nil, err
 			}
 		}
-		pid := func(w, seq int) string { return fmt.Sprintf("%s-w%d-%d", tag, w, seq) }
+		pid := func(w, seq int) string {
+			return bankID(payerProv[w], "operator", fmt.Sprintf("%s-w%d-%d", tag, w, seq))
+		}
 		if path == viaGateway {
 			return func(ctx context.Context, w, seq int) outcome {
-				_, err := r.gw.pay(ctx, payerProv[w], rest.PaymentRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
+				_, err := r.gw.pay(ctx, payerProv[w], "operator", rest.PaymentRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
 				if err != nil {
 					return outcome{code: gwCode(err)}
 				}
@@ -186,7 +231,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 		}
 		var pool chan string
 		if shape.hotPayer {
-			ids, err := r.listOutputs(ctx, province(0), payer[0])
+			ids, err := r.listOutputs(ctx, province(0), "operator", payer[0])
 			if err != nil {
 				return nil, err
 			}
@@ -214,7 +259,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 			if err != nil {
 				if pool == nil {
 					// Find the payer's output again (the payment may have committed).
-					if ids, lerr := r.listOutputs(context.WithoutCancel(ctx), payerProv[w], payer[w]); lerr == nil && len(ids) > 0 {
+					if ids, lerr := r.listOutputs(context.WithoutCancel(ctx), payerProv[w], "operator", payer[w]); lerr == nil && len(ids) > 0 {
 						outputs[w] = ids[0]
 					}
 				}
@@ -233,26 +278,24 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 func batchSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	n, size := r.cfg.Concurrency, r.cfg.BatchSize
 	p := province(0)
-	reserve, sink := tag+"-res", tag+"-sink"
+	f := fundsOf(p, tag)
 	const payees = 20
-	accts := []account{{reserve, p, rest.KindReserve}, {sink, p, rest.KindMerchant}}
+	accts := f.accounts(p)
+	payee := func(i int) string { return bankID(province(i), "operator", fmt.Sprintf("%s-b%d", tag, i)) }
 	for i := 0; i < payees; i++ {
-		accts = append(accts, account{fmt.Sprintf("%s-b%d", tag, i), province(i), rest.KindMerchant})
+		accts = append(accts, account{payee(i), province(i), "operator", rest.KindMerchant})
 	}
 	if err := r.openAccounts(ctx, accts); err != nil {
 		return nil, err
 	}
-	if err := r.mint(ctx, p, reserve, mintAmount); err != nil {
-		return nil, err
-	}
-	if err := r.split(ctx, p, reserve, sink, tag, n*size+n*size/2); err != nil {
+	if err := r.fund(ctx, p, f, tag, n*size+n*size/2); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, w, seq int) outcome {
 		items := make([]rest.PaymentRequest, size)
 		for k := range items {
-			items[k] = rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-w%d-%d-%d", tag, w, seq, k), From: reserve,
-				To: fmt.Sprintf("%s-b%d", tag, (w*size+k)%payees), Amount: payAmount}
+			items[k] = rest.PaymentRequest{PaymentID: bankID(p, "operator", fmt.Sprintf("%s-w%d-%d-%d", tag, w, seq, k)), From: f.settlement,
+				To: payee((w*size + k) % payees), Amount: payAmount}
 		}
 		res, err := r.gw.as(p, "operator").PayBatch(ctx, rest.BatchRequest{Items: items})
 		return batchOutcome(res.Result, err, size)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,37 +52,82 @@ func parallel(ctx context.Context, n, limit int, fn func(ctx context.Context, i 
 	return first
 }
 
+// account is one account a scenario opens: its ID (in its bank's
+// namespace), province, the user whose bank owns it, and its kind.
 type account struct {
 	id   string
 	prov testnet.Province
+	user string
 	kind string
+}
+
+// bankID is the ID local in the namespace of province p's user's bank
+// ("SH-CITY:local"): accounts and payments belong to a bank.
+func bankID(p testnet.Province, user, local string) string {
+	return testnet.Bank(p, user) + api.NamespaceSep + local
+}
+
+// proposalID is the ID local in province p's namespace ("ShanghaiMSP:local").
+func proposalID(p testnet.Province, local string) string {
+	return p.MSPID + api.NamespaceSep + local
 }
 
 func (r *runner) openAccounts(ctx context.Context, accts []account) error {
 	return parallel(ctx, len(accts), 16, func(ctx context.Context, i int) error {
 		a := accts[i]
-		if err := r.gw.openAccount(ctx, a.prov, a.id, a.kind); err != nil {
+		if err := r.gw.openAccount(ctx, a.prov, a.user, a.id, a.kind); err != nil {
 			return fmt.Errorf("open %s in %s: %w", a.id, a.prov.Name, err)
 		}
 		return nil
 	})
 }
 
-// mint issues amount into reserve (an open reserve account of p).
+// ensureCeilings gives every province an issuance ceiling with at least
+// headroom left above what it issued: a reserve mints only within its
+// province's ceiling, set by a "ceiling" proposal that issuers of a quorum
+// of provinces approved. A ceiling that leaves enough is kept as it is (a
+// run never lowers one).
+func (r *runner) ensureCeilings(ctx context.Context, headroom money.Amount) error {
+	return parallel(ctx, len(testnet.Provinces), len(testnet.Provinces), func(ctx context.Context, i int) error {
+		p := province(i)
+		c, err := r.gw.ceiling(ctx, p)
+		if err != nil {
+			return fmt.Errorf("ceiling of %s: %w", p.MSPID, err)
+		}
+		if c.Ceiling-c.Issued >= headroom {
+			return nil
+		}
+		want, err := money.Add(c.Issued, headroom)
+		if err != nil {
+			return fmt.Errorf("ceiling of %s: %w", p.MSPID, err)
+		}
+		_, err = r.gw.decide(ctx, p, rest.ProposalRequest{ID: proposalID(p, r.cfg.RunID+"-ceiling"), Action: rest.ActionCeiling,
+			Ceiling: &rest.CeilingParams{MSP: p.MSPID, Ceiling: want}})
+		return err
+	})
+}
+
+// mint issues amount into reserve (an open reserve account of p's
+// central-bank branch): a mint proposal of p's issuer, approved by the
+// issuers of two other provinces, executed by p's issuer.
 //
-// Mints run one at a time: every Mint rewrites the supply key and its
-// key-level endorsement policy, and Fabric invalidates a transaction
-// touching a key whose validation parameter an earlier transaction of the
-// same block changed (ENDORSEMENT_POLICY_FAILURE, not a read conflict, so
-// the gateway does not retry it). Such a mint wrote nothing and is tried
-// again here under a new mint ID, as are conflicts that outlast the
-// gateway's retries.
+// Provinces propose and approve at once, but executions run one at a
+// time: every execution rewrites the supply key, so concurrent ones would
+// fail on read conflicts. A decision that failed (conflicts that outlasted
+// the gateway's retries, an invalidated transaction) minted nothing and is
+// taken again under a new proposal ID.
 func (r *runner) mint(ctx context.Context, p testnet.Province, reserve string, amount money.Amount) error {
-	r.mintMu.Lock()
-	defer r.mintMu.Unlock()
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if err = r.gw.mint(ctx, p, reserve+"-mint"+strconv.Itoa(attempt), reserve, amount); err == nil {
+		local := reserve[strings.Index(reserve, api.NamespaceSep)+1:] + "-mint" + strconv.Itoa(attempt)
+		req := rest.ProposalRequest{ID: proposalID(p, local), Action: rest.ActionMint,
+			Mint: &rest.MintParams{Account: reserve, Amount: amount, ReserveRef: local}}
+		if err = r.gw.proposeApproved(ctx, p, req); err == nil {
+			r.mintMu.Lock()
+			_, err = r.gw.execute(ctx, p, req.ID)
+			r.mintMu.Unlock()
+		}
+		if err == nil {
 			return nil
 		}
 		if c := gwCode(err); c != rest.CodeConflict && c != rest.CodeTxInvalid {
@@ -92,17 +138,34 @@ func (r *runner) mint(ctx context.Context, p testnet.Province, reserve string, a
 	return fmt.Errorf("mint into %s: %w", reserve, err)
 }
 
-// split turns the outputs of reserve into at least n outputs by paying a
-// cent to sink with the largest change split (each such payment spends one
-// output and leaves api.MaxChangeSplit): the pool a hot payer spends
-// concurrently.
-func (r *runner) split(ctx context.Context, p testnet.Province, reserve, sink, tag string, n int) error {
+// prepareReserves opens the run's reserve account of every province's
+// central-bank branch and mints amount into each: the money every token
+// scenario's banks are funded from.
+func (r *runner) prepareReserves(ctx context.Context, amount money.Amount) error {
+	r.reserves = map[string]string{}
+	for _, p := range testnet.Provinces {
+		r.reserves[p.MSPID] = bankID(p, "issuer", r.cfg.RunID+"-reserve")
+	}
+	return parallel(ctx, len(testnet.Provinces), len(testnet.Provinces), func(ctx context.Context, i int) error {
+		p := province(i)
+		if err := r.gw.openAccount(ctx, p, "issuer", r.reserves[p.MSPID], rest.KindReserve); err != nil {
+			return fmt.Errorf("open %s: %w", r.reserves[p.MSPID], err)
+		}
+		return r.mint(ctx, p, r.reserves[p.MSPID], amount)
+	})
+}
+
+// split turns the outputs of account (of province p's user's bank) into at
+// least n outputs by paying a cent to sink with the largest change split
+// (each such payment spends one output and leaves api.MaxChangeSplit): the
+// pool a hot payer spends concurrently.
+func (r *runner) split(ctx context.Context, p testnet.Province, user, account, sink, tag string, n int) error {
 	const ways = api.MaxChangeSplit
 	pay := func(ctx context.Context, i int) error {
-		_, err := r.gw.pay(ctx, p, rest.PaymentRequest{PaymentID: fmt.Sprintf("%s-split%d", tag, i), From: reserve, To: sink,
+		_, err := r.gw.pay(ctx, p, user, rest.PaymentRequest{PaymentID: bankID(p, user, fmt.Sprintf("%s-split%d", tag, i)), From: account, To: sink,
 			Amount: payAmount, ChangeSplit: ways})
 		if err != nil {
-			return fmt.Errorf("split %s: %w", reserve, err)
+			return fmt.Errorf("split %s: %w", account, err)
 		}
 		return nil
 	}
@@ -123,9 +186,10 @@ func (r *runner) split(ctx context.Context, p testnet.Province, reserve, sink, t
 }
 
 // listOutputs returns the IDs of account's unspent outputs, read through
-// the SDK (the chaincode's bookmarks, not the gateway's page tokens).
-func (r *runner) listOutputs(ctx context.Context, p testnet.Province, account string) ([]string, error) {
-	c, err := r.sdk.contract(p, "operator", r.cfg.Chaincode)
+// the SDK as province p's user (the chaincode's bookmarks, not the
+// gateway's page tokens).
+func (r *runner) listOutputs(ctx context.Context, p testnet.Province, user, account string) ([]string, error) {
+	c, err := r.sdk.contract(p, user, r.cfg.Chaincode)
 	if err != nil {
 		return nil, err
 	}

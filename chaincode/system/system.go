@@ -86,7 +86,7 @@ func (c *Contract) GetPing(ctx contractapi.TransactionContextInterface, request 
 				return api.PingRecord{}, api.Internal(err, "decode ping %s", r.ID)
 			}
 		}
-		if b == nil || call.Covers(p.MSPID) != nil {
+		if b == nil || call.Covers("ping "+r.ID, dispatch.Owner{MSP: p.MSPID}) != nil {
 			return api.PingRecord{}, api.Errorf(api.CodeNotFound, "ping %s", r.ID)
 		}
 		return p, nil

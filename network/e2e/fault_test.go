@@ -55,13 +55,17 @@ func TestRaftLeaderCrash(t *testing.T) {
 		}
 		require.NoError(t, fnet.Stop())
 	})
-	shOp, zjOp := gwOn(t, fnet, shanghai, "operator"), gwOn(t, fnet, zhejiang, "operator")
-	gwOpen(t, shOp, "gw-crash-reserve", rest.KindReserve, "")
-	gwOpen(t, zjOp, "gw-crash-shop", rest.KindMerchant, "")
-	gwMint(t, gwOn(t, fnet, shanghai, "issuer"), "gw-crash-m", "gw-crash-reserve", "10000.00")
+	// The reserve pays, by its owner, the central-bank branch: the gateway
+	// keeps a pool of unlocked outputs for reserve accounts.
+	shIss, zjOp := gwOn(t, fnet, shanghai, "issuer"), gwOn(t, fnet, zhejiang, "operator")
+	reserve, shop := bankID(shanghai, "issuer", "gw-crash-reserve"), bankID(zhejiang, "operator", "gw-crash-shop")
+	gwOpen(t, shIss, reserve, rest.KindReserve, "")
+	gwOpen(t, zjOp, shop, rest.KindMerchant, "")
+	gwSetCeiling(t, fnet, shanghai, "crash-ceiling", "1000000.00")
+	gwMint(t, fnet, shanghai, "gw-crash-m", reserve, "10000.00")
 	// A first payment makes the gateway split the reserve into its pool of
 	// outputs, so the payments below do not queue behind one output.
-	gwPay(t, shOp, pay("gw-crash-warm", "gw-crash-reserve", "gw-crash-shop", "1.00"))
+	gwPay(t, shIss, pay(bankID(shanghai, "issuer", "gw-crash-warm"), reserve, shop, "1.00"))
 
 	leader, err := fnet.RaftLeader()
 	require.NoError(t, err)
@@ -77,6 +81,7 @@ func TestRaftLeaderCrash(t *testing.T) {
 	require.Positive(t, submitted(before), "the gateway reports no submits: is %s still its metric?", metricStages)
 
 	const n = 40
+	crashID := func(i int) string { return bankID(shanghai, "issuer", fmt.Sprintf("gw-crash-p%02d", i)) }
 	statuses := make([]string, n)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -89,7 +94,7 @@ func TestRaftLeaderCrash(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := shOp.Pay(ctx, pay(fmt.Sprintf("gw-crash-p%02d", i), "gw-crash-reserve", "gw-crash-shop", "1.00"))
+				_, err := shIss.Pay(ctx, pay(crashID(i), reserve, shop, "1.00"))
 				o := outcomeOf(err)
 				statuses[i] = strings.TrimSpace(fmt.Sprintf("%d %s", o.status, o.code))
 			}()
@@ -131,19 +136,18 @@ func TestRaftLeaderCrash(t *testing.T) {
 
 	// Each payment exists once, the payee got exactly n yuan, supply balances.
 	for i := range n {
-		id := fmt.Sprintf("gw-crash-p%02d", i)
-		p, err := shOp.GetPayment(ctx, id)
+		p, err := shIss.GetPayment(ctx, crashID(i))
 		require.NoError(t, err)
-		require.Equal(t, id, p.PaymentID)
+		require.Equal(t, crashID(i), p.PaymentID)
 	}
-	gwRequireBalance(t, zjOp, "gw-crash-shop", fmt.Sprintf("%d.00", n+1))
+	gwRequireBalance(t, zjOp, shop, fmt.Sprintf("%d.00", n+1))
 	// The payee's statement, read in pages of 7 through the page tokens,
 	// has one credit per payment: nothing twice, nothing missing.
 	credits := map[string]int{}
 	q := client.StatementQuery{From: start.Add(-time.Hour), Page: client.Page{Size: 7}}
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 20, "statement paging does not end")
-		page, err := zjOp.Statement(ctx, "gw-crash-shop", q)
+		page, err := zjOp.Statement(ctx, shop, q)
 		require.NoError(t, err)
 		for _, e := range page.Entries {
 			credits[e.Type+" "+e.Reference]++
@@ -157,7 +161,7 @@ func TestRaftLeaderCrash(t *testing.T) {
 	for ref, count := range credits {
 		require.Equal(t, 1, count, ref)
 	}
-	require.Equal(t, fmt.Sprintf("%d.00", 10000-n-1), gwBalanceOf(t, shOp, "gw-crash-reserve"))
+	require.Equal(t, fmt.Sprintf("%d.00", 10000-n-1), gwBalanceOf(t, shIss, reserve))
 	audit, err := gwOn(t, fnet, anhui, "auditor").AuditSupply(ctx)
 	require.NoError(t, err)
 	require.True(t, audit.Balanced)

@@ -1,8 +1,10 @@
 package e2e
 
 // Tests through the real yrd-gateway processes (one per province), over
-// HTTP, with the bearer tokens network.sh issued. Account IDs start with
-// "gw-" so that they never collide with the other tests of the package.
+// HTTP, with the bearer tokens network.sh issued. IDs are in their bank's
+// (or, for proposals, province's) namespace, and their local part starts
+// with "gw-" so that they never collide with the other tests of the
+// package.
 
 import (
 	"bytes"
@@ -15,7 +17,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,20 +68,69 @@ func apiErr(t *testing.T, err error, status int, code string) *client.Error {
 	return ae
 }
 
+// gwOpen opens account id as c's client: a customer account with a
+// customer reference (the gateway sends only its keyed hash), a merchant
+// account with its category.
 func gwOpen(t *testing.T, c *client.Client, id, kind, tier string) rest.Committed[rest.Account] {
 	t.Helper()
 	req := rest.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}
-	if kind == rest.KindCustomer {
+	switch kind {
+	case rest.KindCustomer:
 		req.CustomerRef = "cust-" + id
+	case rest.KindMerchant:
+		req.MerchantCategory = merchantCategory
 	}
 	res, err := c.OpenAccount(context.Background(), req)
 	return committed(t, res, err)
 }
 
-func gwMint(t *testing.T, c *client.Client, id, account, amount string) rest.Committed[rest.Mint] {
+// gwDecide takes a decision through network n's gateways: proposed by
+// province p's issuer, approved by the issuers of the next two provinces
+// (three provinces in all), executed by p's issuer. Each step waits until
+// every peer has its block, since the next runs at another gateway.
+func gwDecide(t *testing.T, n *testnet.Network, p testnet.Province, req rest.ProposalRequest) rest.Execution {
 	t.Helper()
-	res, err := c.Mint(context.Background(), rest.MintRequest{MintID: id, Account: account, Amount: money.MustParseYuan(amount), ReserveRef: "dep-" + id})
-	return committed(t, res, err)
+	ctx := context.Background()
+	i0 := provinceIndex(p)
+	prop, err := gwOn(t, n, p, "issuer").Propose(ctx, req)
+	committed(t, prop, err)
+	require.False(t, prop.Result.Approved, "one province approved %s", req.ID)
+	require.NoError(t, waitHeightsOn(n, prop.BlockNumber+1))
+	for k := 1; k <= 2; k++ {
+		q := testnet.Provinces[(i0+k)%len(testnet.Provinces)]
+		a, err := gwOn(t, n, q, "issuer").Approve(ctx, req.ID)
+		committed(t, a, err)
+		require.Equal(t, k == 2, a.Result.Approved, "%s approved by %d provinces", req.ID, k+1)
+		require.NoError(t, waitHeightsOn(n, a.BlockNumber+1))
+	}
+	ex, err := gwOn(t, n, p, "issuer").Execute(ctx, req.ID, rest.ExecuteRequest{})
+	committed(t, ex, err)
+	require.Equal(t, rest.ProposalExecuted, ex.Result.Proposal.Status)
+	require.NoError(t, waitHeightsOn(n, ex.BlockNumber+1))
+	return ex.Result
+}
+
+// gwSetCeiling gives province p of network n an issuance ceiling.
+func gwSetCeiling(t *testing.T, n *testnet.Network, p testnet.Province, local, ceiling string) rest.Ceiling {
+	t.Helper()
+	ex := gwDecide(t, n, p, rest.ProposalRequest{ID: proposalID(p, local), Action: rest.ActionCeiling,
+		Ceiling: &rest.CeilingParams{MSP: p.MSPID, Ceiling: money.MustParseYuan(ceiling)}})
+	require.NotNil(t, ex.Ceiling)
+	return *ex.Ceiling
+}
+
+// gwMint issues amount into reserve, a reserve account of province p's
+// central-bank branch, by a decision taken through network n's gateways
+// (on the shared network, within the ceilings ensureCeilings set).
+func gwMint(t *testing.T, n *testnet.Network, p testnet.Province, local, reserve, amount string) rest.Mint {
+	t.Helper()
+	if n == net {
+		ensureCeilings(t)
+	}
+	ex := gwDecide(t, n, p, rest.ProposalRequest{ID: proposalID(p, local), Action: rest.ActionMint,
+		Mint: &rest.MintParams{Account: reserve, Amount: money.MustParseYuan(amount), ReserveRef: "dep-" + local}})
+	require.NotNil(t, ex.Mint)
+	return *ex.Mint
 }
 
 func gwPay(t *testing.T, c *client.Client, req rest.PaymentRequest) rest.Committed[rest.Payment] {
@@ -160,52 +213,67 @@ func (h *headerRecorder) lastLocation() string {
 	return h.location
 }
 
-// TestGatewayPaymentFlow opens accounts in two provinces, mints with the
-// issuer's token, pays across provinces, and reads the payment, balances
-// and statements through both provinces' gateways; then the error paths:
-// repeats (409/422), credentials (401), roles (403).
+// TestGatewayPaymentFlow opens accounts of three banks in two provinces,
+// mints by a decision of three provinces' issuers, funds a bank from the
+// reserve, pays across provinces, and reads the payment, balances and
+// statements through both provinces' gateways; then the error paths:
+// repeats (409/422), credentials (401), roles (403), scope (404).
 func TestGatewayPaymentFlow(t *testing.T) {
 	ctx := context.Background()
-	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	gwOpen(t, shOp, "gw-sh-reserve", rest.KindReserve, "")
-	gwOpen(t, jsOp, "gw-js-alice", rest.KindCustomer, rest.TierClassII)
-	gwMint(t, gw(t, shanghai, "issuer"), "gw-m-1", "gw-sh-reserve", "100000.00")
-	require.Equal(t, "100000.00", gwBalanceOf(t, shOp, "gw-sh-reserve"))
+	shIss, shOp, jsOp := gw(t, shanghai, "issuer"), gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
+	reserve, settlement := bankID(shanghai, "issuer", "gw-reserve"), bankID(shanghai, "operator", "gw-settle")
+	alice := bankID(jiangsu, "operator", "gw-alice")
+	gwOpen(t, shIss, reserve, rest.KindReserve, "")
+	gwOpen(t, shOp, settlement, rest.KindSettlement, "")
+	gwOpen(t, jsOp, alice, rest.KindCustomer, rest.TierClassII)
+	m := gwMint(t, net, shanghai, "gw-m-1", reserve, "100000.00")
+	require.Equal(t, "100000.00", gwBalanceOf(t, shIss, reserve))
+	fundID := bankID(shanghai, "issuer", "gw-fund-1")
+	gwPay(t, shIss, pay(fundID, reserve, settlement, "100000.00"))
+	require.Equal(t, "0.00", gwBalanceOf(t, shIss, reserve))
+	require.Equal(t, "100000.00", gwBalanceOf(t, shOp, settlement))
 
-	body := pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1234.50")
+	payID := bankID(shanghai, "operator", "gw-p-1")
+	body := pay(payID, settlement, alice, "1234.50")
 	body.Purpose = "SALA"
 	w := gwPay(t, shOp, body)
-	require.Equal(t, "gw-p-1", w.Result.PaymentID)
+	require.Equal(t, payID, w.Result.PaymentID)
 	require.Equal(t, w.TxID, w.Result.TxID)
 
 	t.Run("read from both provinces", func(t *testing.T) {
-		gwRequireBalance(t, jsOp, "gw-js-alice", "1234.50")
+		gwRequireBalance(t, jsOp, alice, "1234.50")
 		for _, c := range []*client.Client{shOp, jsOp} {
-			p, err := c.GetPayment(ctx, "gw-p-1")
+			p, err := c.GetPayment(ctx, payID)
 			require.NoError(t, err)
 			require.Equal(t, "1234.50", p.Amount.String())
 			require.Equal(t, "SALA", p.Purpose)
 			require.Equal(t, "ShanghaiMSP", p.FromMSP)
 			require.Equal(t, "JiangsuMSP", p.ToMSP)
+			require.Equal(t, "SH-CITY", p.FromBank)
+			require.Equal(t, "JS-CITY", p.ToBank)
 			require.Equal(t, w.TxID, p.TxID)
 		}
-		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, "gw-sh-reserve"))
+		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, settlement))
 
-		st, err := jsOp.Statement(ctx, "gw-js-alice", client.StatementQuery{})
+		st, err := jsOp.Statement(ctx, alice, client.StatementQuery{})
 		require.NoError(t, err)
 		require.Len(t, st.Entries, 1)
 		require.Equal(t, rest.EntryCredit, st.Entries[0].Type)
-		require.Equal(t, "gw-p-1", st.Entries[0].Reference)
-		require.Equal(t, "gw-sh-reserve", st.Entries[0].Counterparty)
+		require.Equal(t, payID, st.Entries[0].Reference)
+		require.Equal(t, settlement, st.Entries[0].Counterparty)
 		require.Equal(t, "1234.50", st.Entries[0].Amount.String())
 
-		st, err = shOp.Statement(ctx, "gw-sh-reserve", client.StatementQuery{Page: client.Page{Size: 10}})
-		require.NoError(t, err)
-		var kinds []string
-		for _, e := range st.Entries {
-			kinds = append(kinds, e.Type+":"+e.Reference+":"+e.Amount.String())
+		lines := func(c *client.Client, account string) []string {
+			st, err := c.Statement(ctx, account, client.StatementQuery{Page: client.Page{Size: 10}})
+			require.NoError(t, err)
+			var out []string
+			for _, e := range st.Entries {
+				out = append(out, e.Type+":"+e.Reference+":"+e.Amount.String())
+			}
+			return out
 		}
-		require.ElementsMatch(t, []string{"mint:gw-m-1:100000.00", "debit:gw-p-1:1234.50"}, kinds)
+		require.ElementsMatch(t, []string{"credit:" + fundID + ":100000.00", "debit:" + payID + ":1234.50"}, lines(shOp, settlement))
+		require.ElementsMatch(t, []string{"mint:" + m.MintID + ":100000.00", "debit:" + fundID + ":100000.00"}, lines(shIss, reserve))
 	})
 
 	t.Run("repeated payment ID", func(t *testing.T) {
@@ -218,15 +286,15 @@ func TestGatewayPaymentFlow(t *testing.T) {
 		// The same body with the amount spelt differently is the same
 		// payment (sent raw: the typed client always writes two decimals).
 		status, e := rawPost(t, shanghai, "operator", rest.CreatePayment,
-			`{"paymentId":"gw-p-1","from":"gw-sh-reserve","to":"gw-js-alice","amount":"1234.5","purpose":"SALA"}`)
+			`{"paymentId":"`+payID+`","from":"`+settlement+`","to":"`+alice+`","amount":"1234.5","purpose":"SALA"}`)
 		require.Equal(t, http.StatusConflict, status)
 		require.Equal(t, rest.CodeDuplicatePayment, e.Code, e.Message)
 
-		amount := pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1.00")
+		amount := pay(payID, settlement, alice, "1.00")
 		amount.Purpose = "SALA"
 		for name, diff := range map[string]rest.PaymentRequest{
 			"amount":  amount,
-			"purpose": pay("gw-p-1", "gw-sh-reserve", "gw-js-alice", "1234.50"),
+			"purpose": pay(payID, settlement, alice, "1234.50"),
 		} {
 			_, err = shOp.Pay(ctx, diff)
 			ae = apiErr(t, err, http.StatusUnprocessableEntity, rest.CodePaymentIDReused)
@@ -234,7 +302,7 @@ func TestGatewayPaymentFlow(t *testing.T) {
 			require.True(t, ok, name)
 			require.Equal(t, w.TxID, orig.TxID, name)
 		}
-		require.Equal(t, "1234.50", gwBalanceOf(t, jsOp, "gw-js-alice"), "nothing moved")
+		require.Equal(t, "1234.50", gwBalanceOf(t, jsOp, alice), "nothing moved")
 	})
 
 	t.Run("401 without or with a wrong token", func(t *testing.T) {
@@ -247,32 +315,36 @@ func TestGatewayPaymentFlow(t *testing.T) {
 			}
 			c, err := client.New(net.GatewayURL(jiangsu), opts...)
 			require.NoError(t, err)
-			_, err = c.Balance(ctx, "gw-js-alice")
+			_, err = c.Balance(ctx, alice)
 			apiErr(t, err, http.StatusUnauthorized, rest.CodeUnauthenticated)
-			_, err = c.Pay(ctx, pay("gw-p-401-"+strings.ReplaceAll(name, " ", "-"), "gw-sh-reserve", "gw-js-alice", "1.00"))
+			_, err = c.Pay(ctx, pay(bankID(shanghai, "operator", "gw-p-401-"+strings.ReplaceAll(name, " ", "-")), settlement, alice, "1.00"))
 			apiErr(t, err, http.StatusUnauthorized, rest.CodeUnauthenticated)
 		}
 	})
 
-	t.Run("403 beyond the role", func(t *testing.T) {
-		_, err := gw(t, shanghai, "auditor").Pay(ctx, pay("gw-p-403", "gw-sh-reserve", "gw-js-alice", "1.00"))
+	t.Run("403 beyond the role, 404 beyond the scope", func(t *testing.T) {
+		_, err := gw(t, shanghai, "auditor").Pay(ctx, pay(bankID(shanghai, "operator", "gw-p-403"), settlement, alice, "1.00"))
 		apiErr(t, err, http.StatusForbidden, rest.CodeForbidden)
-		_, err = shOp.Mint(ctx, rest.MintRequest{MintID: "gw-m-403", Account: "gw-sh-reserve", Amount: money.MustParseYuan("1.00"), ReserveRef: "x"})
+		// Operators take no part in issuance.
+		_, err = shOp.Propose(ctx, rest.ProposalRequest{ID: proposalID(shanghai, "gw-m-403"), Action: rest.ActionMint,
+			Mint: &rest.MintParams{Account: reserve, Amount: money.MustParseYuan("1.00"), ReserveRef: "x"}})
 		apiErr(t, err, http.StatusForbidden, rest.CodeForbidden)
-		// Jiangsu's operator may not spend Shanghai's reserve.
-		_, err = jsOp.Pay(ctx, pay("gw-p-403b", "gw-sh-reserve", "gw-js-alice", "1.00"))
-		var ae *client.Error
-		require.ErrorAs(t, err, &ae)
-		require.Contains(t, []int{http.StatusForbidden, http.StatusUnprocessableEntity}, ae.Status, ae.Error())
-		_, err = shOp.GetPayment(ctx, "gw-p-403")
+		// Shanghai's account is out of Jiangsu's operator's scope: as
+		// missing as an account that does not exist.
+		_, err = jsOp.Pay(ctx, pay(bankID(jiangsu, "operator", "gw-p-404"), settlement, alice, "1.00"))
 		apiErr(t, err, http.StatusNotFound, rest.CodeNotFound)
-		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, "gw-sh-reserve"))
+		_, err = jsOp.GetAccount(ctx, settlement)
+		apiErr(t, err, http.StatusNotFound, rest.CodeNotFound)
+		_, err = shOp.GetPayment(ctx, bankID(shanghai, "operator", "gw-p-403"))
+		apiErr(t, err, http.StatusNotFound, rest.CodeNotFound)
+		require.Equal(t, "98765.50", gwBalanceOf(t, shOp, settlement))
 	})
 
 	t.Run("async write and status URL", func(t *testing.T) {
 		rec := &headerRecorder{}
 		c := gwOn(t, net, shanghai, "operator", client.WithHTTPClient(&http.Client{Transport: rec}), client.WithPollInterval(200*time.Millisecond))
-		acc, err := c.PayAsync(ctx, pay("gw-p-async", "gw-sh-reserve", "gw-js-alice", "10.00"))
+		asyncID := bankID(shanghai, "operator", "gw-p-async")
+		acc, err := c.PayAsync(ctx, pay(asyncID, settlement, alice, "10.00"))
 		require.NoError(t, err)
 		require.Equal(t, rest.OpPending, acc.Status)
 		require.Equal(t, acc.StatusURL, rec.lastLocation())
@@ -288,8 +360,8 @@ func TestGatewayPaymentFlow(t *testing.T) {
 		// Only its creator sees the operation.
 		_, err = gw(t, shanghai, "auditor").Operation(ctx, acc.OperationID)
 		apiErr(t, err, http.StatusNotFound, rest.CodeOperationNotFound)
-		gwRequireBalance(t, jsOp, "gw-js-alice", "1244.50")
-		p, err := jsOp.GetPayment(ctx, "gw-p-async")
+		gwRequireBalance(t, jsOp, alice, "1244.50")
+		p, err := jsOp.GetPayment(ctx, asyncID)
 		require.NoError(t, err)
 		require.Equal(t, res.TxID, p.TxID)
 	})
@@ -334,22 +406,23 @@ func ids(evs []sseEvent) []string {
 // payments, reconnects with Last-Event-ID and receives exactly the missed
 // events, none twice.
 func TestGatewayEventsResume(t *testing.T) {
-	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	opened := gwOpen(t, jsOp, "gw-ev-shop", rest.KindMerchant, "")
-	gwOpen(t, shOp, "gw-ev-reserve", rest.KindReserve, "")
-	gwMint(t, gw(t, shanghai, "issuer"), "gw-ev-m", "gw-ev-reserve", "1000.00")
+	shIss, jsOp := gw(t, shanghai, "issuer"), gw(t, jiangsu, "operator")
+	shop, reserve := bankID(jiangsu, "operator", "gw-ev-shop"), bankID(shanghai, "issuer", "gw-ev-reserve")
+	opened := gwOpen(t, jsOp, shop, rest.KindMerchant, "")
+	gwOpen(t, shIss, reserve, rest.KindReserve, "")
+	gwMint(t, net, shanghai, "gw-ev-m", reserve, "1000.00")
 	payN := func(from, to int) []string {
 		var want []string
 		for i := from; i < to; i++ {
-			id := fmt.Sprintf("gw-ev-p%d", i)
-			gwPay(t, shOp, pay(id, "gw-ev-reserve", "gw-ev-shop", "1.00"))
+			id := bankID(shanghai, "issuer", fmt.Sprintf("gw-ev-p%d", i))
+			gwPay(t, shIss, pay(id, reserve, shop, "1.00"))
 			want = append(want, id)
 		}
 		return want
 	}
 	// Events are read at Jiangsu's gateway, filtered to the payee.
 	reader := gw(t, jiangsu, "auditor")
-	opts := client.EventsOptions{Type: "Transferred", Account: "gw-ev-shop", FromBlock: &opened.BlockNumber}
+	opts := client.EventsOptions{Type: "Transferred", Account: shop, FromBlock: &opened.BlockNumber}
 
 	first := payN(0, 3)
 	got, last := collect(t, reader, opts, 3, time.Minute)
@@ -373,6 +446,11 @@ func TestGatewayEventsResume(t *testing.T) {
 	got, _ = collect(t, reader, opts, 4, time.Minute)
 	require.Equal(t, append(append([]string{}, missed...), later...), ids(got))
 
+	// The payee's bank sees the same payments (they name its account).
+	opts.LastEventID = ""
+	got, _ = collect(t, jsOp, opts, 7, time.Minute)
+	require.Equal(t, append(append(append([]string{}, first...), missed...), later...), ids(got))
+
 	// A malformed Last-Event-ID is refused.
 	opts.LastEventID = "yesterday"
 	_, err := reader.Events(context.Background(), opts, func(client.Event) error { return client.ErrStop })
@@ -382,10 +460,11 @@ func TestGatewayEventsResume(t *testing.T) {
 // TestGatewayConcurrentPayments sends 200 payments at once from one
 // reserve account through one gateway: all must commit, none fail.
 func TestGatewayConcurrentPayments(t *testing.T) {
-	shOp, jsOp := gw(t, shanghai, "operator"), gw(t, jiangsu, "operator")
-	gwOpen(t, shOp, "gw-hot-reserve", rest.KindReserve, "")
-	gwOpen(t, jsOp, "gw-hot-shop", rest.KindMerchant, "")
-	gwMint(t, gw(t, shanghai, "issuer"), "gw-hot-m", "gw-hot-reserve", "1000000.00")
+	shIss, jsOp := gw(t, shanghai, "issuer"), gw(t, jiangsu, "operator")
+	reserve, shop := bankID(shanghai, "issuer", "gw-hot-reserve"), bankID(jiangsu, "operator", "gw-hot-shop")
+	gwOpen(t, shIss, reserve, rest.KindReserve, "")
+	gwOpen(t, jsOp, shop, rest.KindMerchant, "")
+	gwMint(t, net, shanghai, "gw-hot-m", reserve, "1000000.00")
 
 	const n = 200
 	results := make([]payOutcome, n)
@@ -396,7 +475,7 @@ func TestGatewayConcurrentPayments(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			t0 := time.Now()
-			_, err := shOp.Pay(context.Background(), pay(fmt.Sprintf("gw-hot-p%03d", i), "gw-hot-reserve", "gw-hot-shop", "1.00"))
+			_, err := shIss.Pay(context.Background(), pay(bankID(shanghai, "issuer", fmt.Sprintf("gw-hot-p%03d", i)), reserve, shop, "1.00"))
 			results[i] = outcomeOf(err)
 			results[i].d = time.Since(t0)
 		}()
@@ -416,8 +495,8 @@ func TestGatewayConcurrentPayments(t *testing.T) {
 		lat[n/2].Round(time.Millisecond), lat[n*95/100].Round(time.Millisecond), lat[n-1].Round(time.Millisecond))
 	require.Equal(t, map[string]int{"201 ": n}, byOutcome)
 
-	gwRequireBalance(t, jsOp, "gw-hot-shop", "200.00")
-	require.Equal(t, "999800.00", gwBalanceOf(t, shOp, "gw-hot-reserve"))
+	gwRequireBalance(t, jsOp, shop, "200.00")
+	require.Equal(t, "999800.00", gwBalanceOf(t, shIss, reserve))
 	audit, err := gw(t, anhui, "auditor").AuditSupply(context.Background())
 	require.NoError(t, err)
 	require.True(t, audit.Balanced)
@@ -459,7 +538,8 @@ func TestYrdctl(t *testing.T) {
 		code           int
 		stdout, stderr string
 	}
-	ctl := func(p testnet.Province, user string, args ...string) result {
+	// ctlAs runs yrdctl as province p's user, in test t.
+	ctlAs := func(t *testing.T, p testnet.Province, user string, args ...string) result {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "YRD_URL="+net.GatewayURL(p), "YRD_TOKEN=", "YRD_TOKEN_FILE="+tokenFile(p, user))
@@ -475,46 +555,99 @@ func TestYrdctl(t *testing.T) {
 		}
 		return result{code, o.String(), e.String()}
 	}
-	ok := func(r result) string {
+	ctl := func(p testnet.Province, user string, args ...string) result {
+		t.Helper()
+		return ctlAs(t, p, user, args...)
+	}
+	okIn := func(t *testing.T, r result) string {
 		t.Helper()
 		require.Equal(t, 0, r.code, r.stderr)
 		return r.stdout
 	}
+	ok := func(r result) string {
+		t.Helper()
+		return okIn(t, r)
+	}
 
-	ok(ctl(zhejiang, "operator", "account", "open", "gw-ctl-reserve", "--kind", "reserve"))
-	out1 := ok(ctl(anhui, "operator", "account", "open", "gw-ctl-bob", "--kind", "customer", "--tier", "class-II", "--customer-ref", "bob-1"))
+	ensureCeilings(t)
+	reserve, bob := bankID(zhejiang, "issuer", "gw-ctl-reserve"), bankID(anhui, "operator", "gw-ctl-bob")
+	payID := bankID(zhejiang, "issuer", "gw-ctl-p")
+	mintID := proposalID(zhejiang, "gw-ctl-m")
+	ok(ctl(zhejiang, "issuer", "account", "open", reserve, "--kind", "reserve"))
+	out1 := ok(ctl(anhui, "operator", "account", "open", bob, "--kind", "customer", "--tier", "class-II", "--customer-ref", "bob-1"))
 	require.Regexp(t, `(?m)^status\s+committed$`, out1)
-	require.Regexp(t, `(?m)^id\s+gw-ctl-bob$`, out1)
-	ok(ctl(zhejiang, "issuer", "mint", "--id", "gw-ctl-m", "--account", "gw-ctl-reserve", "--amount", "500.00", "--reserve-ref", "dep-ctl"))
-	out1 = ok(ctl(zhejiang, "operator", "pay", "--id", "gw-ctl-p", "--from", "gw-ctl-reserve", "--to", "gw-ctl-bob", "--amount", "42.50", "--purpose", "GDDS"))
+	require.Regexp(t, `(?m)^id\s+`+regexp.QuoteMeta(bob)+`$`, out1)
+	require.Regexp(t, `(?m)^bank\s+AH-CITY$`, out1)
+
+	// A mint: proposed by Zhejiang's issuer, approved by two other
+	// provinces' issuers, executed once by Zhejiang's.
+	before := ok(ctl(zhejiang, "auditor", "--json", "ceiling", "ZhejiangMSP"))
+	// Each gateway answers once its own peer committed; the next step runs
+	// at another province's gateway, so it waits for every peer.
+	settled := func(out string) string {
+		t.Helper()
+		m := regexp.MustCompile(`(?m)^block\s+(\d+)$`).FindStringSubmatch(out)
+		require.NotNil(t, m, out)
+		b, err := strconv.ParseUint(m[1], 10, 64)
+		require.NoError(t, err)
+		waitHeights(t, b+1)
+		return out
+	}
+	notApproved := func() {
+		t.Helper()
+		r := ctl(zhejiang, "issuer", "proposal", "execute", mintID)
+		require.Equal(t, 1, r.code)
+		require.True(t, strings.HasPrefix(r.stderr, "error NOT_APPROVED: "), r.stderr)
+	}
+	require.Regexp(t, `(?m)^approved\s+false$`,
+		settled(ok(ctl(zhejiang, "issuer", "proposal", "mint", mintID, "--account", reserve, "--amount", "500.00", "--reserve-ref", "dep-ctl"))))
+	notApproved()
+	require.Regexp(t, `(?m)^approved\s+false$`, settled(ok(ctl(jiangsu, "issuer", "proposal", "approve", mintID))))
+	notApproved()
+	require.Regexp(t, `(?m)^approved\s+true$`, settled(ok(ctl(anhui, "issuer", "proposal", "approve", mintID))))
+	require.Regexp(t, `(?m)^approved\s+true$`, ok(ctl(zhejiang, "auditor", "proposal", "show", mintID)))
+	out1 = settled(ok(ctl(zhejiang, "issuer", "proposal", "execute", mintID)))
+	require.Regexp(t, `(?m)^\s+mintId\s+`+regexp.QuoteMeta(mintID)+`$`, out1)
+	r := ctl(zhejiang, "issuer", "proposal", "execute", mintID)
+	require.Equal(t, 1, r.code)
+	require.True(t, strings.HasPrefix(r.stderr, "error PROPOSAL_CLOSED: "), r.stderr)
+	var c0, c1 rest.Ceiling
+	require.NoError(t, json.Unmarshal([]byte(before), &c0))
+	require.NoError(t, json.Unmarshal([]byte(ok(ctl(zhejiang, "auditor", "--json", "ceiling", "ZhejiangMSP"))), &c1))
+	require.Equal(t, c0.Issued+money.MustParseYuan("500.00"), c1.Issued, "the ceiling counts the one mint")
+
+	out1 = ok(ctl(zhejiang, "issuer", "pay", "--id", payID, "--from", reserve, "--to", bob, "--amount", "42.50", "--purpose", "GDDS"))
 	require.Regexp(t, `(?m)^block\s+\d+$`, out1)
 	require.Regexp(t, `(?m)^amount\s+42\.50$`, out1)
 
-	gwRequireBalance(t, gw(t, anhui, "operator"), "gw-ctl-bob", "42.50")
-	require.Regexp(t, `(?m)^balance\s+42\.50$`, ok(ctl(anhui, "operator", "account", "balance", "gw-ctl-bob")))
-	st := ok(ctl(anhui, "operator", "account", "statement", "gw-ctl-bob"))
+	gwRequireBalance(t, gw(t, anhui, "operator"), bob, "42.50")
+	require.Regexp(t, `(?m)^balance\s+42\.50$`, ok(ctl(anhui, "operator", "account", "balance", bob)))
+	st := ok(ctl(anhui, "operator", "account", "statement", bob))
 	require.Regexp(t, `(?m)^TIME\s+TYPE\s+AMOUNT`, st)
-	require.Regexp(t, `credit\s+42\.50\s+gw-ctl-reserve\s+gw-ctl-p`, st)
+	require.Regexp(t, `credit\s+42\.50\s+`+regexp.QuoteMeta(reserve)+`\s+`+regexp.QuoteMeta(payID), st)
 
 	var p map[string]any
-	require.NoError(t, json.Unmarshal([]byte(ok(ctl(anhui, "auditor", "--json", "payment", "get", "gw-ctl-p"))), &p))
+	require.NoError(t, json.Unmarshal([]byte(ok(ctl(anhui, "auditor", "--json", "payment", "get", payID))), &p))
 	require.Equal(t, "42.50", p["amount"])
 	require.Equal(t, "AnhuiMSP", p["toMsp"])
+	require.Equal(t, "AH-CITY", p["toBank"])
 
 	require.Regexp(t, `(?m)^role\s+compliance$`, ok(ctl(anhui, "compliance", "whoami")))
-	ok(ctl(anhui, "compliance", "account", "freeze", "gw-ctl-bob", "--reason", "KYC review"))
-	require.Regexp(t, `(?m)^status\s+frozen$`, ok(ctl(anhui, "operator", "account", "get", "gw-ctl-bob")))
-	ok(ctl(anhui, "compliance", "account", "unfreeze", "gw-ctl-bob"))
+	t.Run("freeze and unfreeze", func(t *testing.T) {
+		okIn(t, ctlAs(t, anhui, "compliance", "account", "freeze", bob, "--reason", "KYC review"))
+		require.Regexp(t, `(?m)^status\s+frozen$`, okIn(t, ctlAs(t, anhui, "operator", "account", "get", bob)))
+		okIn(t, ctlAs(t, anhui, "compliance", "account", "unfreeze", bob))
+	})
 
-	events := ok(ctl(anhui, "auditor", "events", "tail", "--account", "gw-ctl-bob", "--type", "Transferred", "--from-block", "1", "--count", "1"))
-	require.Regexp(t, `^\d+:\d+\s+Transferred\s+id=gw-ctl-p from=gw-ctl-reserve to=gw-ctl-bob amount=42\.50`, events)
+	events := ok(ctl(anhui, "auditor", "events", "tail", "--account", bob, "--type", "Transferred", "--from-block", "1", "--count", "1"))
+	require.Regexp(t, `^\d+:\d+\s+Transferred\s+id=`+regexp.QuoteMeta(payID)+` from=`+regexp.QuoteMeta(reserve)+` to=`+regexp.QuoteMeta(bob)+` amount=42\.50`, events)
 
 	require.Regexp(t, `(?m)^total\s+\d+\.\d\d$`, ok(ctl(anhui, "auditor", "supply")))
 
-	r := ctl(zhejiang, "auditor", "pay", "--id", "gw-ctl-p2", "--from", "gw-ctl-reserve", "--to", "gw-ctl-bob", "--amount", "1")
+	r = ctl(zhejiang, "auditor", "pay", "--id", bankID(zhejiang, "issuer", "gw-ctl-p2"), "--from", reserve, "--to", bob, "--amount", "1")
 	require.Equal(t, 1, r.code)
 	require.True(t, strings.HasPrefix(r.stderr, "error FORBIDDEN: "), r.stderr)
-	r = ctl(zhejiang, "operator", "pay", "--id", "gw-ctl-p", "--from", "gw-ctl-reserve", "--to", "gw-ctl-bob", "--amount", "42.50", "--purpose", "GDDS")
+	r = ctl(zhejiang, "issuer", "pay", "--id", payID, "--from", reserve, "--to", bob, "--amount", "42.50", "--purpose", "GDDS")
 	require.Equal(t, 1, r.code)
 	require.True(t, strings.HasPrefix(r.stderr, "error DUPLICATE_PAYMENT: "), r.stderr)
 	r = ctl(zhejiang, "operator", "--token", "wrong", "supply")

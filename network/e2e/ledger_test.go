@@ -3,12 +3,15 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -26,13 +30,30 @@ import (
 // JSON argument.
 type actor struct {
 	p        testnet.Province
+	user     string
 	contract *sdk.Contract
 }
 
 func as(t *testing.T, p testnet.Province, user string) *actor {
 	t.Helper()
-	return &actor{p: p, contract: connect(t, p, user).Contract(channel, chaincode)}
+	return &actor{p: p, user: user, contract: connect(t, p, user).Contract(channel, chaincode)}
 }
+
+// id is local in the namespace of the actor's bank ("SH-CITY:local"):
+// account, payment and merge IDs belong to the owning (paying) bank.
+func (a *actor) id(local string) string { return bankID(a.p, a.user, local) }
+
+// bankID is local in the namespace of province p's user's bank.
+func bankID(p testnet.Province, user, local string) string {
+	b := testnet.Bank(p, user)
+	if b == "" {
+		panic("e2e: " + user + " acts for no bank")
+	}
+	return b + api.NamespaceSep + local
+}
+
+// proposalID is local in province p's namespace ("ShanghaiMSP:local").
+func proposalID(p testnet.Province, local string) string { return p.MSPID + api.NamespaceSep + local }
 
 // sdkTimeout bounds one SDK call of the suite, commit status included.
 const sdkTimeout = 2 * time.Minute
@@ -45,26 +66,29 @@ func invoke[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts 
 	return resp, err
 }
 
-// invokeAt is invoke that also returns the block the transaction is in.
-func invokeAt[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, uint64, error) {
+// invokeAt is invoke that also returns the commit status (nil when none
+// was read).
+func invokeAt[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, *sdk.Status, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sdkTimeout)
 	defer cancel()
-	resp, st, err := testnet.Submit(ctx, a.contract, op, req, opts...)
-	var block uint64
-	if st != nil {
-		block = st.BlockNumber
-	}
-	return resp, block, err
+	return testnet.Submit(ctx, a.contract, op, req, opts...)
 }
 
 // mustInvoke invokes, requires success, and waits until every province's
 // peer has the block: what a test builds next may be endorsed anywhere.
 func mustInvoke[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) Resp {
 	t.Helper()
-	resp, block, err := invokeAt(a, op, req, opts...)
-	require.NoError(t, err, "%s by %s", op.Function(), a.p.Name)
-	waitHeights(t, block+1)
+	resp, _ := mustInvokeAt(t, a, op, req, opts...)
 	return resp
+}
+
+// mustInvokeAt is mustInvoke that also returns the commit status.
+func mustInvokeAt[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, *sdk.Status) {
+	t.Helper()
+	resp, st, err := invokeAt(a, op, req, opts...)
+	require.NoError(t, err, "%s by %s/%s", op.Function(), a.p.Name, a.user)
+	waitHeights(t, st.BlockNumber+1)
+	return resp, st
 }
 
 // query evaluates op(req) as a on its province's peer (or, with
@@ -72,7 +96,7 @@ func mustInvoke[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Res
 func query[Req, Resp any](t *testing.T, a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) Resp {
 	t.Helper()
 	resp, err := evaluate(a, op, req, opts...)
-	require.NoError(t, err, "%s by %s", op.Function(), a.p.Name)
+	require.NoError(t, err, "%s by %s/%s", op.Function(), a.p.Name, a.user)
 	return resp
 }
 
@@ -83,16 +107,204 @@ func evaluate[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opt
 	return testnet.Evaluate(ctx, a.contract, op, req, opts...)
 }
 
+// merchantCategory is the category code of the suite's merchant accounts.
+const merchantCategory = "5411"
+
+// openRequest is the request opening account id of kind: a customer
+// account carries a customer reference hash (made by a bank's gateway; any
+// 64 hex characters here), a merchant account its category.
+func openRequest(id string, kind api.Kind, tier string) api.OpenAccountRequest {
+	req := api.OpenAccountRequest{ID: id, Kind: kind, Tier: tier}
+	switch kind {
+	case api.KindCustomer:
+		sum := sha256.Sum256([]byte("customer " + id))
+		req.CustomerRefHash = hex.EncodeToString(sum[:])
+	case api.KindMerchant:
+		req.MerchantCategory = merchantCategory
+	}
+	return req
+}
+
+// openAccount opens account id (in a's bank's namespace) as a.
+func openAccount(t *testing.T, a *actor, id string, kind api.Kind, tier string) api.Account {
+	t.Helper()
+	return mustInvoke(t, a, api.OpenAccount, openRequest(id, kind, tier))
+}
+
+// freezeOpts carries a freeze reason (with a salt of 16 to 64 bytes) to
+// the chaincode outside the transaction's arguments, for an account of
+// province p. The Fabric Gateway sends transient data only to endorsers
+// the client names when the transaction writes a private data collection
+// (the province's kyc_ collection): the account record needs p and two
+// other provinces, so these three are named, and only they see the reason.
+func freezeOpts(p testnet.Province, reason string) []sdk.ProposalOption {
+	i := provinceIndex(p)
+	var orgs []string
+	for k := 0; k < 3; k++ {
+		orgs = append(orgs, testnet.Provinces[(i+k)%len(testnet.Provinces)].MSPID)
+	}
+	return []sdk.ProposalOption{sdk.WithTransient(map[string][]byte{api.TransientFreezeReason: []byte(reason),
+		api.TransientFreezeSalt: []byte("salt-of-sixteen-bytes-or-more")}), sdk.WithEndorsingOrganizations(orgs...)}
+}
+
+// ceilingHeadroom is the issuance room ensureCeilings leaves every
+// province: far more than the suite mints.
+var ceilingHeadroom = money.Yuan(1_000_000_000_000)
+
+var ceilings struct {
+	once sync.Once
+	err  error
+}
+
+// ensureCeilings gives every province of the shared network an issuance
+// ceiling with ceilingHeadroom left, once: a reserve can mint only within
+// its province's ceiling, which only a "ceiling" proposal approved by
+// issuers of three provinces sets. The provinces' decisions run at once.
+func ensureCeilings(t *testing.T) {
+	t.Helper()
+	ceilings.once.Do(func() {
+		var wg sync.WaitGroup
+		errs := make([]error, len(testnet.Provinces))
+		for i, p := range testnet.Provinces {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = setCeiling(p, ceilingHeadroom)
+			}()
+		}
+		wg.Wait()
+		ceilings.err = errors.Join(errs...)
+	})
+	require.NoError(t, ceilings.err, "issuance ceilings")
+}
+
+// setCeiling raises province p's ceiling to what it issued plus headroom,
+// unless that much is left already. It asserts nothing (it runs in a
+// goroutine).
+func setCeiling(p testnet.Province, headroom money.Amount) error {
+	c, err := net.Connect(p, "issuer")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	iss := &actor{p: p, user: "issuer", contract: c.Contract(channel, chaincode)}
+	cur, err := evaluate(iss, api.GetCeiling, api.CeilingRequest{MSP: p.MSPID})
+	if err != nil && codeOf(err) != string(api.CodeNotFound) {
+		return fmt.Errorf("ceiling of %s: %w", p.MSPID, err)
+	}
+	if err == nil && cur.Ceiling-cur.Issued >= headroom {
+		return nil
+	}
+	want, err := money.Add(cur.Issued, headroom)
+	if err != nil {
+		return err
+	}
+	_, err = decide(p, api.ProposeRequest{ID: proposalID(p, "ceiling-e2e"), Action: api.ActionCeiling,
+		Ceiling: &api.CeilingParams{MSP: p.MSPID, Ceiling: want}})
+	return err
+}
+
+// issuerOf connects as province p's issuer; the caller closes the
+// connection.
+func issuerOf(p testnet.Province) (*actor, func(), error) {
+	c, err := net.Connect(p, "issuer")
+	if err != nil {
+		return nil, nil, err
+	}
+	return &actor{p: p, user: "issuer", contract: c.Contract(channel, chaincode)}, c.Close, nil
+}
+
+// decide takes a decision through the SDK: proposed by province p's
+// issuer, approved by the issuers of the next two provinces (three in all,
+// the rule of issuance and ceilings), executed by p's issuer. It asserts
+// nothing.
+func decide(p testnet.Province, req api.ProposeRequest) (api.Execution, error) {
+	var none api.Execution
+	i0 := provinceIndex(p)
+	var issuers []*actor
+	for k := 0; k < 3; k++ {
+		a, closeConn, err := issuerOf(testnet.Provinces[(i0+k)%len(testnet.Provinces)])
+		if err != nil {
+			return none, err
+		}
+		defer closeConn()
+		issuers = append(issuers, a)
+	}
+	// Each step waits until every peer has its block: the next one may be
+	// endorsed anywhere.
+	if _, err := settle(issuers[0], api.Propose, req); err != nil {
+		return none, fmt.Errorf("propose %s: %w", req.ID, err)
+	}
+	for _, a := range issuers[1:] {
+		if _, err := settle(a, api.Approve, api.ProposalID{ID: req.ID}); err != nil {
+			return none, fmt.Errorf("approve %s as %s: %w", req.ID, a.p.Name, err)
+		}
+	}
+	ex, err := settle(issuers[0], api.Execute, api.ExecuteRequest{ID: req.ID})
+	if err != nil {
+		return none, fmt.Errorf("execute %s: %w", req.ID, err)
+	}
+	return ex, nil
+}
+
+// settle is mustInvoke without assertions: it invokes and waits until
+// every peer has the block.
+func settle[Req, Resp any](a *actor, op api.Operation[Req, Resp], req Req, opts ...sdk.ProposalOption) (Resp, error) {
+	resp, st, err := invokeAt(a, op, req, opts...)
+	if err != nil {
+		return resp, err
+	}
+	return resp, waitHeightsErr(st.BlockNumber + 1)
+}
+
+func provinceIndex(p testnet.Province) int {
+	for i, q := range testnet.Provinces {
+		if q.MSPID == p.MSPID {
+			return i
+		}
+	}
+	panic("e2e: unknown province " + p.MSPID)
+}
+
+// mint issues amount into reserve, a reserve account of province p's
+// central-bank branch, by a decision of issuers of three provinces.
+func mint(t *testing.T, p testnet.Province, local, reserve, amount string) api.MintRecord {
+	t.Helper()
+	ensureCeilings(t)
+	ex, err := decide(p, api.ProposeRequest{ID: proposalID(p, local), Action: api.ActionMint,
+		Mint: &api.MintParams{Account: reserve, Amount: yuan(t, amount), ReserveRef: "deposit-" + local}})
+	require.NoError(t, err)
+	require.NotNil(t, ex.Mint, "the execution of a mint reports the mint")
+	return *ex.Mint
+}
+
 // waitHeights waits until every peer's ledger has at least height blocks,
 // read from the peers' operations metrics.
 func waitHeights(t *testing.T, height uint64) {
 	t.Helper()
+	require.NoError(t, waitHeightsErr(height))
+}
+
+// waitHeightsErr is waitHeights without assertions.
+func waitHeightsErr(height uint64) error { return waitHeightsOn(net, height) }
+
+// waitHeightsOn waits until every peer of network n has at least height
+// blocks.
+func waitHeightsOn(n *testnet.Network, height uint64) error {
+	deadline := time.Now().Add(15 * time.Second)
 	for _, p := range testnet.Provinces {
-		require.Eventually(t, func() bool {
-			h, err := peerHeight(net.PeerOperationsURL(p))
-			return err == nil && h >= height
-		}, 15*time.Second, 50*time.Millisecond, "peer of %s did not reach height %d", p.Name, height)
+		for {
+			h, err := peerHeight(n.PeerOperationsURL(p))
+			if err == nil && h >= height {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("peer of %s did not reach height %d (at %d, %v)", p.Name, height, h, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
+	return nil
 }
 
 func peerHeight(opsURL string) (uint64, error) {

@@ -30,15 +30,21 @@ func connect(t *testing.T, p testnet.Province, user string) *testnet.Conn {
 	return c
 }
 
+// users are the client identities network.sh enrols in every province.
+var users = []string{"admin", "operator", "operator2", "issuer", "fiscal", "auditor", "compliance"}
+
 // TestCallerIdentity checks that the chaincode sees each client identity's
-// MSP ID and role attribute from its certificate.
+// MSP ID, role and bank attributes from its certificate, as the suite
+// expects them (testnet.Bank, testnet.Role).
 func TestCallerIdentity(t *testing.T) {
 	for _, p := range testnet.Provinces {
-		for _, role := range []api.Role{api.RoleAdmin, api.RoleOperator, api.RoleIssuer, api.RoleFiscal, api.RoleAuditor, api.RoleCompliance} {
-			t.Run(p.Name+"/"+string(role), func(t *testing.T) {
-				who := query(t, as(t, p, string(role)), api.WhoAmI, api.Empty{})
+		for _, user := range users {
+			t.Run(p.Name+"/"+user, func(t *testing.T) {
+				who := query(t, as(t, p, user), api.WhoAmI, api.Empty{})
 				require.Equal(t, p.MSPID, who.MSPID)
-				require.Equal(t, role, who.Role)
+				require.Equal(t, testnet.Role(user), who.Role)
+				require.Equal(t, testnet.Bank(p, user), who.Bank)
+				require.Equal(t, api.RoleNeedsBank(who.Role), who.Bank != "", "bank roles, and only they, carry a bank")
 			})
 		}
 	}

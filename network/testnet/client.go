@@ -15,8 +15,10 @@ import (
 	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/client"
@@ -41,18 +43,63 @@ func (c *Conn) Contract(channel, chaincode string) *sdk.Contract {
 	return c.GetNetwork(channel).GetContract(chaincode)
 }
 
-// Connect opens a Fabric Gateway SDK connection as user of province p.
-func (n *Network) Connect(p Province, user string) (*Conn, error) {
+// bankCodes are the provinces' code prefixes of bank codes, as
+// test-network-scripts/lib/common.sh (CODE) has them.
+var bankCodes = map[string]string{"shanghai": "SH", "jiangsu": "JS", "zhejiang": "ZJ", "anhui": "AH"}
+
+// Bank is the bank code carried by the certificate of province p's user, as
+// network.sh enrols it (lib/common.sh, bank_of): operator acts for the
+// city commercial bank (SH-CITY), operator2 for a national bank's branch
+// (SH-ICBC), issuer for the central-bank branch (SH-PBC), fiscal for the
+// fiscal bureau (SH-FIN); "" for roles that act for no bank.
+func Bank(p Province, user string) string {
+	suffix := map[string]string{"operator": "CITY", "operator2": "ICBC", "issuer": "PBC", "fiscal": "FIN"}[user]
+	if suffix == "" || bankCodes[p.Name] == "" {
+		return ""
+	}
+	return bankCodes[p.Name] + "-" + suffix
+}
+
+// Role is the role attribute of a user's certificate (lib/common.sh,
+// role_of): operator2 is an operator of another bank.
+func Role(user string) api.Role {
+	if user == "operator2" {
+		return api.RoleOperator
+	}
+	return api.Role(user)
+}
+
+// PeerConn opens a TLS gRPC connection to province p's peer (the Gateway,
+// Endorser and Deliver services).
+func (n *Network) PeerConn(p Province) (*grpc.ClientConn, error) {
 	caPEM, err := os.ReadFile(n.CAFile(p))
 	if err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("CA file of %s holds no certificate", p.Name)
+	}
 	cc, err := grpc.NewClient(n.PeerEndpoint(p), grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, "")))
 	if err != nil {
 		return nil, fmt.Errorf("dial peer of %s: %w", p.Name, err)
 	}
+	return cc, nil
+}
+
+// Signer is a user's ledger identity: its serialized form (the creator of
+// a proposal) and a signing function over SHA-256 digests, the same signer
+// the Fabric Gateway SDK uses.
+type Signer struct {
+	ID identity.Identity
+	// Creator is the serialized identity (msp.SerializedIdentity).
+	Creator []byte
+	// Sign signs a digest (ECDSA, low-S).
+	Sign identity.Sign
+}
+
+// SignerOf reads province p's user's certificate and private key.
+func (n *Network) SignerOf(p Province, user string) (*Signer, error) {
 	certFile, keyFile := n.Identity(p, user)
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
@@ -66,6 +113,10 @@ func (n *Network) Connect(p Province, user string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	if err != nil {
+		return nil, fmt.Errorf("serialize identity: %w", err)
+	}
 	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, err
@@ -78,7 +129,20 @@ func (n *Network) Connect(p Province, user string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err := sdk.Connect(id, sdk.WithSign(sign), sdk.WithHash(hash.SHA256), sdk.WithClientConnection(cc),
+	return &Signer{ID: id, Creator: creator, Sign: sign}, nil
+}
+
+// Connect opens a Fabric Gateway SDK connection as user of province p.
+func (n *Network) Connect(p Province, user string) (*Conn, error) {
+	s, err := n.SignerOf(p, user)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := n.PeerConn(p)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := sdk.Connect(s.ID, sdk.WithSign(s.Sign), sdk.WithHash(hash.SHA256), sdk.WithClientConnection(cc),
 		sdk.WithEvaluateTimeout(10*time.Second), sdk.WithEndorseTimeout(30*time.Second),
 		sdk.WithSubmitTimeout(10*time.Second), sdk.WithCommitStatusTimeout(60*time.Second))
 	if err != nil {

@@ -1,12 +1,18 @@
 // Command roguecc is an altered build of the yrd chaincode for the rogue
-// province tests: it serves the real contracts plus a "rogue" contract that
-// forges outputs (mints to itself, inflates an output, moves another
-// province's output) with no checks at all. A province that runs it can make
-// its own peer endorse anything; the key-level and chaincode-level policies
-// must still stop the transaction at commit. Never deployed outside tests.
+// coalition tests: it serves the real contracts plus a "rogue" contract
+// that writes, deletes or re-protects any raw key of the chaincode's world
+// state with no checks at all. A province that runs it can make its own
+// peer endorse anything; the key-level and chaincode-level policies must
+// still stop the transaction at commit unless enough provinces endorse it.
+// Never deployed outside tests.
+//
+// Keys, values and policies travel hex-encoded (composite keys hold NUL
+// bytes, policies are protobuf), so that one generic function covers every
+// key type of the contracts.
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -14,78 +20,108 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/ccserver"
+	"github.com/yangtze-delta/settlement/chaincode/govcc"
 	"github.com/yangtze-delta/settlement/chaincode/yrdcc"
-	"github.com/yangtze-delta/settlement/money"
 )
 
-// rogue writes outputs straight into the token contract's key namespace.
+// rogue writes the world state directly.
 type rogue struct{ contractapi.Contract }
 
-const nsOutput = "yrd.out" // see docs/token.md
+func unhex(what, s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not hex: %w", what, err)
+	}
+	return b, nil
+}
 
-func (r *rogue) put(ctx contractapi.TransactionContextInterface, o api.Output) error {
-	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{o.Account, o.ID})
+// Put writes value under key.
+func (r *rogue) Put(ctx contractapi.TransactionContextInterface, keyHex, valueHex string) error {
+	k, err := unhex("key", keyHex)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(o)
+	v, err := unhex("value", valueHex)
 	if err != nil {
 		return err
 	}
-	return ctx.GetStub().PutState(key, b)
+	return ctx.GetStub().PutState(string(k), v)
 }
 
-func (r *rogue) get(ctx contractapi.TransactionContextInterface, account, id string) (api.Output, string, error) {
-	key, err := ctx.GetStub().CreateCompositeKey(nsOutput, []string{account, id})
-	if err != nil {
-		return api.Output{}, "", err
-	}
-	b, err := ctx.GetStub().GetState(key)
-	if err != nil || b == nil {
-		return api.Output{}, "", fmt.Errorf("output %s/%s: %v", account, id, err)
-	}
-	var o api.Output
-	return o, key, json.Unmarshal(b, &o)
-}
-
-// MintToSelf creates an output out of nothing.
-func (r *rogue) MintToSelf(ctx contractapi.TransactionContextInterface, account, id string, fen int64) error {
-	return r.put(ctx, api.Output{ID: id, Account: account, Amount: money.Amount(fen), TxID: ctx.GetStub().GetTxID()})
-}
-
-// Inflate rewrites an existing output with a larger amount.
-func (r *rogue) Inflate(ctx contractapi.TransactionContextInterface, account, id string, fen int64) error {
-	o, _, err := r.get(ctx, account, id)
+// Del deletes key.
+func (r *rogue) Del(ctx contractapi.TransactionContextInterface, keyHex string) error {
+	k, err := unhex("key", keyHex)
 	if err != nil {
 		return err
 	}
-	o.Amount = money.Amount(fen)
-	return r.put(ctx, o)
+	return ctx.GetStub().DelState(string(k))
 }
 
-// Steal deletes another account's output and gives its amount to to.
-func (r *rogue) Steal(ctx contractapi.TransactionContextInterface, account, id, to string) error {
-	o, key, err := r.get(ctx, account, id)
+// SetPolicy replaces key's endorsement policy (a serialized
+// SignaturePolicyEnvelope).
+func (r *rogue) SetPolicy(ctx contractapi.TransactionContextInterface, keyHex, policyHex string) error {
+	k, err := unhex("key", keyHex)
 	if err != nil {
 		return err
 	}
-	if err := ctx.GetStub().DelState(key); err != nil {
+	p, err := unhex("policy", policyHex)
+	if err != nil {
 		return err
 	}
-	o.Account, o.ID = to, "stolen-"+id
-	return r.put(ctx, o)
+	return ctx.GetStub().SetStateValidationParameter(string(k), p)
 }
+
+// Get returns key's value, hex-encoded ("" when absent): the test checks
+// that the keys it attacks are the contracts' real ones.
+func (r *rogue) Get(ctx contractapi.TransactionContextInterface, keyHex string) (string, error) {
+	k, err := unhex("key", keyHex)
+	if err != nil {
+		return "", err
+	}
+	v, err := ctx.GetStub().GetState(string(k))
+	return hex.EncodeToString(v), err
+}
+
+// Keys lists the keys (hex) of a partial composite key: objectType and
+// attributes (a JSON array of strings), at most 100.
+func (r *rogue) Keys(ctx contractapi.TransactionContextInterface, objectType, attrsJSON string) ([]string, error) {
+	var attrs []string
+	if err := json.Unmarshal([]byte(attrsJSON), &attrs); err != nil {
+		return nil, fmt.Errorf("attributes: %w", err)
+	}
+	it, err := ctx.GetStub().GetStateByPartialCompositeKey(objectType, attrs)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	out := []string{}
+	for it.HasNext() && len(out) < 100 {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hex.EncodeToString([]byte(kv.Key)))
+	}
+	return out, nil
+}
+
+// GetEvaluateTransactions declares the read-only functions.
+func (r *rogue) GetEvaluateTransactions() []string { return []string{"Get", "Keys"} }
 
 func main() {
-	rc := &rogue{}
-	rc.Name = "rogue"
-	cc, err := contractapi.NewChaincode(append(yrdcc.Contracts("rogue"), rc)...)
+	// The real contracts as chaincode/cmd/yrd serves them (with this
+	// province's channel list), plus the rogue one.
+	cfg, err := ccserver.ParseFlags("roguecc", os.Args[1:], os.Getenv)
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg, err := ccserver.ParseFlags("roguecc", os.Args[1:], os.Getenv)
+	if err := govcc.SetChannelOrgs(cfg.ChannelOrgs); err != nil {
+		log.Fatal(err)
+	}
+	rc := &rogue{}
+	rc.Name = "rogue"
+	cc, err := contractapi.NewChaincode(append(yrdcc.Contracts("rogue"), rc)...)
 	if err != nil {
 		log.Fatal(err)
 	}
