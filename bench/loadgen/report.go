@@ -57,6 +57,8 @@ type Report struct {
 	BatchSize       int       `json:"batchSize"`
 	Network         string    `json:"network,omitempty"`
 	Results         []Result  `json:"results"`
+	// Cycle is the interbank cycle figure (yrd-bench -cycle), when run.
+	Cycle *CycleReport `json:"cycle,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -106,6 +108,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(w)
 	for _, res := range r.Results {
 		fmt.Fprintf(w, "%-26s %s\n", res.Scenario, res.Description)
+	}
+	if r.Cycle != nil {
+		fmt.Fprintln(w)
+		r.Cycle.WriteText(w)
 	}
 	return nil
 }

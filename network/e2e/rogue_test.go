@@ -44,6 +44,12 @@ const (
 	nsCeiling  = "yrd.ceil"
 	nsProposal = "yrd.prop"
 	nsApproval = "yrd.appr"
+	// chaincode/interbankcc.
+	nsTransfer = "yrd.ibt"
+	nsQueue    = "yrd.ibq"
+	nsCycle    = "yrd.ibcyc"
+	nsDayEnd   = "yrd.ibeod"
+	nsCalendar = "yrd.cal"
 )
 
 // coalitions are every province alone and every two provinces, ordered so
@@ -308,6 +314,21 @@ func TestRogueCoalitions(t *testing.T) {
 		require.Empty(t, o.failures)
 		require.Equal(t, 4, o.committed)
 	}
+	// Each province's settlement account has a transfer of 1,000,000 to the
+	// next province's waiting in its queue (it holds nothing: queued).
+	settles := make([]string, len(testnet.Provinces))
+	queued := make([]string, len(testnet.Provinces))
+	for i := range testnet.Provinces {
+		settles[i] = operators[i].id("rogue-settle")
+		openAccount(t, operators[i], settles[i], api.KindSettlement, api.TierUnlimited)
+	}
+	for i := range testnet.Provinces {
+		tr := mustInvoke(t, operators[i], api.SendTransfer, api.SendRequest{ID: operators[i].id("rogue-queued"), From: settles[i],
+			To: settles[(i+1)%len(settles)], Amount: yuan(t, "1000000.00"), Priority: api.PriorityNormal})
+		require.Equal(t, api.TransferQueued, tr.Status)
+		queued[i] = tr.ID
+	}
+
 	pending := proposalID(shanghai, "rogue-pending")
 	mustInvoke(t, shIss, api.Propose, api.ProposeRequest{ID: pending, Action: api.ActionMint,
 		Mint: &api.MintParams{Account: reserve, Amount: yuan(t, "1.00"), ReserveRef: "rogue-pending"}})
@@ -316,18 +337,25 @@ func TestRogueCoalitions(t *testing.T) {
 	// What must not change, read through the real chaincode.
 	auditor := as(t, anhui, "auditor")
 	type snapshot struct {
-		balances map[string]string
-		accounts map[string]api.Account
-		payments map[string]api.Payment
-		config   api.Config
-		ceilings map[string]api.Ceiling
-		supply   api.Supply
-		proposal api.ProposalView
-		outputs  map[string]int
+		balances  map[string]string
+		accounts  map[string]api.Account
+		payments  map[string]api.Payment
+		config    api.Config
+		ceilings  map[string]api.Ceiling
+		supply    api.Supply
+		proposal  api.ProposalView
+		outputs   map[string]int
+		transfers map[string]api.InterbankTransfer
+		calendar  api.Calendar
 	}
 	read := func() snapshot {
 		s := snapshot{balances: map[string]string{}, accounts: map[string]api.Account{}, payments: map[string]api.Payment{},
-			ceilings: map[string]api.Ceiling{}, outputs: map[string]int{}}
+			ceilings: map[string]api.Ceiling{}, outputs: map[string]int{}, transfers: map[string]api.InterbankTransfer{}}
+		for i, id := range queued {
+			s.transfers[id] = query(t, auditor, api.GetTransfer, api.TransferAction{ID: id})
+			s.balances[settles[i]] = balance(t, auditor, settles[i]).String()
+		}
+		s.calendar = query(t, auditor, api.GetCalendar, api.Empty{})
 		for _, v := range victims {
 			s.balances[v.account] = balance(t, auditor, v.account).String()
 			s.accounts[v.account] = query(t, auditor, api.GetAccount, api.AccountRequest{ID: v.account})
@@ -400,9 +428,35 @@ func TestRogueCoalitions(t *testing.T) {
 			require.NotNil(t, get(spent), "the tombstone of %s", own.spent)
 			forged := compositeKey(t, nsOutput, own.account, "forged-"+coalitionName(coal))
 			require.Nil(t, get(forged))
+			// The coalition's own queued transfer (its province pays) and a
+			// transfer paid by a province outside it.
+			li := provinceIndex(lead)
+			ownTransfer := compositeKey(t, nsTransfer, queued[li])
+			victimTransfer := compositeKey(t, nsTransfer, queued[provinceIndex(victim.p)])
+			queueKeys := rogueKeys(t, reader, lead, nsQueue, settles[li])
+			require.Len(t, queueKeys, 1, "one transfer in %s's queue", settles[li])
+			forgedCycle := compositeKey(t, nsCycle, lead.MSPID+":forged-"+coalitionName(coal))
+			forgedDayEnd := compositeKey(t, nsDayEnd, settles[li], "2000-01-03")
+			cal, err := json.Marshal(api.Calendar{Open: "00:00", CustomerCutoff: "23:58", InterbankCutoff: "23:58", EndOfDay: "23:59", CycleIntervalSec: 1})
+			require.NoError(t, err)
+			cycleRecord, err := json.Marshal(api.CycleResult{ID: lead.MSPID + ":forged", Settled: 1, Gross: yuan(t, "1000000.00"), TxID: "forged"})
+			require.NoError(t, err)
+			dayEnd, err := json.Marshal(api.DayEnd{Account: settles[li], Date: "2000-01-03", Balance: yuan(t, huge0), TxID: "forged"})
+			require.NoError(t, err)
 
-			huge := "100000000.00"
+			huge := huge0
 			attacks := []attack{
+				// Interbank: settle a queued transfer without cover (its
+				// record marked settled; the payee's output from nothing is
+				// "output from nothing" below), take it out of the queue,
+				// rewrite another province's transfer, forge a cycle, a
+				// day-end balance, the calendar.
+				put("queued transfer marked settled", ownTransfer, rewrite(t, get(ownTransfer), map[string]any{"status": api.TransferSettled})),
+				del("queued transfer taken out of the queue", queueKeys[0]),
+				put("another province's transfer rewritten", victimTransfer, rewrite(t, get(victimTransfer), map[string]any{"amount": "0.01"})),
+				put("cycle record forged", forgedCycle, cycleRecord),
+				put("day-end balance forged", forgedDayEnd, dayEnd),
+				put("calendar", compositeKey(t, nsCalendar), cal),
 				put("output inflated", ownOutput, rewrite(t, get(ownOutput), map[string]any{"amount": huge})),
 				put("output from nothing", forged, rewrite(t, get(ownOutput), map[string]any{"id": "forged-" + coalitionName(coal), "amount": huge})),
 				put("account tier", ownAccount, rewrite(t, get(ownAccount), map[string]any{"tier": api.TierUnlimited})),
@@ -480,6 +534,9 @@ func TestRogueCoalitions(t *testing.T) {
 		requireCode(t, string(api.CodeLimitExceeded), err)
 	}
 }
+
+// huge0 is the amount the rogue writes inflate to.
+const huge0 = "100000000.00"
 
 func contains(ps []testnet.Province, p testnet.Province) bool {
 	for _, q := range ps {
