@@ -37,6 +37,8 @@ const (
 	CodeNotExpired         Code = "NOT_EXPIRED"
 	CodeNotQueued          Code = "NOT_QUEUED"
 	CodeDayOpen            Code = "DAY_OPEN"
+	CodeOutsideWindow      Code = "OUTSIDE_WINDOW"
+	CodeLineConflict       Code = "LINE_CONFLICT"
 	// CodeInternal marks a failure that is not the caller's fault (ledger
 	// access, encoding, a corrupt record).
 	CodeInternal Code = "INTERNAL"
@@ -70,7 +72,9 @@ var codeTable = []CodeInfo{
 	{CodeNotApproved, http.StatusConflict, "the proposal's approval rule does not hold yet"},
 	{CodeProposalClosed, http.StatusConflict, "the proposal was executed, cancelled or has expired"},
 	{CodeCeilingExceeded, http.StatusUnprocessableEntity, "the mint would take the province past its issuance ceiling (or it has none)"},
-	{CodePurposeNotAllowed, http.StatusUnprocessableEntity, "earmarked funds may not go there: an ineligible recipient or payee, or a programme outside its window"},
+	{CodePurposeNotAllowed, http.StatusUnprocessableEntity, "earmarked funds may not go there: an ineligible recipient or payee"},
+	{CodeOutsideWindow, http.StatusConflict, "the programme is outside its validity window (trusted time, business dates in Asia/Shanghai): it has not started or has expired"},
+	{CodeLineConflict, http.StatusConflict, "the disbursement job's line was paid before to another recipient or amount (a job ID reused with other lines); nothing was paid"},
 	{CodeOverCap, http.StatusUnprocessableEntity, "the disbursement would take a recipient past the programme's per-recipient cap"},
 	{CodeNotExpired, http.StatusConflict, "the programme has not expired yet (trusted time)"},
 	{CodeNotQueued, http.StatusConflict, "the interbank transfer is not waiting in the queue (settled, cancelled, rejected, held, or its value date is not open)"},

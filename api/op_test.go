@@ -43,8 +43,12 @@ func TestDecodeRequest(t *testing.T) {
 		{"a nested unknown key in a batch", dec(api.TransferBatch, `{"items":[{"paymentId":"SH-ICBC:p","extra":1}]}`), api.CodeInvalidArgument},
 		{"the old transient customer reference in an account", dec(api.OpenAccount, `{"id":"SH-ICBC:a","kind":"customer","tier":"class-IV","customerRef":"x"}`), api.CodeInvalidArgument},
 		{"a customer with its reference hash", dec(api.OpenAccount, fmt.Sprintf(`{"id":"SH-ICBC:a","kind":"customer","tier":"class-IV","customerRefHash":%q}`, strings.Repeat("0f", 32))), ""},
-		{"a freeze reason in the body", dec(api.Freeze, `{"id":"SH-ICBC:a","reason":"AML"}`), api.CodeInvalidArgument},
-		{"a freeze", dec(api.Freeze, `{"id":"SH-ICBC:a"}`), ""},
+		{"a freeze reason in the body", dec(api.Freeze, fmt.Sprintf(`{"id":"SH-ICBC:a","reasonHash":%q,"reason":"AML"}`, strings.Repeat("0f", 32))), api.CodeInvalidArgument},
+		{"a freeze without its note's hash", dec(api.Freeze, `{"id":"SH-ICBC:a"}`), api.CodeInvalidArgument},
+		{"a freeze with a short hash", dec(api.Freeze, `{"id":"SH-ICBC:a","reasonHash":"0f0f"}`), api.CodeInvalidArgument},
+		{"a freeze", dec(api.Freeze, fmt.Sprintf(`{"id":"SH-ICBC:a","reasonHash":%q}`, strings.Repeat("0f", 32))), ""},
+		{"a freeze reason's note", dec(api.RecordFreezeReason, `{"id":"SH-ICBC:a"}`), ""},
+		{"a freeze reason in the note's arguments", dec(api.RecordFreezeReason, `{"id":"SH-ICBC:a","reason":"AML"}`), api.CodeInvalidArgument},
 		{"a proposal", dec(api.Propose, `{"id":"ShanghaiMSP:p","action":"mint","mint":{"account":"SH-PBC:reserve","amount":"1","reserveRef":"d"}}`), ""},
 		{"a proposal with a nested unknown key", dec(api.Propose, `{"id":"ShanghaiMSP:p","action":"mint","mint":{"account":"SH-PBC:reserve","amount":"1","reserveRef":"d","to":"x"}}`), api.CodeInvalidArgument},
 		{"a proposal whose action lacks its parameters", dec(api.Propose, `{"id":"ShanghaiMSP:p","action":"redeem","mint":{"account":"SH-PBC:reserve","amount":"1","reserveRef":"d"}}`), api.CodeInvalidArgument},
@@ -75,7 +79,7 @@ func TestDecodeRequest(t *testing.T) {
 
 // TestRegistry: the operation table is consistent, and the trust-model
 // change is in it: no direct issuance, decisions in gov, the freeze reason
-// in the transient map.
+// in the transient map of its own transaction and never in Freeze's.
 func TestRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	for _, op := range api.Operations() {
@@ -110,6 +114,7 @@ func TestRegistry(t *testing.T) {
 		want api.Access
 	}{
 		{api.Freeze.Op, api.Access{api.RoleCompliance: api.ScopeProvince}},
+		{api.RecordFreezeReason.Op, api.Access{api.RoleCompliance: api.ScopeProvince}},
 		{api.Unfreeze.Op, api.Access{api.RoleCompliance: api.ScopeProvince}},
 		{api.Transfer.Op, api.Access{api.RoleOperator: api.ScopeBank, api.RoleIssuer: api.ScopeBank, api.RoleFiscal: api.ScopeBank}},
 		{api.GetAccount.Op, api.Access{api.RoleAuditor: api.ScopeAny, api.RoleCompliance: api.ScopeProvince,
@@ -126,8 +131,11 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: access %v, want %v", tt.op.Function(), tt.op.Access, tt.want)
 		}
 	}
-	if !reflect.DeepEqual(api.Freeze.Transient, []string{api.TransientFreezeReason, api.TransientFreezeSalt}) {
-		t.Errorf("Freeze reads transient %v", api.Freeze.Transient)
+	if !reflect.DeepEqual(api.RecordFreezeReason.Transient, []string{api.TransientFreezeReason, api.TransientFreezeSalt}) {
+		t.Errorf("RecordFreezeReason reads transient %v", api.RecordFreezeReason.Transient)
+	}
+	if len(api.Freeze.Transient) != 0 {
+		t.Errorf("Freeze, endorsed by several provinces, reads transient %v", api.Freeze.Transient)
 	}
 	if api.CollectionKYC("ShanghaiMSP") != "kyc_ShanghaiMSP" {
 		t.Errorf("collection %s", api.CollectionKYC("ShanghaiMSP"))

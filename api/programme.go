@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"github.com/yangtze-delta/settlement/money"
@@ -14,6 +15,7 @@ var (
 	fiscalAccess  = Access{RoleFiscal: ScopeBank}
 	programmeView = Access{RoleFiscal: ScopeBank, RoleAuditor: ScopeAny, RoleCompliance: ScopeProvince,
 		RoleOperator: ScopeBank}
+	clawbackView = Access{RoleFiscal: ScopeBank, RoleCompliance: ScopeProvince, RoleAuditor: ScopeAny}
 )
 
 // The programme contract's operations. Programme, tranche and disbursement
@@ -39,11 +41,15 @@ var (
 		Access: fiscalAccess, Doc: "proposes to claw a recipient's earmarked funds back before expiry"})
 	ApproveClawback = define[ClawbackID, ClawbackView](Op{Contract: ContractProgramme, Name: "ApproveClawback", Mode: Submit,
 		Access: Access{RoleFiscal: ScopeBank, RoleCompliance: ScopeProvince}, Doc: "approves a clawback (the holder's province's compliance)"})
-	ExecuteClawback = define[ClawbackExecute, SweepResult](Op{Contract: ContractProgramme, Name: "ExecuteClawback", Mode: Submit,
-		Access: fiscalAccess, Doc: "returns an approved clawback's earmarked funds to the funders pro rata"})
+	ExecuteClawback = define[ClawbackExecute, ClawbackResult](Op{Contract: ContractProgramme, Name: "ExecuteClawback", Mode: Submit,
+		Access: fiscalAccess, Doc: "returns up to MaxSweepInputs of an approved clawback's earmarked outputs to the funders pro rata; repeated until the holder has none left, which closes it"})
 
 	GetProgramme = define[ProgrammeID, ProgrammeView](Op{Contract: ContractProgramme, Name: "Get", Mode: Evaluate,
 		Access: programmeView, Doc: "reads a programme, its approvals and tranches"})
+	GetTranche = define[TrancheID, TrancheView](Op{Contract: ContractProgramme, Name: "GetTranche", Mode: Evaluate,
+		Access: programmeView, Doc: "reads a tranche, its approvals, contributions and each funder's share"})
+	GetClawback = define[ClawbackID, ClawbackView](Op{Contract: ContractProgramme, Name: "GetClawback", Mode: Evaluate,
+		Access: clawbackView, Doc: "reads a clawback and its approvals (the owner bureau, the compliance of the holder's province, auditors)"})
 	Utilisation = define[UtilisationRequest, UtilisationPage](Op{Contract: ContractProgramme, Name: "Utilisation", Mode: Evaluate,
 		Access: programmeView, Doc: "aggregates a programme's flows: total, per tranche, province or recipient"})
 	Lineage = define[LineageRequest, LineageView](Op{Contract: ContractProgramme, Name: "Lineage", Mode: Evaluate,
@@ -132,6 +138,115 @@ type DefineProgrammeRequest struct {
 	PerRecipientCap money.Amount  `json:"perRecipientCap,omitempty"`
 }
 
+// Validate checks a definition's syntax and limits: everything but what
+// depends on the caller (the owner bureau's namespace and membership among
+// the funders, appropriation.NewProgramme) and on the ledger (the funders'
+// provinces, an unused ID and escrow).
+func (r *DefineProgrammeRequest) Validate() error {
+	fail := func(format string, args ...any) error { return Errorf(CodeInvalidArgument, format, args...) }
+	if err := ValidateNamespaced("id", r.ID, MaxIDLen); err != nil {
+		return err
+	}
+	if err := ValidateText("name", r.Name, 128, true); err != nil {
+		return err
+	}
+	if len(r.Purposes) == 0 || len(r.Purposes) > MaxPurposes {
+		return fail("purposes must list 1 to %d purpose codes", MaxPurposes)
+	}
+	for _, p := range r.Purposes {
+		if err := ValidateID("purpose", p, MaxPurposeLen); err != nil {
+			return err
+		}
+	}
+	if err := ValidateNamespaced("escrow", r.Escrow, MaxIDLen); err != nil {
+		return err
+	}
+	if NamespaceOf(r.Escrow) != NamespaceOf(r.ID) {
+		return fail("escrow %s must be in the programme's namespace %s", r.Escrow, NamespaceOf(r.ID))
+	}
+	if r.Budget <= 0 {
+		return fail("budget must be positive")
+	}
+	if r.PerRecipientCap < 0 || r.PerRecipientCap > r.Budget {
+		return fail("perRecipientCap must be 0 (none) to the budget")
+	}
+	from, err1 := time.ParseInLocation(dateLayout, r.ValidFrom, BusinessZone)
+	to, err2 := time.ParseInLocation(dateLayout, r.ValidTo, BusinessZone)
+	if err1 != nil || err2 != nil || to.Before(from) || to.Sub(from) > MaxProgrammeDays*24*time.Hour {
+		return fail("validFrom and validTo must be business dates (2006-01-02), from <= to, at most %d days apart", MaxProgrammeDays)
+	}
+	switch r.Release {
+	case ReleaseAtTerminal, ReleaseNever:
+	default:
+		return fail("release must be %q or %q", ReleaseAtTerminal, ReleaseNever)
+	}
+	if len(r.Funders) == 0 || len(r.Funders) > MaxFunders {
+		return fail("funders must list 1 to %d bureaus", MaxFunders)
+	}
+	total := 0
+	seen := map[string]bool{}
+	for i, f := range r.Funders {
+		if err := ValidateBank("funders.bureau", f.Bureau); err != nil {
+			return err
+		}
+		if err := ValidateID("funders.msp", f.MSP, MaxIDLen); err != nil {
+			return err
+		}
+		if err := ValidateNamespaced("funders.account", f.Account, MaxIDLen); err != nil {
+			return err
+		}
+		if NamespaceOf(f.Account) != f.Bureau {
+			return fail("funders[%d].account %s is not bureau %s's", i, f.Account, f.Bureau)
+		}
+		if f.Share <= 0 || f.Share > SharesTotal || seen[f.MSP+"/"+f.Bureau] {
+			return fail("funders[%d] needs a share of 1 to %d basis points and appears once", i, SharesTotal)
+		}
+		seen[f.MSP+"/"+f.Bureau] = true
+		total += f.Share
+	}
+	if total != SharesTotal {
+		return fail("funders' shares sum to %d basis points, want %d", total, SharesTotal)
+	}
+	e := r.Eligibility
+	if len(e.Accounts) > MaxEligibleAccounts || len(e.Categories) > MaxCategories || len(e.Kinds) > 8 || len(e.Provinces) > 16 {
+		return fail("eligibility lists are too long")
+	}
+	if len(e.Accounts) == 0 && len(e.Kinds) == 0 {
+		return fail("eligibility needs accounts or kinds")
+	}
+	for _, k := range e.Kinds {
+		if !k.Valid() || k == KindEscrow {
+			return fail("eligibility kind %q is not an account kind a recipient can have", k)
+		}
+	}
+	for _, p := range e.Provinces {
+		if err := ValidateID("eligibility.provinces", p, MaxIDLen); err != nil {
+			return err
+		}
+	}
+	s := r.Spending
+	if len(s.PayeeCategories) > MaxCategories || len(s.PayeeAccounts) > MaxEligibleAccounts {
+		return fail("spending lists are too long")
+	}
+	for _, c := range append(append([]string{}, e.Categories...), s.PayeeCategories...) {
+		if len(c) != 4 || strings.Trim(c, "0123456789") != "" {
+			return fail("merchant category %q must be 4 digits", c)
+		}
+	}
+	for _, a := range append(append([]string{}, e.Accounts...), s.PayeeAccounts...) {
+		if err := ValidateNamespaced("eligibility and spending accounts", a, MaxIDLen); err != nil {
+			return err
+		}
+		if a == r.Escrow {
+			return fail("the escrow %s cannot be a recipient or payee of its own programme", a)
+		}
+	}
+	return nil
+}
+
+// dateLayout is a business date.
+const dateLayout = "2006-01-02"
+
 // Programme is a defined programme.
 type Programme struct {
 	DefineProgrammeRequest
@@ -214,11 +329,24 @@ type Contribution struct {
 	At        time.Time    `json:"at"`
 }
 
-// TrancheView is a tranche with its approvals and contributions.
+// TrancheView is a tranche with its approvals, contributions and each
+// funder's share of it.
 type TrancheView struct {
 	Tranche       Tranche         `json:"tranche"`
 	Approvals     []PartyApproval `json:"approvals"`
 	Contributions []Contribution  `json:"contributions"`
+	// Shares is what each funder pays into the escrow (FundTranche), in the
+	// programme's funder order: the tranche's amount split pro rata
+	// (appropriation.ProRata), summing to it exactly.
+	Shares []FunderShare `json:"shares"`
+}
+
+// FunderShare is one funder's share of a tranche.
+type FunderShare struct {
+	MSP     string       `json:"msp"`
+	Bureau  string       `json:"bureau"`
+	Account string       `json:"account"`
+	Amount  money.Amount `json:"amount"`
 }
 
 // TrancheID names a tranche.
@@ -264,12 +392,18 @@ type DisburseLine struct {
 }
 
 // DisburseRequest pays up to MaxDisburseLines recipients from escrow,
-// spending the escrow's Inputs. Job reads "BUREAU:local".
+// spending the escrow's Inputs. Job reads "BUREAU:local". ChangeSplit
+// (0 to MaxChangeSplit; 0 and 1 both mean one output) splits the escrow's
+// change into that many outputs of near-equal amounts (never below one
+// fen each), as token:Transfer's does, so that a disbursement engine can
+// keep several disbursements of a programme in flight, each on its own
+// escrow output.
 type DisburseRequest struct {
-	Programme string         `json:"programme"`
-	Job       string         `json:"job"`
-	Lines     []DisburseLine `json:"lines"`
-	Inputs    []string       `json:"inputs"`
+	Programme   string         `json:"programme"`
+	Job         string         `json:"job"`
+	Lines       []DisburseLine `json:"lines"`
+	Inputs      []string       `json:"inputs"`
+	ChangeSplit int            `json:"changeSplit,omitempty"`
 }
 
 // Validate checks syntax.
@@ -290,10 +424,15 @@ func (r *DisburseRequest) Validate() error {
 		}
 		seen[l.Line] = true
 	}
+	if r.ChangeSplit < 0 || r.ChangeSplit > MaxChangeSplit {
+		return Errorf(CodeInvalidArgument, "changeSplit must be 0 to %d", MaxChangeSplit)
+	}
 	return ValidateInputs(r.Inputs, 1)
 }
 
-// Line outcomes of a disbursement.
+// Line outcomes of a disbursement. A line whose (job, line) was paid
+// before answers already_paid when it names the same recipient and amount
+// as then, and is rejected with LINE_CONFLICT when it does not.
 const (
 	LinePaid        = "paid"
 	LineAlreadyPaid = "already_paid"
@@ -316,8 +455,17 @@ type DisburseResult struct {
 	Rejected    int          `json:"rejected"`
 	Amount      money.Amount `json:"amount"`
 	Results     []LineResult `json:"results"`
-	// Change is the escrow's change output ("" when none).
-	Change string `json:"change,omitempty"`
+	// Change is the escrow's first change output ("" when none);
+	// ChangeOutputs lists every change output with its amount (one, or
+	// ChangeSplit of them), in order.
+	Change        string         `json:"change,omitempty"`
+	ChangeOutputs []OutputAmount `json:"changeOutputs,omitempty"`
+}
+
+// OutputAmount is an output created by a transaction and its amount.
+type OutputAmount struct {
+	Output string       `json:"output"`
+	Amount money.Amount `json:"amount"`
 }
 
 // SweepRequest returns Account's earmarked outputs of a programme (Inputs)
@@ -378,12 +526,18 @@ func (r *ClawbackRequest) Validate() error {
 	return ValidateNamespaced("account", r.Account, MaxIDLen)
 }
 
-// Clawback is a clawback decision.
+// Clawback is a clawback decision. Status is ProposalPending until an
+// execution finds the holder without earmarked outputs of the programme,
+// then ProposalExecuted (closed). Runs counts the executions, Returned
+// what they returned.
 type Clawback struct {
 	ClawbackRequest
-	HolderMSP  string    `json:"holderMsp"`
-	Status     string    `json:"status"`
-	ProposedAt time.Time `json:"proposedAt"`
+	HolderMSP  string       `json:"holderMsp"`
+	Status     string       `json:"status"`
+	ProposedAt time.Time    `json:"proposedAt"`
+	Runs       int          `json:"runs,omitempty"`
+	Returned   money.Amount `json:"returned,omitempty"`
+	ClosedAt   time.Time    `json:"closedAt,omitzero"`
 }
 
 // ClawbackView is a clawback with its approvals.
@@ -402,7 +556,12 @@ type ClawbackID struct {
 // Validate checks syntax.
 func (r *ClawbackID) Validate() error { return ValidateNamespaced("id", r.ID, MaxPaymentIDLen) }
 
-// ClawbackExecute carries out an approved clawback, returning Inputs.
+// ClawbackExecute runs an approved clawback once, returning Inputs (0 to
+// MaxSweepInputs of the holder's outputs earmarked for the programme). A
+// run that returns fewer than MaxSweepInputs outputs checks the holder's
+// remaining outputs, and closes the clawback when none of the programme's
+// is left; a run with no inputs only checks. Runs are repeated until the
+// clawback closes (ClawbackResult.Closed); after that, PROPOSAL_CLOSED.
 type ClawbackExecute struct {
 	ID     string   `json:"id"`
 	Inputs []string `json:"inputs"`
@@ -413,18 +572,33 @@ func (r *ClawbackExecute) Validate() error {
 	if err := ValidateNamespaced("id", r.ID, MaxPaymentIDLen); err != nil {
 		return err
 	}
-	return ValidateInputs(r.Inputs, 1)
+	if len(r.Inputs) > MaxSweepInputs {
+		return Errorf(CodeInvalidArgument, "at most %d inputs per clawback run", MaxSweepInputs)
+	}
+	return ValidateInputs(r.Inputs, 0)
+}
+
+// ClawbackResult is one clawback run: what it returned (Run), the
+// clawback after it, and whether it closed it (the holder has no earmarked
+// outputs of the programme left).
+type ClawbackResult struct {
+	Run      SweepResult `json:"run"`
+	Clawback Clawback    `json:"clawback"`
+	Closed   bool        `json:"closed"`
 }
 
 // Flow kinds: every movement of a programme's money is one flow record.
+// A holder is any account other than the escrow that holds the
+// programme's earmarked outputs: a first-hop recipient, a recipient it
+// passed funds on to, a payee that keeps the earmark.
 const (
 	FlowFunded    = "funded"    // funder -> escrow
 	FlowDisbursed = "disbursed" // escrow -> recipient
-	FlowPassedOn  = "passed_on" // recipient -> another recipient (earmark kept)
-	FlowSpent     = "spent"     // recipient -> payee, earmark kept
-	FlowReleased  = "released"  // recipient -> terminal payee, earmark cleared
-	FlowReturned  = "returned"  // expired funds -> funders
-	FlowClawed    = "clawed"    // clawed-back funds -> funders
+	FlowPassedOn  = "passed_on" // holder -> another eligible recipient (earmark kept)
+	FlowSpent     = "spent"     // holder -> terminal payee, earmark kept (release never)
+	FlowReleased  = "released"  // holder -> terminal payee, earmark cleared
+	FlowReturned  = "returned"  // expired funds (escrow or holder) -> funders
+	FlowClawed    = "clawed"    // clawed-back funds (holder) -> funders
 )
 
 // Flow is one movement of a programme's money, written under its own key
@@ -436,9 +610,13 @@ type Flow struct {
 	From      string `json:"from"`
 	To        string `json:"to"`
 	// FromEscrow marks returns taken from the escrow (not from a holder).
-	FromEscrow bool         `json:"fromEscrow,omitempty"`
-	ToMSP      string       `json:"toMsp,omitempty"`
-	Amount     money.Amount `json:"amount"`
+	FromEscrow bool `json:"fromEscrow,omitempty"`
+	// FromMSP is the province of From when From is a holder (spends,
+	// returns and clawbacks from a holder); ToMSP the province of To when
+	// To is an account (funding, disbursements, spends).
+	FromMSP string       `json:"fromMsp,omitempty"`
+	ToMSP   string       `json:"toMsp,omitempty"`
+	Amount  money.Amount `json:"amount"`
 	// Output is the output the flow created for To (spends and
 	// disbursements); Inputs the earmarked outputs it spent. Output IDs
 	// read "<txID>.<n>", so lineage walks back from an output to the flow of
@@ -450,13 +628,19 @@ type Flow struct {
 	At        time.Time `json:"at"`
 }
 
-// Utilisation groupings.
+// Utilisation groupings. Rows by total and by tranche are the whole
+// programme's (escrow and holders); rows by province and by recipient are
+// holders' rows: the holder's own flows, keyed by its account or its
+// province (api.HolderRows).
 const (
 	ByTotal     = "total"
 	ByTranche   = "tranche"
 	ByProvince  = "province"
 	ByRecipient = "recipient"
 )
+
+// HolderRows reports whether rows grouped by `by` are holders' rows.
+func HolderRows(by string) bool { return by == ByProvince || by == ByRecipient }
 
 // UtilisationRequest aggregates a programme's flows. The flows are read a
 // page at a time (a programme's history can be long): the answer carries a
@@ -483,17 +667,30 @@ func (r *UtilisationRequest) Validate() error {
 
 // Usage is one row of utilisation. A page's rows carry flow totals only
 // (each a sum of positive amounts); Escrow and Held are balances, filled
-// by WithBalances once every page was added:
+// by Balances (or WithBalances) once every page was added:
 //
 //	Escrow = Funded − Disbursed − ReturnedFromEscrow
-//	Held   = Disbursed − Released − (Returned − ReturnedFromEscrow) − ClawedBack
+//	Held   = Disbursed + TransferredIn − TransferredOut − Released
+//	         − (Returned − ReturnedFromEscrow) − ClawedBack
 //
-// so that Funded = Escrow + Held + Released + Returned + ClawedBack at
-// every block.
+// TransferredIn and TransferredOut are earmarked funds one holder paid
+// another, earmark kept (passed on, or spent where the earmark is not
+// released): on the receiver's row and the payer's row. On a row of the
+// whole programme (total, tranche) both sides land in the same row and
+// cancel, so that
+//
+//	Funded = Escrow + Held + Released + Returned + ClawedBack
+//
+// at every block. A holder's row (province, recipient) carries only flows
+// that move its own funds: Funded, ReturnedFromEscrow and Escrow are zero
+// there (the escrow is the total row's), and Held is what the holder (or
+// the province's holders) hold, never negative.
 type Usage struct {
 	Key                string       `json:"key"`
 	Funded             money.Amount `json:"funded"`
 	Disbursed          money.Amount `json:"disbursed"`
+	TransferredIn      money.Amount `json:"transferredIn"`
+	TransferredOut     money.Amount `json:"transferredOut"`
 	Released           money.Amount `json:"released"`
 	Returned           money.Amount `json:"returned"`
 	ReturnedFromEscrow money.Amount `json:"returnedFromEscrow"`
@@ -506,22 +703,38 @@ type Usage struct {
 func (u *Usage) Add(o Usage) {
 	u.Funded += o.Funded
 	u.Disbursed += o.Disbursed
+	u.TransferredIn += o.TransferredIn
+	u.TransferredOut += o.TransferredOut
 	u.Released += o.Released
 	u.Returned += o.Returned
 	u.ReturnedFromEscrow += o.ReturnedFromEscrow
 	u.ClawedBack += o.ClawedBack
 }
 
-// WithBalances fills Escrow and Held from the flow totals.
+// WithBalances fills Escrow and Held from the flow totals of a row of the
+// whole programme (total, tranche).
 func (u Usage) WithBalances() Usage {
 	u.Escrow = u.Funded - u.Disbursed - u.ReturnedFromEscrow
-	u.Held = u.Disbursed - u.Released - (u.Returned - u.ReturnedFromEscrow) - u.ClawedBack
+	u.Held = u.Disbursed + u.TransferredIn - u.TransferredOut - u.Released - (u.Returned - u.ReturnedFromEscrow) - u.ClawedBack
 	return u
 }
 
-// UtilisationPage is one page of utilisation rows over a page of flows.
+// Balances fills the balances of a row grouped by `by`: WithBalances for
+// the whole programme's rows; for a holder's row, Held, and Escrow zero.
+func (u Usage) Balances(by string) Usage {
+	u = u.WithBalances()
+	if HolderRows(by) {
+		u.Escrow = 0
+	}
+	return u
+}
+
+// UtilisationPage is one page of utilisation rows over a page of flows,
+// and Total, the page's flows as one row of the whole programme: callers
+// add the pages' totals for the programme's total, whatever the grouping.
 type UtilisationPage struct {
 	Budget   money.Amount `json:"budget"`
+	Total    Usage        `json:"total"`
 	Rows     []Usage      `json:"rows"`
 	Flows    int          `json:"flows"`
 	Bookmark string       `json:"bookmark"`

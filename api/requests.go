@@ -51,14 +51,24 @@ type AccountRequest struct {
 // Validate checks syntax.
 func (r *AccountRequest) Validate() error { return ValidateID("id", r.ID, MaxIDLen) }
 
-// FreezeRequest freezes an account. The reason travels in the transient
-// map (TransientFreezeReason, TransientFreezeSalt).
+// FreezeRequest freezes an account. ReasonHash is the hash of the reason's
+// note that RecordFreezeReason wrote for this account
+// (FreezeReasonReceipt.Hash); the reason itself never travels with it.
 type FreezeRequest struct {
-	ID string `json:"id"`
+	ID         string `json:"id"`
+	ReasonHash string `json:"reasonHash"`
 }
 
 // Validate checks syntax.
-func (r *FreezeRequest) Validate() error { return ValidateID("id", r.ID, MaxIDLen) }
+func (r *FreezeRequest) Validate() error {
+	if err := ValidateID("id", r.ID, MaxIDLen); err != nil {
+		return err
+	}
+	if !isHex64(r.ReasonHash) {
+		return Errorf(CodeInvalidArgument, "reasonHash must be 64 lower-case hex characters (RecordFreezeReason's hash)")
+	}
+	return nil
+}
 
 // TransferRequest is one payment.
 type TransferRequest struct {

@@ -88,7 +88,9 @@ func TestOtherRequestsValidate(t *testing.T) {
 		{"list outputs", (&api.ListOutputsRequest{Account: "SH-ICBC:a", PageSize: 10}).Validate(), ""},
 		{"list outputs of no account", (&api.ListOutputsRequest{}).Validate(), api.CodeInvalidArgument},
 		{"payment", (&api.PaymentRequest{PaymentID: "SH-ICBC:p"}).Validate(), ""},
-		{"freeze", (&api.FreezeRequest{ID: "SH-ICBC:a"}).Validate(), ""},
+		{"freeze", (&api.FreezeRequest{ID: "SH-ICBC:a", ReasonHash: strings.Repeat("ab", 32)}).Validate(), ""},
+		{"freeze without a reason hash", (&api.FreezeRequest{ID: "SH-ICBC:a"}).Validate(), api.CodeInvalidArgument},
+		{"freeze with an upper-case hash", (&api.FreezeRequest{ID: "SH-ICBC:a", ReasonHash: strings.Repeat("AB", 32)}).Validate(), api.CodeInvalidArgument},
 		{"batch", (&api.BatchRequest{Items: make([]api.TransferRequest, api.MaxBatchItems)}).Validate(), ""},
 		{"batch too large", (&api.BatchRequest{Items: make([]api.TransferRequest, api.MaxBatchItems+1)}).Validate(), api.CodeBatchTooLarge},
 	}

@@ -10,9 +10,14 @@ import (
 const ContractToken = "token"
 
 // TransientFreezeReason and TransientFreezeSalt carry a freeze reason and
-// a salt to token:Freeze. The reason never reaches a block: it is kept in
-// the owning province's private data collection (CollectionKYC), and the
-// account record holds sha256(salt || reason).
+// a random salt (16 to 64 bytes) to token:RecordFreezeReason, the first of
+// a freeze's two transactions. It writes nothing but a note in the owning
+// province's private data collection (CollectionKYC) and is endorsed by
+// that province alone (the collection's endorsement policy), so the reason
+// never reaches another province's peer, not even in memory, nor a block.
+// token:Freeze then names the note's hash (FreezeReasonReceipt.Hash), which
+// every endorser checks against the collection's public hash and the
+// account record keeps as its ReasonHash.
 const (
 	TransientFreezeReason = "reason"
 	TransientFreezeSalt   = "salt"
@@ -36,9 +41,12 @@ var (
 	OpenAccount = define[OpenAccountRequest, Account](Op{Contract: ContractToken, Name: "OpenAccount", Mode: Submit,
 		Access: bankWriter,
 		Doc:    "opens an account of the caller's bank (operators: customer, merchant, settlement; issuers: reserve; fiscal bureaus: fiscal)"})
-	Freeze = define[FreezeRequest, Account](Op{Contract: ContractToken, Name: "Freeze", Mode: Submit,
+	RecordFreezeReason = define[AccountRequest, FreezeReasonReceipt](Op{Contract: ContractToken, Name: "RecordFreezeReason", Mode: Submit,
 		Access: Access{RoleCompliance: ScopeProvince}, Transient: []string{TransientFreezeReason, TransientFreezeSalt},
-		Doc: "freezes an account: it can neither send nor receive; the reason stays in the province's private data"})
+		Doc: "records the reason of a coming freeze in the account's province's private collection (endorsed by that province only)"})
+	Freeze = define[FreezeRequest, Account](Op{Contract: ContractToken, Name: "Freeze", Mode: Submit,
+		Access: Access{RoleCompliance: ScopeProvince},
+		Doc:    "freezes an account: it can neither send nor receive; it names the hash of a reason recorded by RecordFreezeReason"})
 	Unfreeze = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "Unfreeze", Mode: Submit,
 		Access: Access{RoleCompliance: ScopeProvince}, Doc: "makes a frozen account active again"})
 	CloseAccount = define[AccountRequest, Account](Op{Contract: ContractToken, Name: "CloseAccount", Mode: Submit,
@@ -132,12 +140,36 @@ type Account struct {
 	// MerchantCategory is a merchant account's category code (4 digits).
 	MerchantCategory string `json:"merchantCategory,omitempty"`
 	Status           Status `json:"status"`
-	// ReasonHash is sha256(salt || reason) of the freeze reason; the
-	// reason itself is in the province's private data.
+	// ReasonHash is the SHA-256 of the freeze's private note (reason and
+	// salt, see FreezeReasonReceipt) in the province's collection; the
+	// reason itself is only there.
 	ReasonHash      string    `json:"reasonHash,omitempty"`
 	CustomerRefHash string    `json:"customerRefHash,omitempty"`
 	OpenedAt        time.Time `json:"openedAt"`
 	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
+// FreezeReasonReceipt is RecordFreezeReason's answer: the collection that
+// holds the note and the note's hash, which Freeze names. The note is the
+// JSON encoding of a FreezeNote, kept under a key made of the account and
+// this hash: every freeze has a note of its own (a fresh salt and
+// transaction ID), an earlier freeze's note is never overwritten, and the
+// hash names exactly one note of exactly that account.
+type FreezeReasonReceipt struct {
+	Account    string `json:"account"`
+	Collection string `json:"collection"`
+	Hash       string `json:"hash"`
+}
+
+// FreezeNote is the private record of a freeze reason. Its JSON encoding
+// hashes (SHA-256) to the account's ReasonHash.
+type FreezeNote struct {
+	Account string `json:"account"`
+	Reason  string `json:"reason"`
+	// Salt is hex.
+	Salt string `json:"salt"`
+	// TxID is RecordFreezeReason's transaction.
+	TxID string `json:"txId"`
 }
 
 // Earmark marks an output as a programme's money (directional

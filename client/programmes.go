@@ -51,6 +51,12 @@ func (c *Client) ProposeTrancheAsync(ctx context.Context, programme string, req 
 	return writeAsync(ctx, c, request{route: rest.ProposeTranche, ids: []string{programme}, body: req})
 }
 
+// GetTranche reads tranche no of a programme: its approvals,
+// contributions and each funder's share.
+func (c *Client) GetTranche(ctx context.Context, programme string, no int) (rest.Tranche, error) {
+	return read[rest.Tranche](ctx, c, request{route: rest.GetTranche, ids: []string{programme, strconv.Itoa(no)}})
+}
+
 // ApproveTranche approves tranche no of a programme as the caller.
 func (c *Client) ApproveTranche(ctx context.Context, programme string, no int) (rest.Committed[rest.Tranche], error) {
 	return write[rest.Tranche](ctx, c, request{route: rest.ApproveTranche, ids: []string{programme, strconv.Itoa(no)}})
@@ -203,6 +209,12 @@ func (c *Client) ProposeClawbackAsync(ctx context.Context, programme string, req
 	return writeAsync(ctx, c, request{route: rest.ProposeClawback, ids: []string{programme}, body: req})
 }
 
+// GetClawback reads a clawback and its approvals (the owner bureau, the
+// compliance of the holder's province, auditors).
+func (c *Client) GetClawback(ctx context.Context, programme, id string) (rest.Clawback, error) {
+	return read[rest.Clawback](ctx, c, request{route: rest.GetClawback, ids: []string{programme, id}})
+}
+
 // ApproveClawback approves a clawback as the caller (the compliance of the
 // holder's province).
 func (c *Client) ApproveClawback(ctx context.Context, programme, id string) (rest.Committed[rest.Clawback], error) {
@@ -214,7 +226,10 @@ func (c *Client) ApproveClawbackAsync(ctx context.Context, programme, id string)
 	return writeAsync(ctx, c, request{route: rest.ApproveClawback, ids: []string{programme, id}})
 }
 
-// ExecuteClawback returns an approved clawback's funds to the funders.
+// ExecuteClawback returns an approved clawback's funds to the funders, run
+// after run until the holder has none left (the report's closed) or the
+// gateway's bound of runs is reached (left; call again to continue). The
+// request's account is optional.
 func (c *Client) ExecuteClawback(ctx context.Context, programme, id string, req rest.ClawbackExecuteRequest) (rest.Committed[rest.ReturnReport], error) {
 	return write[rest.ReturnReport](ctx, c, request{route: rest.ExecuteClawback, ids: []string{programme, id}, body: req})
 }

@@ -20,7 +20,7 @@ var (
 		Escrow: "SH-FIN:escrow", Budget: amt, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", Release: rest.ReleaseAtTerminal, OwnerMSP: "ShanghaiMSP",
 		OwnerBureau: "SH-FIN", Status: rest.ProgrammeActive, DefinedAt: t0, Parties: []rest.Party{}, Approvals: []rest.PartyApproval{}, Tranches: []rest.TrancheInfo{}}
 	tranche = rest.Tranche{Programme: prog, No: 2, Amount: amt, Date: "2026-03-02", Status: rest.TrancheApproved, ProposedAt: t0,
-		Approvals: []rest.PartyApproval{}, Contributions: []rest.Contribution{}}
+		Approvals: []rest.PartyApproval{}, Contributions: []rest.Contribution{}, Shares: []rest.TrancheShare{{MSP: "ShanghaiMSP", Bureau: "SH-FIN", Account: "SH-FIN:t", Amount: amt}}}
 	job = rest.DisbursementJob{ID: "SH-FIN:j1", Programme: prog, Status: rest.JobRunning, Lines: 2, Pending: 1, Paid: 1, Amount: amt,
 		SettledAmount: money.Yuan(1), Batches: 1, InFlight: 1, Created: t0, Updated: t0}
 	clawback = rest.Clawback{ID: "SH-FIN:c1", Programme: prog, Account: "JS-CITY:r", HolderMSP: "JiangsuMSP", Status: "pending", ProposedAt: t0,
@@ -67,6 +67,8 @@ func programmeMethodCases() []methodCase {
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ProposeTrancheAsync(ctx, prog, trReq)
 			}},
+		{name: "GetTranche", route: rest.GetTranche, path: pp + "/tranches/2", want: tranche,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.GetTranche(ctx, prog, 2) }},
 		{name: "ApproveTranche", route: rest.ApproveTranche, path: pp + "/tranches/2/approve", want: committed(tranche),
 			call: func(ctx context.Context, c *client.Client) (any, error) { return c.ApproveTranche(ctx, prog, 2) }},
 		{name: "ApproveTrancheAsync", route: rest.ApproveTranche, async: true, path: pp + "/tranches/2/approve", query: "async=true", want: accepted,
@@ -113,6 +115,8 @@ func programmeMethodCases() []methodCase {
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ProposeClawbackAsync(ctx, prog, cbReq)
 			}},
+		{name: "GetClawback", route: rest.GetClawback, path: pp + "/clawbacks/SH-FIN:c1", want: clawback,
+			call: func(ctx context.Context, c *client.Client) (any, error) { return c.GetClawback(ctx, prog, "SH-FIN:c1") }},
 		{name: "ApproveClawback", route: rest.ApproveClawback, path: pp + "/clawbacks/SH-FIN:c1/approve", want: committed(clawback),
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ApproveClawback(ctx, prog, "SH-FIN:c1")
@@ -124,6 +128,10 @@ func programmeMethodCases() []methodCase {
 		{name: "ExecuteClawback", route: rest.ExecuteClawback, path: pp + "/clawbacks/SH-FIN:c1/execute", body: execBody, want: committed(report),
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ExecuteClawback(ctx, prog, "SH-FIN:c1", exec)
+			}},
+		{name: "ExecuteClawback without the account", route: rest.ExecuteClawback, path: pp + "/clawbacks/SH-FIN:c1/execute", body: `{}`, want: committed(report),
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ExecuteClawback(ctx, prog, "SH-FIN:c1", rest.ClawbackExecuteRequest{})
 			}},
 		{name: "ExecuteClawbackAsync", route: rest.ExecuteClawback, async: true, path: pp + "/clawbacks/SH-FIN:c1/execute", query: "async=true", body: execBody, want: accepted,
 			call: func(ctx context.Context, c *client.Client) (any, error) {

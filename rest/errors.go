@@ -64,6 +64,35 @@ const (
 	CodeBalanceNotZero     = string(api.CodeBalanceNotZero)
 )
 
+// Gateway error codes about faults and input limits.
+const (
+	// CodeChaincodeUnavailable: a peer could not reach its chaincode
+	// server (down or restarting); nothing was endorsed.
+	CodeChaincodeUnavailable = "CHAINCODE_UNAVAILABLE"
+	// CodeURITooLong: the request target (path and query) exceeds the
+	// gateway's limit.
+	CodeURITooLong = "URI_TOO_LONG"
+)
+
+// Reasons of a NOT_READY answer (Details[DetailReason]): stable, and all a
+// caller of the public /readyz learns; the gateway logs the cause.
+const (
+	// ReasonPeerUnavailable: the province's own peer does not answer.
+	ReasonPeerUnavailable = "peer_unavailable"
+	// ReasonChaincodeUnavailable: the province's own chaincode server does
+	// not answer its peer.
+	ReasonChaincodeUnavailable = "chaincode_unavailable"
+	// ReasonChaincodeError: the chaincode answered the probe with an error.
+	ReasonChaincodeError = "chaincode_error"
+	// ReasonProbeTimeout: the province's peer, or the chaincode behind it,
+	// did not answer within the probe's timeout (a hung node).
+	ReasonProbeTimeout = "probe_timeout"
+	// ReasonPeerBehind: the province's peer has been more blocks behind
+	// the other provinces' peers than allowed for longer than the grace
+	// period.
+	ReasonPeerBehind = "peer_behind"
+)
+
 // Keys of Error.Details.
 const (
 	// DetailTxID is the Fabric transaction ID (string), once one exists.
@@ -80,6 +109,9 @@ const (
 	// DetailItems lists the batch items whose inputs could not be selected
 	// ([]{index, account, code, message}).
 	DetailItems = "items"
+	// DetailReason says why /readyz answers NOT_READY (string, one of the
+	// Reason constants).
+	DetailReason = "reason"
 )
 
 // CodeInfo describes one code.
@@ -107,7 +139,9 @@ var gatewayCodes = []CodeInfo{
 	{CodeOperationNotFound, http.StatusNotFound, false, "no such operation of this client"},
 	{CodeFundsLocked, http.StatusServiceUnavailable, true, "the funds exist but are locked by payments in flight"},
 	{CodeTooManyRequests, http.StatusTooManyRequests, true, "the gateway is at a limit (async queue, event streams); retry after Retry-After"},
-	{CodeNotReady, http.StatusServiceUnavailable, true, "the peer or chaincode does not answer"},
+	{CodeURITooLong, http.StatusRequestURITooLong, false, "the path or the query string exceeds the gateway's limit"},
+	{CodeNotReady, http.StatusServiceUnavailable, true, "the province's peer or chaincode server does not answer, or its peer is behind the others (details.reason)"},
+	{CodeChaincodeUnavailable, http.StatusServiceUnavailable, true, "a peer could not reach its chaincode server (down or restarting); nothing was endorsed"},
 	{CodeShuttingDown, http.StatusServiceUnavailable, true, "the gateway is shutting down"},
 	{CodeConflict, http.StatusServiceUnavailable, true, "read conflicts persisted after the gateway's retries"},
 	{CodePeerUnavailable, http.StatusServiceUnavailable, true, "the peer, endorsers or orderers could not be reached"},

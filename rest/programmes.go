@@ -216,7 +216,10 @@ type Contribution struct {
 	At     time.Time    `json:"at"`
 }
 
-// Tranche is a tranche with its approvals and contributions.
+// Tranche is a tranche with its approvals, contributions and each
+// funder's share: the amount the funder pays into the escrow (the
+// tranche's amount split pro rata by the funders' shares, the fen left over
+// to the first funders, summing to the amount exactly).
 type Tranche struct {
 	Programme     string          `json:"programme"`
 	No            int             `json:"no"`
@@ -226,6 +229,15 @@ type Tranche struct {
 	ProposedAt    time.Time       `json:"proposedAt"`
 	Approvals     []PartyApproval `json:"approvals"`
 	Contributions []Contribution  `json:"contributions"`
+	Shares        []TrancheShare  `json:"shares"`
+}
+
+// TrancheShare is one funder's share of a tranche.
+type TrancheShare struct {
+	MSP     string       `json:"msp"`
+	Bureau  string       `json:"bureau"`
+	Account string       `json:"account"`
+	Amount  money.Amount `json:"amount"`
 }
 
 // FundRequest pays the calling bureau's share of an approved tranche
@@ -315,22 +327,30 @@ type SpendRequest struct {
 	RemittanceHash string       `json:"remittanceHash,omitempty"`
 }
 
-// Usage is one row of utilisation: flow totals and, where they can be
-// attributed, balances:
+// Usage is one row of utilisation: flow totals and balances:
 //
 //	escrow = funded − disbursed − returnedFromEscrow
-//	held   = disbursed − released − (returned − returnedFromEscrow) − clawedBack
+//	held   = disbursed + transferredIn − transferredOut − released
+//	         − (returned − returnedFromEscrow) − clawedBack
 //
-// so that funded = escrow + held + released + returned + clawedBack. The
-// total row and rows by tranche carry both balances; rows by province or
-// recipient carry flow totals only (a row's recipient key is the payer of
-// a spend and the payee of a disbursement, so money passed on between
-// recipients has no balance per key). A negative balance (the identity is
-// broken) is left out, and balanced is false.
+// transferredIn and transferredOut are earmarked funds one holder paid
+// another keeping the earmark (passed on to another recipient, or spent
+// at a payee where the earmark is not released). The total row and rows
+// by tranche are the whole programme's: both sides of such a transfer
+// cancel there, and funded = escrow + held + released + returned +
+// clawedBack. Rows by recipient (a holder's account: a first-hop recipient,
+// a recipient funds were passed on to, a payee keeping the earmark) and by
+// province (the holders' province) are holders' rows: what moved the
+// holders' own funds, with held, what they hold; funded and
+// returnedFromEscrow are zero there and escrow is absent (the escrow is
+// the total's). A negative balance (an identity is broken) is left out,
+// and on the total row balanced is false.
 type Usage struct {
 	Key                string        `json:"key"`
 	Funded             money.Amount  `json:"funded"`
 	Disbursed          money.Amount  `json:"disbursed"`
+	TransferredIn      money.Amount  `json:"transferredIn"`
+	TransferredOut     money.Amount  `json:"transferredOut"`
 	Released           money.Amount  `json:"released"`
 	Returned           money.Amount  `json:"returned"`
 	ReturnedFromEscrow money.Amount  `json:"returnedFromEscrow"`
@@ -365,14 +385,17 @@ type Flow struct {
 	From    string `json:"from"`
 	To      string `json:"to"`
 	// FromEscrow marks returns taken from the escrow.
-	FromEscrow bool         `json:"fromEscrow,omitempty"`
-	ToMSP      string       `json:"toMsp,omitempty"`
-	Amount     money.Amount `json:"amount"`
-	Output     string       `json:"output,omitempty"`
-	Inputs     []string     `json:"inputs,omitempty"`
-	Reference  string       `json:"reference"`
-	TxID       string       `json:"txId"`
-	At         time.Time    `json:"at"`
+	FromEscrow bool `json:"fromEscrow,omitempty"`
+	// FromMSP is the paying holder's province, ToMSP the receiving
+	// account's.
+	FromMSP   string       `json:"fromMsp,omitempty"`
+	ToMSP     string       `json:"toMsp,omitempty"`
+	Amount    money.Amount `json:"amount"`
+	Output    string       `json:"output,omitempty"`
+	Inputs    []string     `json:"inputs,omitempty"`
+	Reference string       `json:"reference"`
+	TxID      string       `json:"txId"`
+	At        time.Time    `json:"at"`
 }
 
 // Lineage traces an earmarked output back to its programme, tranche and
@@ -394,7 +417,10 @@ type ClawbackRequest struct {
 	Account string `json:"account"`
 }
 
-// Clawback is a clawback decision with its rule and approvals.
+// Clawback is a clawback decision with its rule and approvals. Status is
+// pending until an execution leaves the holder with no earmarked funds of
+// the programme, then executed (closedAt). Runs counts the executions (each
+// returns at most 100 outputs), returned what they returned.
 type Clawback struct {
 	ID         string          `json:"id"`
 	Programme  string          `json:"programme"`
@@ -402,6 +428,9 @@ type Clawback struct {
 	HolderMSP  string          `json:"holderMsp"`
 	Status     string          `json:"status"`
 	ProposedAt time.Time       `json:"proposedAt"`
+	Runs       int             `json:"runs"`
+	Returned   money.Amount    `json:"returned"`
+	ClosedAt   *time.Time      `json:"closedAt,omitempty"`
 	Parties    []Party         `json:"parties"`
 	Approvals  []PartyApproval `json:"approvals"`
 	// Approved: the rule holds; the clawback can be executed.
@@ -409,17 +438,22 @@ type Clawback struct {
 }
 
 // ClawbackExecuteRequest carries out an approved clawback (POST
-// …/clawbacks/{clawback}/execute): the gateway reads the holder's earmarked
-// outputs of the programme and returns them to the funders. Account is the
-// clawback's holder.
+// …/clawbacks/{clawback}/execute; the body is optional): the gateway reads
+// the clawback's holder and its earmarked outputs of the programme and
+// returns them to the funders, run after run, until none is left (the
+// clawback closes) or the request's bound of runs is reached (sending it
+// again continues). Account, when given, must name the clawback's holder
+// (kept for older clients; the gateway reads the holder from the
+// clawback).
 type ClawbackExecuteRequest struct {
-	Account string `json:"account"`
+	Account string `json:"account,omitempty"`
 }
 
 // SweepRequest returns an expired programme's earmarked funds to the
 // funders pro rata (POST /v1/programmes/{id}/sweeps). With accounts, those
-// accounts are swept; without, the escrow and every account utilisation
-// names as a recipient.
+// accounts are swept; without, the escrow and every holder the
+// utilisation by recipient shows holding funds (first-hop recipients and
+// the accounts funds were passed on to).
 type SweepRequest struct {
 	Accounts []string `json:"accounts,omitempty"`
 }
@@ -446,9 +480,10 @@ type ReturnTx struct {
 // ReturnReport is what a sweep or an executed clawback returned: every
 // transaction (at most MaxReturnTransactions listed, the rest counted in
 // omitted), the totals per funder account, and what is left earmarked
-// afterwards (clawback: in the holder's account, which a clawback executes
-// once; sweep: the programme's escrow and held balances, i.e. funds in
-// accounts the sweep did not reach).
+// afterwards (clawback: in the holder's account, zero once the clawback
+// closed; sweep: the programme's escrow and held balances, i.e. funds in
+// accounts the sweep did not reach). Closed (clawback) says the clawback
+// closed: the holder has no earmarked funds of the programme left.
 type ReturnReport struct {
 	Programme    string         `json:"programme"`
 	Kind         string         `json:"kind"`
@@ -458,6 +493,7 @@ type ReturnReport struct {
 	Omitted      int            `json:"omitted,omitempty"`
 	Funders      []FunderAmount `json:"funders"`
 	Left         money.Amount   `json:"left"`
+	Closed       bool           `json:"closed,omitempty"`
 }
 
 // Gateway codes of the programme routes.

@@ -27,10 +27,12 @@ func programmeSamples() map[string]any {
 	approval := PartyApproval{MSP: "ShanghaiMSP", Bank: "SH-FIN", Role: "fiscal", Identity: "9f86", TxID: "tx1", At: t0}
 	parties := []Party{{MSP: "ShanghaiMSP", Bank: "SH-FIN", Role: "fiscal", Identities: 2}, {MSP: "JiangsuMSP", Role: "compliance", Identities: 1}}
 	tranche := Tranche{Programme: "SH-FIN:sme", No: 1, Amount: amt, Date: "2026-03-02", Status: TrancheFunded, ProposedAt: t0,
-		Approvals: []PartyApproval{approval}, Contributions: []Contribution{{MSP: "ShanghaiMSP", Bureau: "SH-FIN", Amount: small, TxID: "tx2", At: t0}}}
-	usage := Usage{Key: "total", Funded: amt, Disbursed: small, Released: small, Returned: small, ReturnedFromEscrow: small, ClawedBack: small, Escrow: &small, Held: &small}
-	row := Usage{Key: "SH-CITY:r1", Disbursed: small, Released: small}
-	flow := Flow{Kind: FlowPassedOn, Tranche: 1, From: "SH-CITY:r1", To: "JS-CITY:r2", FromEscrow: true, ToMSP: "JiangsuMSP", Amount: small,
+		Approvals: []PartyApproval{approval}, Contributions: []Contribution{{MSP: "ShanghaiMSP", Bureau: "SH-FIN", Amount: small, TxID: "tx2", At: t0}},
+		Shares: []TrancheShare{{MSP: "ShanghaiMSP", Bureau: "SH-FIN", Account: "SH-FIN:treasury", Amount: small}}}
+	usage := Usage{Key: "total", Funded: amt, Disbursed: small, TransferredIn: small, TransferredOut: small, Released: small, Returned: small,
+		ReturnedFromEscrow: small, ClawedBack: small, Escrow: &small, Held: &small}
+	row := Usage{Key: "SH-CITY:r1", Disbursed: small, TransferredIn: small, TransferredOut: small, Released: small, Held: &small}
+	flow := Flow{Kind: FlowPassedOn, Tranche: 1, From: "SH-CITY:r1", To: "JS-CITY:r2", FromEscrow: true, FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: small,
 		Output: "tx3.0", Inputs: []string{"tx2.0"}, Reference: "SH-CITY:p1", TxID: "tx3", At: t0}
 	returned := []FunderAmount{{Account: "SH-FIN:treasury", Amount: small, Output: "tx4.0"}}
 	return map[string]any{
@@ -60,15 +62,15 @@ func programmeSamples() map[string]any {
 		"lineage": Lineage{Output: Output{ID: "tx3.0", Account: "JS-CITY:r2", Amount: small, TxID: "tx3", Earmark: &Earmark{Programme: "SH-FIN:sme", Tranche: 1}, CreatedAt: t0},
 			Programme: "SH-FIN:sme", Tranche: 1, Hops: []Flow{flow}, TxIDs: []string{"tx3"}},
 		"clawback_request": ClawbackRequest{ID: "SH-FIN:claw1", Account: "JS-CITY:r2"},
-		"clawback": Clawback{ID: "SH-FIN:claw1", Programme: "SH-FIN:sme", Account: "JS-CITY:r2", HolderMSP: "JiangsuMSP", Status: ProposalPending,
-			ProposedAt: t0, Parties: parties, Approvals: []PartyApproval{approval}, Approved: true},
+		"clawback": Clawback{ID: "SH-FIN:claw1", Programme: "SH-FIN:sme", Account: "JS-CITY:r2", HolderMSP: "JiangsuMSP", Status: ProposalExecuted,
+			ProposedAt: t0, Runs: 2, Returned: small, ClosedAt: &t0, Parties: parties, Approvals: []PartyApproval{approval}, Approved: true},
 		"clawback_execute": ClawbackExecuteRequest{Account: "JS-CITY:r2"},
 		"sweep_request":    SweepRequest{Accounts: []string{"SH-FIN:escrow"}},
 		"return_report": ReturnReport{Programme: "SH-FIN:sme", Kind: ReturnSweep, Accounts: 2, Amount: small,
 			Transactions: []ReturnTx{{TxID: "tx4", BlockNumber: 9, Account: "SH-FIN:escrow", Amount: small, Inputs: 1, Returned: returned}},
 			Omitted:      3, Funders: []FunderAmount{{Account: "SH-FIN:treasury", Amount: small}}, Left: small},
 		"committed_return_report": Committed[ReturnReport]{TxID: "tx4", BlockNumber: 9, Result: ReturnReport{Programme: "SH-FIN:sme", Kind: ReturnClawback,
-			Transactions: []ReturnTx{}, Funders: []FunderAmount{}}},
+			Transactions: []ReturnTx{}, Funders: []FunderAmount{}, Closed: true}},
 	}
 }
 

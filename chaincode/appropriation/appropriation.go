@@ -15,99 +15,27 @@ import (
 	"github.com/yangtze-delta/settlement/money"
 )
 
-// dateLayout is a business date.
-const dateLayout = "2006-01-02"
-
 // NewProgramme validates a definition by the calling bureau (MSP, bureau
-// code) and returns the programme, proposed.
+// code) and returns the programme, proposed: the request's own syntax and
+// limits (api.DefineProgrammeRequest.Validate), then what depends on the
+// caller: the ID and escrow in the bureau's namespace (FORBIDDEN), the
+// bureau among the funders.
 func NewProgramme(r api.DefineProgrammeRequest, ownerMSP, ownerBureau string, now time.Time) (api.Programme, error) {
-	fail := func(format string, args ...any) (api.Programme, error) {
-		return api.Programme{}, api.Errorf(api.CodeInvalidArgument, format, args...)
-	}
-	if err := api.ValidateNamespaced("id", r.ID, api.MaxIDLen); err != nil {
+	if err := r.Validate(); err != nil {
 		return api.Programme{}, err
 	}
 	if api.NamespaceOf(r.ID) != ownerBureau {
 		return api.Programme{}, api.Errorf(api.CodeForbidden, "programme ID %s is not in bureau %s's namespace", r.ID, ownerBureau)
 	}
-	if err := api.ValidateText("name", r.Name, 128, true); err != nil {
-		return api.Programme{}, err
-	}
-	if len(r.Purposes) == 0 || len(r.Purposes) > api.MaxPurposes {
-		return fail("purposes must list 1 to %d purpose codes", api.MaxPurposes)
-	}
-	for _, p := range r.Purposes {
-		if err := api.ValidateID("purpose", p, api.MaxPurposeLen); err != nil {
-			return api.Programme{}, err
-		}
-	}
-	if err := api.ValidateNamespaced("escrow", r.Escrow, api.MaxIDLen); err != nil {
-		return api.Programme{}, err
-	}
 	if api.NamespaceOf(r.Escrow) != ownerBureau {
 		return api.Programme{}, api.Errorf(api.CodeForbidden, "escrow %s is not in bureau %s's namespace", r.Escrow, ownerBureau)
 	}
-	if r.Budget <= 0 {
-		return fail("budget must be positive")
-	}
-	if r.PerRecipientCap < 0 || r.PerRecipientCap > r.Budget {
-		return fail("perRecipientCap must be 0 (none) to the budget")
-	}
-	from, err1 := time.ParseInLocation(dateLayout, r.ValidFrom, api.BusinessZone)
-	to, err2 := time.ParseInLocation(dateLayout, r.ValidTo, api.BusinessZone)
-	if err1 != nil || err2 != nil || to.Before(from) || to.Sub(from) > api.MaxProgrammeDays*24*time.Hour {
-		return fail("validFrom and validTo must be business dates (2006-01-02), from <= to, at most %d days apart", api.MaxProgrammeDays)
-	}
-	switch r.Release {
-	case api.ReleaseAtTerminal, api.ReleaseNever:
-	default:
-		return fail("release must be %q or %q", api.ReleaseAtTerminal, api.ReleaseNever)
-	}
-	if len(r.Funders) == 0 || len(r.Funders) > api.MaxFunders {
-		return fail("funders must list 1 to %d bureaus", api.MaxFunders)
-	}
-	total, owner := 0, false
-	seen := map[string]bool{}
-	for i, f := range r.Funders {
-		if err := api.ValidateBank("funders.bureau", f.Bureau); err != nil {
-			return api.Programme{}, err
-		}
-		if err := api.ValidateID("funders.msp", f.MSP, api.MaxIDLen); err != nil {
-			return api.Programme{}, err
-		}
-		if err := api.ValidateNamespaced("funders.account", f.Account, api.MaxIDLen); err != nil {
-			return api.Programme{}, err
-		}
-		if api.NamespaceOf(f.Account) != f.Bureau {
-			return fail("funders[%d].account %s is not bureau %s's", i, f.Account, f.Bureau)
-		}
-		if f.Share <= 0 || seen[f.MSP+"/"+f.Bureau] {
-			return fail("funders[%d] needs a positive share and appears once", i)
-		}
-		seen[f.MSP+"/"+f.Bureau] = true
-		total += f.Share
+	owner := false
+	for _, f := range r.Funders {
 		owner = owner || (f.MSP == ownerMSP && f.Bureau == ownerBureau)
 	}
-	if total != api.SharesTotal {
-		return fail("funders' shares sum to %d basis points, want %d", total, api.SharesTotal)
-	}
 	if !owner {
-		return fail("the owner bureau must be one of the funders")
-	}
-	e := r.Eligibility
-	if len(e.Accounts) > api.MaxEligibleAccounts || len(e.Categories) > api.MaxCategories || len(e.Kinds) > 8 || len(e.Provinces) > 16 {
-		return fail("eligibility lists are too long")
-	}
-	if len(e.Accounts) == 0 && len(e.Kinds) == 0 {
-		return fail("eligibility needs accounts or kinds")
-	}
-	for _, c := range append(append([]string{}, e.Categories...), r.Spending.PayeeCategories...) {
-		if len(c) != 4 {
-			return fail("merchant category %q must be 4 digits", c)
-		}
-	}
-	if len(r.Spending.PayeeCategories) > api.MaxCategories || len(r.Spending.PayeeAccounts) > api.MaxEligibleAccounts {
-		return fail("spending lists are too long")
+		return api.Programme{}, api.Errorf(api.CodeInvalidArgument, "the owner bureau must be one of the funders")
 	}
 	return api.Programme{DefineProgrammeRequest: r, OwnerMSP: ownerMSP, OwnerBureau: ownerBureau,
 		Status: api.ProgrammeProposed, DefinedAt: now.UTC()}, nil
@@ -197,16 +125,31 @@ type SpendOutcome struct {
 	Kind string
 }
 
-// CheckSpend checks a payment of earmarked funds from payer to payee: the
-// payee must be a merchant of an allowed category, a listed payee account,
-// or (when passing on is allowed) another eligible recipient. The programme
-// must be active at t.
-func CheckSpend(p api.Programme, payee api.Account, t time.Time) (SpendOutcome, error) {
-	if p.Status != api.ProgrammeActive {
-		return SpendOutcome{}, api.Errorf(api.CodePurposeNotAllowed, "programme %s is not active", p.ID)
-	}
+// CheckWindow refuses a programme outside its validity window at t
+// (OUTSIDE_WINDOW), before its first business date or after its last.
+func CheckWindow(p api.Programme, t time.Time) error {
 	if active, _ := Window(p, t); !active {
-		return SpendOutcome{}, api.Errorf(api.CodePurposeNotAllowed, "programme %s is outside its validity window (%s to %s)", p.ID, p.ValidFrom, p.ValidTo)
+		return api.Errorf(api.CodeOutsideWindow, "programme %s is outside its validity window (%s to %s; it is %s in Shanghai)",
+			p.ID, p.ValidFrom, p.ValidTo, api.BusinessDate(t))
+	}
+	return nil
+}
+
+// CheckSpend checks a payment of earmarked funds from payer to payee: the
+// payer is a holder (the escrow's funds leave only by disbursement or a
+// return); the payee must be a merchant of an allowed category, a listed
+// payee account, or (when passing on is allowed) another eligible
+// recipient (PURPOSE_NOT_ALLOWED otherwise). The programme must be active
+// (PROPOSAL_CLOSED) and inside its window at t (OUTSIDE_WINDOW).
+func CheckSpend(p api.Programme, payer, payee api.Account, t time.Time) (SpendOutcome, error) {
+	if p.Status != api.ProgrammeActive {
+		return SpendOutcome{}, api.Errorf(api.CodeProposalClosed, "programme %s is not active (%s)", p.ID, p.Status)
+	}
+	if err := CheckWindow(p, t); err != nil {
+		return SpendOutcome{}, err
+	}
+	if payer.ID == p.Escrow || payer.Kind == api.KindEscrow {
+		return SpendOutcome{}, api.Errorf(api.CodePurposeNotAllowed, "programme %s's escrow pays only by disbursement or a return", p.ID)
 	}
 	s := p.Spending
 	terminal := payee.Kind == api.KindMerchant && slices.Contains(s.PayeeCategories, payee.MerchantCategory) ||
@@ -244,50 +187,104 @@ func ProRata(amount money.Amount, funders []api.Funder) ([]money.Amount, error) 
 	return out, nil
 }
 
-// Tally aggregates flows into one usage row per key (by: total, tranche,
-// province of the recipient, recipient), in first-seen order.
+// Shares is each funder's share of a tranche of amount (ProRata), in the
+// programme's funder order.
+func Shares(p api.Programme, amount money.Amount) ([]api.FunderShare, error) {
+	parts, err := ProRata(amount, p.Funders)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.FunderShare, len(parts))
+	for i, f := range p.Funders {
+		out[i] = api.FunderShare{MSP: f.MSP, Bureau: f.Bureau, Account: f.Account, Amount: parts[i]}
+	}
+	return out, nil
+}
+
+// Tally aggregates flows into usage rows (flow totals) in first-seen key
+// order. By total or tranche, each flow lands in one row of the whole
+// programme. By recipient or province, rows are holders' (api.Usage): a
+// flow lands on the row of each holder it moves funds of, keyed by the
+// holder's account or province: a disbursement on the recipient's
+// (Disbursed); a transfer between holders (passed on, spent keeping the
+// earmark) on the payer's (TransferredOut) and the payee's
+// (TransferredIn); a release, return or clawback from a holder on the
+// holder's. Funding and returns from the escrow move no holder's funds and
+// land on no holder's row; Total carries them.
 func Tally(flows []api.Flow, by string) []api.Usage {
 	var rows []api.Usage
 	index := map[string]int{}
-	for _, f := range flows {
-		key := "total"
-		switch by {
-		case api.ByTranche:
-			key = itoa(f.Tranche)
-		case api.ByProvince:
-			key = f.ToMSP
-		case api.ByRecipient:
-			key = recipientOf(f)
-		}
+	row := func(key string) *api.Usage {
 		i, ok := index[key]
 		if !ok {
 			i = len(rows)
 			index[key] = i
 			rows = append(rows, api.Usage{Key: key})
 		}
-		apply(&rows[i], f)
+		return &rows[i]
+	}
+	for _, f := range flows {
+		if !api.HolderRows(by) {
+			key := api.ByTotal
+			if by == api.ByTranche {
+				key = itoa(f.Tranche)
+			}
+			apply(row(key), f)
+			continue
+		}
+		from, to := f.From, f.To
+		if by == api.ByProvince {
+			from, to = fromMSP(f), f.ToMSP
+		}
+		switch f.Kind {
+		case api.FlowDisbursed:
+			row(to).Disbursed += f.Amount
+		case api.FlowPassedOn, api.FlowSpent:
+			row(from).TransferredOut += f.Amount
+			row(to).TransferredIn += f.Amount
+		case api.FlowReleased:
+			row(from).Released += f.Amount
+		case api.FlowReturned:
+			if !f.FromEscrow {
+				row(from).Returned += f.Amount
+			}
+		case api.FlowClawed:
+			row(from).ClawedBack += f.Amount
+		}
 	}
 	return rows
 }
 
-// recipientOf is the recipient a flow concerns.
-func recipientOf(f api.Flow) string {
-	switch f.Kind {
-	case api.FlowDisbursed:
-		return f.To
-	case api.FlowFunded:
-		return ""
+// Total aggregates flows into one row of the whole programme (flow totals).
+func Total(flows []api.Flow) api.Usage {
+	u := api.Usage{Key: api.ByTotal}
+	for _, f := range flows {
+		apply(&u, f)
 	}
-	return f.From
+	return u
 }
 
-// apply adds one flow to a usage row's flow totals.
+// fromMSP is the province of a flow's paying holder. Returns and
+// clawbacks written before flows carried FromMSP named the holder's
+// province in ToMSP.
+func fromMSP(f api.Flow) string {
+	if f.FromMSP == "" && (f.Kind == api.FlowReturned || f.Kind == api.FlowClawed) {
+		return f.ToMSP
+	}
+	return f.FromMSP
+}
+
+// apply adds one flow to a row of the whole programme: both sides of a
+// transfer between holders land here and cancel.
 func apply(u *api.Usage, f api.Flow) {
 	switch f.Kind {
 	case api.FlowFunded:
 		u.Funded += f.Amount
 	case api.FlowDisbursed:
 		u.Disbursed += f.Amount
+	case api.FlowPassedOn, api.FlowSpent:
+		u.TransferredOut += f.Amount
+		u.TransferredIn += f.Amount
 	case api.FlowReleased:
 		u.Released += f.Amount
 	case api.FlowReturned:
@@ -300,11 +297,20 @@ func apply(u *api.Usage, f api.Flow) {
 	}
 }
 
-// Balanced checks the utilisation identity of a row (after WithBalances):
-// nothing is negative and the balances add up.
+// Balanced checks the utilisation identity of a row of the whole
+// programme (after WithBalances): nothing is negative and the balances add
+// up.
 func Balanced(u api.Usage) bool {
 	return u.Escrow >= 0 && u.Held >= 0 &&
 		u.Funded == u.Escrow+u.Held+u.Released+u.Returned+u.ClawedBack
+}
+
+// HolderBalanced checks a holder's row (after Balances): no escrow side,
+// and what the holder received covers what it paid on, released, returned
+// and had clawed back.
+func HolderBalanced(u api.Usage) bool {
+	return u.Funded == 0 && u.ReturnedFromEscrow == 0 && u.Escrow == 0 && u.Held >= 0 &&
+		u.Disbursed+u.TransferredIn == u.Held+u.TransferredOut+u.Released+u.Returned+u.ClawedBack
 }
 
 func itoa(n int) string {

@@ -69,25 +69,30 @@ func TestEligibleAndSpend(t *testing.T) {
 			}
 		})
 	}
+	holder := merchant("SH-CITY:a", "ShanghaiMSP", "5812")
+	grocer := merchant("SH-CITY:g", "ShanghaiMSP", "5411")
 	for _, tc := range []struct {
-		name  string
-		payee api.Account
-		t     time.Time
-		kind  string
+		name         string
+		payer, payee api.Account
+		t            time.Time
+		kind         string
+		code         api.Code // when refused
 	}{
-		{"terminal merchant releases", merchant("SH-CITY:g", "ShanghaiMSP", "5411"), at, api.FlowReleased},
-		{"listed payee releases", api.Account{ID: "SH-CITY:school", OwnerMSP: "ShanghaiMSP", Kind: api.KindSettlement}, at, api.FlowReleased},
-		{"eligible recipient: passed on", merchant("JS-CITY:r", "JiangsuMSP", "5812"), at, api.FlowPassedOn},
-		{"ineligible payee", merchant("SH-CITY:bar", "ShanghaiMSP", "5813"), at, ""},
-		{"before the window", merchant("SH-CITY:g", "ShanghaiMSP", "5411"), time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC), ""},
-		{"first minute of the window (Shanghai)", merchant("SH-CITY:g", "ShanghaiMSP", "5411"), time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC), api.FlowReleased},
-		{"after the window", merchant("SH-CITY:g", "ShanghaiMSP", "5411"), time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC), ""},
+		{"terminal merchant releases", holder, grocer, at, api.FlowReleased, ""},
+		{"listed payee releases", holder, api.Account{ID: "SH-CITY:school", OwnerMSP: "ShanghaiMSP", Kind: api.KindSettlement}, at, api.FlowReleased, ""},
+		{"eligible recipient: passed on", holder, merchant("JS-CITY:r", "JiangsuMSP", "5812"), at, api.FlowPassedOn, ""},
+		{"ineligible payee", holder, merchant("SH-CITY:bar", "ShanghaiMSP", "5813"), at, "", api.CodePurposeNotAllowed},
+		{"the escrow pays directly", api.Account{ID: "SH-FIN:escrow", OwnerMSP: "ShanghaiMSP", Kind: api.KindEscrow}, grocer, at, "", api.CodePurposeNotAllowed},
+		{"before the window", holder, grocer, time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC), "", api.CodeOutsideWindow},
+		{"first minute of the window (Shanghai)", holder, grocer, time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC), api.FlowReleased, ""},
+		{"after the window", holder, grocer, time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC), "", api.CodeOutsideWindow},
+		{"an ineligible payee after the window", holder, merchant("SH-CITY:bar", "ShanghaiMSP", "5813"), time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC), "", api.CodeOutsideWindow},
 	} {
 		t.Run("spend/"+tc.name, func(t *testing.T) {
-			o, err := CheckSpend(p, tc.payee, tc.t)
+			o, err := CheckSpend(p, tc.payer, tc.payee, tc.t)
 			if tc.kind == "" {
-				if api.CodeOf(err) != api.CodePurposeNotAllowed {
-					t.Fatalf("allowed: %+v %v", o, err)
+				if api.CodeOf(err) != tc.code {
+					t.Fatalf("got %+v %v, want %s", o, err, tc.code)
 				}
 				return
 			}
@@ -98,8 +103,13 @@ func TestEligibleAndSpend(t *testing.T) {
 	}
 	keep := p
 	keep.Release = api.ReleaseNever
-	if o, err := CheckSpend(keep, merchant("SH-CITY:g", "ShanghaiMSP", "5411"), at); err != nil || o.Release || o.Kind != api.FlowSpent {
+	if o, err := CheckSpend(keep, holder, grocer, at); err != nil || o.Release || o.Kind != api.FlowSpent {
 		t.Fatalf("release never: %+v %v", o, err)
+	}
+	draft := p
+	draft.Status = api.ProgrammeProposed
+	if _, err := CheckSpend(draft, holder, grocer, at); api.CodeOf(err) != api.CodeProposalClosed {
+		t.Fatalf("a programme not active: %v", err)
 	}
 }
 
@@ -126,10 +136,10 @@ func TestPartiesAndTally(t *testing.T) {
 	flows := []api.Flow{
 		{Kind: api.FlowFunded, Amount: y("100"), Tranche: 1},
 		{Kind: api.FlowDisbursed, Amount: y("60"), Tranche: 1, To: "r1", ToMSP: "ShanghaiMSP"},
-		{Kind: api.FlowReleased, Amount: y("10"), Tranche: 1, From: "r1", ToMSP: "ShanghaiMSP"},
-		{Kind: api.FlowClawed, Amount: y("20"), Tranche: 1, From: "r1", ToMSP: "ShanghaiMSP"},
-		{Kind: api.FlowReturned, Amount: y("40"), Tranche: 1, From: "escrow", FromEscrow: true},
-		{Kind: api.FlowReturned, Amount: y("30"), Tranche: 1, From: "r1", ToMSP: "ShanghaiMSP"},
+		{Kind: api.FlowReleased, Amount: y("10"), Tranche: 1, From: "r1", FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP"},
+		{Kind: api.FlowClawed, Amount: y("20"), Tranche: 1, From: "r1", FromMSP: "ShanghaiMSP"},
+		{Kind: api.FlowReturned, Amount: y("40"), Tranche: 1, From: "escrow", FromEscrow: true, FromMSP: "ShanghaiMSP"},
+		{Kind: api.FlowReturned, Amount: y("30"), Tranche: 1, From: "r1", FromMSP: "ShanghaiMSP"},
 	}
 	u := Tally(flows, api.ByTotal)[0].WithBalances()
 	if !Balanced(u) || u.Escrow != 0 || u.Held != 0 {
@@ -139,7 +149,128 @@ func TestPartiesAndTally(t *testing.T) {
 	if !Balanced(half) || half.Escrow != y("40") || half.Held != y("50") {
 		t.Fatalf("usage after three flows %+v", half)
 	}
-	if rows := Tally(flows, api.ByRecipient); len(rows) != 3 {
+	if rows := Tally(flows, api.ByRecipient); len(rows) != 1 || rows[0].Key != "r1" || !HolderBalanced(rows[0].Balances(api.ByRecipient)) {
 		t.Fatalf("by recipient %+v", rows)
+	}
+	if got := Total(flows); got != Tally(flows, api.ByTotal)[0] {
+		t.Fatalf("Total %+v, Tally by total %+v", got, Tally(flows, api.ByTotal)[0])
+	}
+}
+
+// TestTallyHolders: funds passed on between holders (and spent keeping the
+// earmark) land on the receiver's row as well as the payer's, so that
+// every holder's row and every province's row holds exactly what the
+// holders hold, never negative; the total and tranche rows keep the
+// identity. The model is the holders' balances, computed here flow by flow
+// independently of Tally.
+func TestTallyHolders(t *testing.T) {
+	flows := []api.Flow{
+		{Kind: api.FlowFunded, Amount: y("100"), Tranche: 1, From: "SH-FIN:t", To: "escrow", ToMSP: "ShanghaiMSP"},
+		{Kind: api.FlowFunded, Amount: y("50"), Tranche: 2, From: "JS-FIN:t", To: "escrow", ToMSP: "ShanghaiMSP"},
+		{Kind: api.FlowDisbursed, Amount: y("60"), Tranche: 1, From: "escrow", To: "r1", ToMSP: "ShanghaiMSP"},
+		{Kind: api.FlowDisbursed, Amount: y("20"), Tranche: 2, From: "escrow", To: "r2", ToMSP: "JiangsuMSP"},
+		// r1 passes 25 on to r3 in Zhejiang, who never had a disbursement.
+		{Kind: api.FlowPassedOn, Amount: y("25"), Tranche: 1, From: "r1", FromMSP: "ShanghaiMSP", To: "r3", ToMSP: "ZhejiangMSP"},
+		// r3 releases 5 at a Jiangsu grocer, spends 10 at a school that keeps the earmark.
+		{Kind: api.FlowReleased, Amount: y("5"), Tranche: 1, From: "r3", FromMSP: "ZhejiangMSP", To: "g", ToMSP: "JiangsuMSP"},
+		{Kind: api.FlowSpent, Amount: y("10"), Tranche: 1, From: "r3", FromMSP: "ZhejiangMSP", To: "school", ToMSP: "AnhuiMSP"},
+		{Kind: api.FlowPassedOn, Amount: y("4"), Tranche: 2, From: "r2", FromMSP: "JiangsuMSP", To: "r1", ToMSP: "ShanghaiMSP"},
+		{Kind: api.FlowClawed, Amount: y("10"), Tranche: 1, From: "r3", FromMSP: "ZhejiangMSP", To: "funders"},
+		{Kind: api.FlowReturned, Amount: y("10"), Tranche: 1, From: "school", FromMSP: "AnhuiMSP", To: "funders"},
+		{Kind: api.FlowReturned, Amount: y("30"), Tranche: 2, From: "escrow", FromEscrow: true, FromMSP: "ShanghaiMSP", To: "funders"},
+	}
+	// The model: each holder's balance and province.
+	held := map[string]money.Amount{}
+	province := map[string]string{}
+	for _, f := range flows {
+		switch f.Kind {
+		case api.FlowDisbursed:
+			held[f.To] += f.Amount
+			province[f.To] = f.ToMSP
+		case api.FlowPassedOn, api.FlowSpent:
+			held[f.From] -= f.Amount
+			held[f.To] += f.Amount
+			province[f.To] = f.ToMSP
+		case api.FlowReleased, api.FlowClawed, api.FlowReturned:
+			if !f.FromEscrow {
+				held[f.From] -= f.Amount
+			}
+		}
+	}
+	byProvince := map[string]money.Amount{}
+	var total money.Amount
+	for h, a := range held {
+		byProvince[province[h]] += a
+		total += a
+	}
+	for _, by := range []string{api.ByRecipient, api.ByProvince} {
+		want := held
+		if by == api.ByProvince {
+			want = byProvince
+		}
+		rows := Tally(flows, by)
+		if len(rows) != len(want) {
+			t.Fatalf("by %s: %d rows %+v, want %d", by, len(rows), rows, len(want))
+		}
+		for _, r := range rows {
+			u := r.Balances(by)
+			if !HolderBalanced(u) || u.Held != want[r.Key] {
+				t.Errorf("by %s: row %+v, want held %s", by, u, want[r.Key])
+			}
+		}
+	}
+	u := Total(flows).WithBalances()
+	if !Balanced(u) || u.Held != total || u.Escrow != y("40") || u.TransferredIn != u.TransferredOut {
+		t.Fatalf("total %+v, want held %s escrow 40", u, total)
+	}
+	var sum api.Usage
+	for _, r := range Tally(flows, api.ByTranche) {
+		b := r.WithBalances()
+		if !Balanced(b) {
+			t.Errorf("tranche row %+v", b)
+		}
+		sum.Add(r)
+	}
+	if sum.Key = api.ByTotal; sum != Total(flows) {
+		t.Fatalf("tranche rows add up to %+v, the total is %+v", sum, Total(flows))
+	}
+}
+
+// TestNewProgramme: the definition's syntax is the request's Validate;
+// the caller decides the namespace and must fund the programme.
+func TestNewProgramme(t *testing.T) {
+	def := func() api.DefineProgrammeRequest {
+		return api.DefineProgrammeRequest{ID: "SH-FIN:p", Name: "p", Purposes: []string{"SME"}, Escrow: "SH-FIN:e", Budget: y("100"),
+			Funders: funders, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", Release: api.ReleaseAtTerminal,
+			Eligibility: api.Eligibility{Kinds: []api.Kind{api.KindMerchant}}}
+	}
+	if _, err := NewProgramme(def(), "ShanghaiMSP", "SH-FIN", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(r *api.DefineProgrammeRequest)
+		msp    string
+		bureau string
+		code   api.Code
+	}{
+		{"another bureau's namespace", func(*api.DefineProgrammeRequest) {}, "JiangsuMSP", "JS-FIN", api.CodeForbidden},
+		{"the owner does not fund it", func(r *api.DefineProgrammeRequest) {
+			r.ID, r.Escrow = "AH-FIN:p", "AH-FIN:e"
+		}, "AnhuiMSP", "AH-FIN", api.CodeInvalidArgument},
+		{"shares do not add up", func(r *api.DefineProgrammeRequest) {
+			r.Funders = append([]api.Funder(nil), funders[:2]...)
+		}, "ShanghaiMSP", "SH-FIN", api.CodeInvalidArgument},
+		{"the escrow as a payee", func(r *api.DefineProgrammeRequest) {
+			r.Spending.PayeeAccounts = []string{r.Escrow}
+		}, "ShanghaiMSP", "SH-FIN", api.CodeInvalidArgument},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := def()
+			tc.change(&r)
+			if _, err := NewProgramme(r, tc.msp, tc.bureau, time.Now()); api.CodeOf(err) != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
 	}
 }

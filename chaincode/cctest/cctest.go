@@ -3,10 +3,12 @@
 // role and bank attributes, and an Env, a memstub ledger configured by
 // gov:Init whose transactions run as on the network:
 //
-//   - every submitted transaction is endorsed by all four provinces and
-//     committed with memstub's validation (key-level and chaincode-level
-//     policies, MVCC), and must be valid, so an honest test transaction
-//     also proves that the policies it set let it through;
+//   - every submitted transaction is endorsed by all four provinces (or
+//     the orgs memstub.Tx.Endorsers names: RecordFreezeReason, by the
+//     caller's province alone) and committed with memstub's validation
+//     (key-level, collection and chaincode-level policies, MVCC), and must
+//     be valid, so an honest test transaction also proves that the
+//     policies it set let it through;
 //   - the ledger declares the chaincode's private data collections as
 //     network/chaincode/yrd/collections.json does, so that private data
 //     answers as on each province's peer;
@@ -249,8 +251,8 @@ func (e *Env) With(tb testing.TB) *Env {
 // Next returns a fresh sequence number.
 func (e *Env) Next() int { *e.seq++; return *e.seq }
 
-// Submit endorses tx on all four provinces and, if the chaincode answered
-// 200, commits it; the commit must be valid.
+// Submit endorses tx on all four provinces (or tx.Endorsers) and, if the
+// chaincode answered 200, commits it; the commit must be valid.
 func (e *Env) Submit(tx memstub.Tx) memstub.Result {
 	e.TB.Helper()
 	en := e.L.Endorse(e.CC, tx)
@@ -276,6 +278,44 @@ func (e *Env) Raw(who *memstub.Identity, fn, arg string, transient map[string][]
 		return e.L.Evaluate(e.CC, tx)
 	}
 	return e.Submit(tx)
+}
+
+// RecordFreezeReason submits token:RecordFreezeReason for account as who,
+// with reason and salt as transient data, endorsed by the peer of who's
+// province alone, as the gateway submits it; an endorsed transaction must
+// commit valid (under the collection's endorsement policy). It answers the
+// receipt (zero when refused) and the result.
+func (e *Env) RecordFreezeReason(who *memstub.Identity, account, reason, salt string) (api.FreezeReasonReceipt, memstub.Result) {
+	e.TB.Helper()
+	r := e.Submit(memstub.Tx{Creator: who, Fn: api.RecordFreezeReason.Function(), Args: []string{Encode(api.AccountRequest{ID: account})},
+		Transient: map[string][]byte{api.TransientFreezeReason: []byte(reason), api.TransientFreezeSalt: []byte(salt)},
+		Endorsers: []string{who.MSPID}})
+	var rc api.FreezeReasonReceipt
+	if r.OK() {
+		if err := json.Unmarshal(r.Payload, &rc); err != nil {
+			e.TB.Fatalf("%s: payload %s: %v", api.RecordFreezeReason.Function(), r.Payload, err)
+		}
+	}
+	return rc, r
+}
+
+// Freeze freezes account as its province's compliance officer, as the
+// gateway does: RecordFreezeReason with a fresh salt (endorsed by the
+// province alone), then token:Freeze naming the note's hash (endorsed by
+// all four). It fails the test unless both succeed and answers Freeze's
+// result.
+func (e *Env) Freeze(account, reason string) memstub.Result {
+	e.TB.Helper()
+	who := Compliance(ProvinceOf(api.NamespaceOf(account)))
+	rc, r := e.RecordFreezeReason(who, account, reason, fmt.Sprintf("salt-%016d", e.Next()))
+	if !r.OK() {
+		e.TB.Fatalf("%s %s: %s", api.RecordFreezeReason.Function(), account, r.Message)
+	}
+	r = e.Raw(who, api.Freeze.Function(), Encode(api.FreezeRequest{ID: account, ReasonHash: rc.Hash}), nil)
+	if !r.OK() {
+		e.TB.Fatalf("%s %s: %s", api.Freeze.Function(), account, r.Message)
+	}
+	return r
 }
 
 // Encode renders a request; a string is taken as the raw argument.

@@ -132,12 +132,7 @@ func TestMintRules(t *testing.T) {
 		}, api.CodeForbidden},
 		{"a frozen reserve", func(e *env) (api.Code, money.Amount) {
 			e.SetCeiling(SH, y("1000"))
-			r := e.L.Invoke(chaincode, memstub.Tx{Creator: cctest.Ident(SH, api.RoleCompliance, "", "comp"), Fn: api.Freeze.Function(),
-				Args:      []string{cctest.Encode(api.FreezeRequest{ID: reserve(SH)})},
-				Transient: map[string][]byte{api.TransientFreezeReason: []byte("audit"), api.TransientFreezeSalt: []byte("0123456789abcdef")}})
-			if !r.OK() {
-				e.TB.Fatal(r.Message)
-			}
+			e.Freeze(reserve(SH), "audit")
 			return execMint(e, issuer(SH), issuer(SH), mintReq(SH, y("1"), "d1")), 0
 		}, api.CodeAccountFrozen},
 		{"an account that does not exist", func(e *env) (api.Code, money.Amount) {

@@ -14,8 +14,11 @@ import (
 // Disburse pays up to api.MaxDisburseLines recipients from the escrow's
 // inputs (all of one tranche). Each line is checked on its own (an
 // eligible, active recipient; the per-recipient cap; the remaining escrow)
-// and either pays or changes nothing; a line already paid in this job is
-// reported as such and never paid twice. The change goes back to escrow.
+// and either pays or changes nothing. A line paid before in this job is
+// never paid twice: it answers already_paid when it names the recipient
+// and amount the line marker recorded, and is rejected with LINE_CONFLICT
+// when it does not (the job ID was reused for other lines). The change
+// goes back to escrow, split into ChangeSplit outputs when asked.
 func (c *Contract) Disburse(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.Disburse, request, func(c call, r api.DisburseRequest) (api.DisburseResult, error) {
 		var none api.DisburseResult
@@ -29,8 +32,8 @@ func (c *Contract) Disburse(ctx contractapi.TransactionContextInterface, request
 		if api.NamespaceOf(r.Job) != p.OwnerBureau {
 			return none, api.Errorf(api.CodeForbidden, "job %s is not in bureau %s's namespace", r.Job, p.OwnerBureau)
 		}
-		if active, _ := appropriation.Window(p, c.Time); !active {
-			return none, api.Errorf(api.CodePurposeNotAllowed, "programme %s is outside its validity window (%s to %s)", p.ID, p.ValidFrom, p.ValidTo)
+		if err := appropriation.CheckWindow(p, c.Time); err != nil {
+			return none, err
 		}
 		escrow, err := c.st.Account(p.Escrow)
 		if err != nil {
@@ -82,10 +85,13 @@ func (c *Contract) Disburse(ctx contractapi.TransactionContextInterface, request
 		sp := token.Spend{Delete: in}
 		// The payees' outputs were allocated as lines passed; the change last.
 		sp.Create = create
-		if change := avail - res.Amount; change > 0 {
-			o := token.NewOutput(tx, escrow.ID, change, mark)
+		for _, part := range token.SplitChange(avail-res.Amount, r.ChangeSplit) {
+			o := token.NewOutput(tx, escrow.ID, part, mark)
 			sp.Create = append(sp.Create, o)
-			res.Change = o.ID
+			if res.Change == "" {
+				res.Change = o.ID
+			}
+			res.ChangeOutputs = append(res.ChangeOutputs, api.OutputAmount{Output: o.ID, Amount: part})
 		}
 		if err := c.st.ApplySpend(sp, func(acct string) string { return owners[acct] }); err != nil {
 			return none, err
@@ -104,6 +110,19 @@ type paidOutput struct {
 	msp string
 }
 
+// lineMarker records a paid line under [programme, job, line]: its
+// outcome and what it paid to whom, so that the line sent again is
+// recognised (already_paid) only with the same recipient and amount.
+// Markers written before Recipient was recorded have none and answer
+// already_paid whatever the line names.
+type lineMarker struct {
+	Line      int          `json:"line"`
+	Status    string       `json:"status"`
+	Output    string       `json:"output,omitempty"`
+	Recipient string       `json:"recipient,omitempty"`
+	Amount    money.Amount `json:"amount,omitempty"`
+}
+
 // line settles one disbursement line against the remaining escrow, or
 // reports why not; only internal failures are errors.
 func (c call) line(p api.Programme, job string, l api.DisburseLine, remaining, inBatch money.Amount, mark *api.Earmark) (api.LineResult, paidOutput, error) {
@@ -119,12 +138,15 @@ func (c call) line(p api.Programme, job string, l api.DisburseLine, remaining, i
 	if err != nil {
 		return reject(err)
 	}
-	var prior api.LineResult
+	var prior lineMarker
 	if ok, err := c.st.GetJSON(lk, &prior); err != nil {
 		return lr, paidOutput{}, err
 	} else if ok {
-		prior.Status = api.LineAlreadyPaid
-		return prior, paidOutput{}, nil
+		if prior.Recipient != "" && (prior.Recipient != l.Recipient || prior.Amount != l.Amount) {
+			return reject(api.Errorf(api.CodeLineConflict, "line %d of job %s was paid before to %s (%s), not to %s (%s); the job ID was used for other lines",
+				l.Line, job, prior.Recipient, prior.Amount, l.Recipient, l.Amount))
+		}
+		return api.LineResult{Line: l.Line, Status: api.LineAlreadyPaid, Output: prior.Output}, paidOutput{}, nil
 	}
 	if l.Amount <= 0 {
 		return reject(api.Errorf(api.CodeInvalidArgument, "amount must be positive"))
@@ -155,25 +177,31 @@ func (c call) line(p api.Programme, job string, l api.DisburseLine, remaining, i
 			return reject(err)
 		}
 	}
-	rk, err := c.st.Key(nsRecipient, p.ID, a.ID)
-	if err != nil {
-		return reject(err)
-	}
-	var st recipient
-	if _, err := c.st.GetJSON(rk, &st); err != nil {
-		return lr, paidOutput{}, err
-	}
-	total, err := money.Add(money.Amount(st.Disbursed), l.Amount)
-	if err != nil || (p.PerRecipientCap > 0 && total > p.PerRecipientCap) {
-		return reject(api.Errorf(api.CodeOverCap, "recipient %s would receive %s of %s, over the cap %s", a.ID, total, p.ID, p.PerRecipientCap))
+	// The cap counter exists only for a programme with a cap: without one,
+	// disbursements to a recipient write no key of their own but the line
+	// marker (so concurrent jobs paying one recipient do not conflict).
+	if p.PerRecipientCap > 0 {
+		rk, err := c.st.Key(nsRecipient, p.ID, a.ID)
+		if err != nil {
+			return reject(err)
+		}
+		var st recipient
+		if _, err := c.st.GetJSON(rk, &st); err != nil { // sees this batch's earlier lines
+			return lr, paidOutput{}, err
+		}
+		total, err := money.Add(money.Amount(st.Disbursed), l.Amount)
+		if err != nil || total > p.PerRecipientCap {
+			return reject(api.Errorf(api.CodeOverCap, "recipient %s would receive %s of %s, over the cap %s", a.ID, total, p.ID, p.PerRecipientCap))
+		}
+		st.Account, st.Disbursed = a.ID, int64(total)
+		if err := c.st.PutJSON(rk, st, c.quorum()); err != nil {
+			return lr, paidOutput{}, err
+		}
 	}
 	o := token.NewOutput(c.st.Tx(), a.ID, l.Amount, mark)
-	st.Account, st.Disbursed = a.ID, int64(total)
-	if err := c.st.PutJSON(rk, st, c.quorum()); err != nil {
-		return lr, paidOutput{}, err
-	}
 	lr.Status, lr.Output = api.LinePaid, o.ID
-	if err := c.st.PutJSON(lk, lr, nil); err != nil {
+	marker := lineMarker{Line: l.Line, Status: api.LinePaid, Output: o.ID, Recipient: a.ID, Amount: l.Amount}
+	if err := c.st.PutJSON(lk, marker, nil); err != nil {
 		return lr, paidOutput{}, err
 	}
 	if err := c.st.Flow(api.Flow{Programme: p.ID, Kind: api.FlowDisbursed, Tranche: mark.Tranche, From: p.Escrow, To: a.ID,

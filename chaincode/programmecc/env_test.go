@@ -171,14 +171,18 @@ func (e *env) supply() money.Amount {
 	return s.Total
 }
 
-// utilisation adds every page of a programme's utilisation.
+// utilisation adds every page of a programme's utilisation: the rows by
+// key, with balances, and under "total" the pages' totals (whatever the
+// grouping: rows by province or recipient are holders' rows).
 func (e *env) utilisation(prog, by string) map[string]api.Usage {
 	e.TB.Helper()
 	out := map[string]api.Usage{}
+	total := api.Usage{Key: api.ByTotal}
 	bm := ""
 	for {
 		var p api.UtilisationPage
 		e.ok(auditor(), api.Utilisation.Function(), api.UtilisationRequest{Programme: prog, By: by, PageSize: 7, Bookmark: bm}, &p)
+		total.Add(p.Total)
 		for _, r := range p.Rows {
 			u := out[r.Key]
 			u.Key = r.Key
@@ -187,7 +191,10 @@ func (e *env) utilisation(prog, by string) map[string]api.Usage {
 		}
 		if p.Bookmark == "" {
 			for k, u := range out {
-				out[k] = u.WithBalances()
+				out[k] = u.Balances(by)
+			}
+			if by != api.ByTotal {
+				out[api.ByTotal] = total.WithBalances()
 			}
 			return out
 		}

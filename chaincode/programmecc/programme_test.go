@@ -17,7 +17,10 @@ const (
 
 // joint sets up three funded bureaus, recipients and payees, and defines
 // the joint programme (Shanghai 40%, Jiangsu 30%, Zhejiang 30%).
-func joint(t *testing.T) *env {
+func joint(t *testing.T) *env { return jointWith(t, nil) }
+
+// jointWith is joint with the definition changed by change (when not nil).
+func jointWith(t *testing.T, change func(*api.DefineProgrammeRequest)) *env {
 	e := newEnv(t)
 	for _, m := range []string{SH, JS, ZJ} {
 		e.fundBureau(m, "1000000")
@@ -31,7 +34,7 @@ func joint(t *testing.T) *env {
 	} {
 		e.open(operator(a.msp), a.id, api.KindMerchant, a.mcc)
 	}
-	e.ok(fiscal(SH), api.DefineProgramme.Function(), api.DefineProgrammeRequest{
+	def := api.DefineProgrammeRequest{
 		ID: prog, Name: "SME relief 2026", Purposes: []string{"SME-RELIEF"}, Escrow: escrow, Budget: y("100000"),
 		Funders: []api.Funder{
 			{MSP: SH, Bureau: "SH-FIN", Account: "SH-FIN:treasury", Share: 4000},
@@ -42,7 +45,11 @@ func joint(t *testing.T) *env {
 		Eligibility: api.Eligibility{Kinds: []api.Kind{api.KindMerchant}, Categories: []string{"5812"}, Provinces: []string{SH, JS, ZJ}},
 		Spending:    api.SpendingRules{PayeeCategories: []string{"5411"}, PassOn: true},
 		Release:     api.ReleaseAtTerminal, PerRecipientCap: y("5000"),
-	}, nil)
+	}
+	if change != nil {
+		change(&def)
+	}
+	e.ok(fiscal(SH), api.DefineProgramme.Function(), def, nil)
 	return e
 }
 
@@ -191,9 +198,10 @@ func TestJointProgramme(t *testing.T) {
 	e.fails(fiscal(SH), api.ExecuteClawback.Function(), api.ClawbackExecute{ID: "SH-FIN:claw-r3", Inputs: r3}, api.CodeNotApproved)
 	e.fails(compliance(JS), api.ApproveClawback.Function(), api.ClawbackID{ID: "SH-FIN:claw-r3"}, api.CodeForbidden)
 	e.ok(compliance(ZJ), api.ApproveClawback.Function(), api.ClawbackID{ID: "SH-FIN:claw-r3"}, nil)
-	var back api.SweepResult
+	var back api.ClawbackResult
 	e.ok(fiscal(SH), api.ExecuteClawback.Function(), api.ClawbackExecute{ID: "SH-FIN:claw-r3", Inputs: r3}, &back)
-	if back.Amount != y("3300") || len(back.Returned) != 3 || back.Returned[0].Amount != y("1320") {
+	if back.Run.Amount != y("3300") || len(back.Run.Returned) != 3 || back.Run.Returned[0].Amount != y("1320") || !back.Closed ||
+		back.Clawback.Status != api.ProposalExecuted || back.Clawback.Runs != 1 || back.Clawback.Returned != y("3300") {
 		t.Fatalf("clawback %+v", back)
 	}
 	e.checkIdentity(holders...)
@@ -202,7 +210,7 @@ func TestJointProgramme(t *testing.T) {
 	e.fails(fiscal(SH), api.Sweep.Function(), api.SweepRequest{Programme: prog, Account: escrow, Inputs: ids(e.outputs(escrow))}, api.CodeNotExpired)
 	e.L.Clock = time.Date(2026, 3, 31, 16, 0, 1, 0, time.UTC) // 2026-04-01 00:00:01 in Shanghai
 	e.fails(operator(SH), api.Transfer.Function(), api.TransferRequest{PaymentID: "SH-CITY:late", From: "SH-CITY:r1", To: "SH-CITY:grocer",
-		Amount: y("1"), Inputs: ids(e.outputs("SH-CITY:r1"))}, api.CodePurposeNotAllowed)
+		Amount: y("1"), Inputs: ids(e.outputs("SH-CITY:r1"))}, api.CodeOutsideWindow)
 	for _, acct := range append([]string{escrow}, holders...) {
 		if e.earmarked(acct) == 0 {
 			continue

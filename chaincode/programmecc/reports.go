@@ -12,9 +12,11 @@ import (
 	"github.com/yangtze-delta/settlement/chaincode/tokencc"
 )
 
-// Utilisation aggregates one page of a programme's flow records. The flows
-// are per transaction (no counter that every disbursement or spend
-// rewrites); a caller adds the pages' rows to get the programme's
+// Utilisation aggregates one page of a programme's flow records: the
+// page's total and its rows by the grouping asked for (appropriation.Tally:
+// rows by province and recipient are holders' rows). The flows are per
+// transaction (no counter that every disbursement or spend rewrites); a
+// caller adds the pages' totals and rows to get the programme's
 // utilisation at the block it read.
 func (c *Contract) Utilisation(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.Utilisation, request, func(c call, r api.UtilisationRequest) (api.UtilisationPage, error) {
@@ -57,7 +59,7 @@ func (c *Contract) Utilisation(ctx contractapi.TransactionContextInterface, requ
 		if rows == nil {
 			rows = []api.Usage{}
 		}
-		return api.UtilisationPage{Budget: p.Budget, Rows: rows, Flows: len(flows), Bookmark: md.GetBookmark()}, nil
+		return api.UtilisationPage{Budget: p.Budget, Total: appropriation.Total(flows), Rows: rows, Flows: len(flows), Bookmark: md.GetBookmark()}, nil
 	})
 }
 

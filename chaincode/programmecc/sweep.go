@@ -1,11 +1,14 @@
 package programmecc
 
 import (
+	"encoding/json"
+
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/appropriation"
 	"github.com/yangtze-delta/settlement/chaincode/token"
+	"github.com/yangtze-delta/settlement/chaincode/tokencc"
 	"github.com/yangtze-delta/settlement/money"
 )
 
@@ -83,7 +86,7 @@ func (c call) giveBack(p api.Programme, account string, ids []string, kind strin
 			continue
 		}
 		if err := c.st.Flow(api.Flow{Programme: p.ID, Kind: kind, Tranche: no, From: holder.ID, To: "funders",
-			FromEscrow: holder.ID == p.Escrow, ToMSP: holder.OwnerMSP, Amount: amt, Reference: string(event)}); err != nil {
+			FromEscrow: holder.ID == p.Escrow, FromMSP: holder.OwnerMSP, Amount: amt, Reference: string(event)}); err != nil {
 			return none, err
 		}
 	}
@@ -177,11 +180,19 @@ func (c *Contract) ApproveClawback(ctx contractapi.TransactionContextInterface, 
 	})
 }
 
-// ExecuteClawback returns an approved clawback's earmarked outputs to the
-// funders pro rata, before expiry; once.
+// ExecuteClawback runs an approved clawback once: it returns the given
+// inputs (at most api.MaxSweepInputs of the holder's outputs earmarked for
+// the programme, possibly none) to the funders pro rata and counts the run
+// in the clawback record. A run that was not full (fewer inputs than the
+// limit) then reads the holder's outputs: when none earmarked for the
+// programme is left, the clawback closes (ProposalExecuted; later runs
+// answer PROPOSAL_CLOSED). A full run leaves that check to the next one,
+// so that the runs of a holder with many outputs do not each read them
+// all. Repeating a run is safe: spent inputs are refused (INPUT_SPENT) and
+// a closed clawback moves nothing.
 func (c *Contract) ExecuteClawback(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	return run(ctx, api.ExecuteClawback, request, func(c call, r api.ClawbackExecute) (api.SweepResult, error) {
-		var none api.SweepResult
+	return run(ctx, api.ExecuteClawback, request, func(c call, r api.ClawbackExecute) (api.ClawbackResult, error) {
+		var none api.ClawbackResult
 		cb, k, err := c.clawback(r.ID)
 		if err != nil {
 			return none, err
@@ -204,11 +215,92 @@ func (c *Contract) ExecuteClawback(ctx contractapi.TransactionContextInterface, 
 		if !appropriation.Satisfied(parties, approvals) {
 			return none, api.Errorf(api.CodeNotApproved, "clawback %s needs the owner bureau and the compliance of %s", cb.ID, cb.HolderMSP)
 		}
-		res, err := c.giveBack(p, cb.Account, r.Inputs, api.FlowClawed, api.EventClawedBack)
+		res := api.SweepResult{Account: cb.Account, Returned: []api.FunderAmount{}}
+		if len(r.Inputs) > 0 {
+			if res, err = c.giveBack(p, cb.Account, r.Inputs, api.FlowClawed, api.EventClawedBack); err != nil {
+				return none, err
+			}
+		}
+		closed := false
+		if len(r.Inputs) < api.MaxSweepInputs {
+			left, err := c.holdsEarmarked(cb.Account, p.ID, r.Inputs)
+			if err != nil {
+				return none, err
+			}
+			closed = !left
+		}
+		cb.Runs++
+		if cb.Returned, err = money.Add(cb.Returned, res.Amount); err != nil {
+			return none, api.Internal(err, "clawback %s total", cb.ID)
+		}
+		if closed {
+			cb.Status, cb.ClosedAt = api.ProposalExecuted, c.Time
+		}
+		if err := c.st.PutJSON(k, cb, c.quorum()); err != nil {
+			return none, err
+		}
+		return api.ClawbackResult{Run: res, Clawback: cb, Closed: closed}, nil
+	})
+}
+
+// holdsEarmarked reports whether account has an unspent output earmarked
+// for programme other than those spent (this transaction's inputs; range
+// reads do not see the transaction's own deletions). It reads the
+// account's outputs in key order up to the first such output; the read is
+// recorded, so a concurrent credit to the account makes the transaction
+// fail validation rather than close on a stale view.
+func (c call) holdsEarmarked(account, programme string, spent []string) (bool, error) {
+	gone := make(map[string]bool, len(spent))
+	for _, id := range spent {
+		gone[id] = true
+	}
+	it, err := c.Stub.GetStateByPartialCompositeKey(tokencc.NSOutput, []string{account})
+	if err != nil {
+		return false, api.Internal(err, "query outputs of %s", account)
+	}
+	defer it.Close()
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return false, api.Internal(err, "query outputs of %s", account)
+		}
+		var o api.Output
+		if err := json.Unmarshal(kv.Value, &o); err != nil {
+			return false, api.Internal(err, "decode output %s", kv.Key)
+		}
+		if o.Account == account && !gone[o.ID] && o.Earmark != nil && o.Earmark.Programme == programme {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// GetClawback reads a clawback and its approvals: the programme's owner
+// bureau, the compliance of the holder's province and auditors; anyone
+// else is answered NOT_FOUND, as for a clawback that does not exist.
+func (c *Contract) GetClawback(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetClawback, request, func(c call, r api.ClawbackID) (api.ClawbackView, error) {
+		var none api.ClawbackView
+		cb, _, err := c.clawback(r.ID)
 		if err != nil {
 			return none, err
 		}
-		cb.Status = api.ProposalExecuted
-		return res, c.st.PutJSON(k, cb, c.quorum())
+		p, _, err := c.programme(cb.Programme)
+		if err != nil {
+			return none, err
+		}
+		switch {
+		case c.Scope == api.ScopeAny:
+		case c.Caller.Role == api.RoleCompliance && c.Caller.MSPID == cb.HolderMSP:
+		case c.isOwner(p):
+		default:
+			return none, api.Errorf(api.CodeNotFound, "clawback %s", r.ID)
+		}
+		parties := appropriation.ClawbackParties(p, cb.HolderMSP)
+		approvals, err := c.approvals(p.ID, "clawback:"+cb.ID)
+		if err != nil {
+			return none, err
+		}
+		return api.ClawbackView{Clawback: cb, Parties: parties, Approvals: approvals, Approved: appropriation.Satisfied(parties, approvals)}, nil
 	})
 }

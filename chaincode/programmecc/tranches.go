@@ -60,16 +60,36 @@ func (c call) contributions(programme string, no int) ([]api.Contribution, error
 	return out, nil
 }
 
-func (c call) trancheView(t api.Tranche) (api.TrancheView, error) {
-	approvals, err := c.approvals(t.Programme, "tranche:"+trancheKey(t.No))
-	if err != nil {
-		return api.TrancheView{}, err
-	}
-	contribs, err := c.contributions(t.Programme, t.No)
-	if err != nil {
-		return api.TrancheView{}, err
-	}
-	return api.TrancheView{Tranche: t, Approvals: approvals, Contributions: contribs}, nil
+// GetTranche reads a tranche with its approvals, contributions and each
+// funder's share (those who may read the programme).
+func (c *Contract) GetTranche(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.GetTranche, request, func(c call, r api.TrancheID) (api.TrancheView, error) {
+		var none api.TrancheView
+		p, _, err := c.programme(r.Programme)
+		if err != nil {
+			return none, err
+		}
+		if err := c.visible(p); err != nil {
+			return none, err
+		}
+		t, _, err := c.tranche(p.ID, r.No)
+		if err != nil {
+			return none, err
+		}
+		approvals, err := c.approvals(p.ID, "tranche:"+trancheKey(t.No))
+		if err != nil {
+			return none, err
+		}
+		contribs, err := c.contributions(p.ID, t.No)
+		if err != nil {
+			return none, err
+		}
+		shares, err := appropriation.Shares(p, t.Amount)
+		if err != nil {
+			return none, err
+		}
+		return api.TrancheView{Tranche: t, Approvals: approvals, Contributions: contribs, Shares: shares}, nil
+	})
 }
 
 // ProposeTranche records a tranche of an active programme (the owner
@@ -120,7 +140,11 @@ func (c *Contract) ProposeTranche(ctx contractapi.TransactionContextInterface, r
 		if err != nil {
 			return none, err
 		}
-		return api.TrancheView{Tranche: t, Approvals: []api.PartyApproval{a}, Contributions: []api.Contribution{}}, nil
+		shares, err := appropriation.Shares(p, t.Amount)
+		if err != nil {
+			return none, err
+		}
+		return api.TrancheView{Tranche: t, Approvals: []api.PartyApproval{a}, Contributions: []api.Contribution{}, Shares: shares}, nil
 	})
 }
 
@@ -157,7 +181,11 @@ func (c *Contract) ApproveTranche(ctx contractapi.TransactionContextInterface, r
 				return none, err
 			}
 		}
-		return api.TrancheView{Tranche: t, Approvals: all, Contributions: []api.Contribution{}}, nil
+		shares, err := appropriation.Shares(p, t.Amount)
+		if err != nil {
+			return none, err
+		}
+		return api.TrancheView{Tranche: t, Approvals: all, Contributions: []api.Contribution{}, Shares: shares}, nil
 	})
 }
 
@@ -198,11 +226,11 @@ func (c *Contract) FundTranche(ctx contractapi.TransactionContextInterface, requ
 		} else if ok {
 			return none, api.Errorf(api.CodeAlreadyExists, "bureau %s funded tranche %d of %s already", f.Bureau, t.No, p.ID)
 		}
-		shares, err := appropriation.ProRata(t.Amount, p.Funders)
+		shares, err := appropriation.Shares(p, t.Amount)
 		if err != nil {
 			return none, err
 		}
-		share := shares[idx]
+		share := shares[idx].Amount
 		from, err := c.st.OwnedAccount(f.Account)
 		if err != nil {
 			return none, err
@@ -278,6 +306,6 @@ func (c *Contract) FundTranche(ctx contractapi.TransactionContextInterface, requ
 		if err != nil {
 			return none, err
 		}
-		return api.TrancheView{Tranche: t, Approvals: approvals, Contributions: contribs}, nil
+		return api.TrancheView{Tranche: t, Approvals: approvals, Contributions: contribs, Shares: shares}, nil
 	})
 }

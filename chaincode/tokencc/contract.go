@@ -72,46 +72,79 @@ func (c *Contract) OpenAccount(ctx contractapi.TransactionContextInterface, requ
 	})
 }
 
-// Freeze freezes an account: it can neither send nor receive. The reason
-// (transient "reason", with a "salt") goes to the owning province's private
-// data collection; the account record keeps sha256(salt || reason).
-func (c *Contract) Freeze(ctx contractapi.TransactionContextInterface, request string) (string, error) {
-	return run(ctx, api.Freeze, request, func(s *txState, r api.FreezeRequest) (api.Account, error) {
+// RecordFreezeReason is the first of a freeze's two transactions: it
+// writes the reason (transient "reason", with a "salt") as a note
+// (api.FreezeNote) to the owning province's private data collection and
+// answers the note's hash, which Freeze then names. It writes nothing
+// else, so the collection's endorsement policy (a peer of that province)
+// is the only policy the transaction must satisfy: the province endorses
+// it alone, and the reason reaches no other province's peer.
+func (c *Contract) RecordFreezeReason(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.RecordFreezeReason, request, func(s *txState, r api.AccountRequest) (api.FreezeReasonReceipt, error) {
+		var none api.FreezeReasonReceipt
+		a, err := s.ownedAccount(r.ID)
+		if err != nil {
+			return none, err
+		}
+		if a.Status == api.StatusClosed {
+			return none, api.Errorf(api.CodeAccountClosed, "account %s is closed", a.ID)
+		}
 		tm, err := s.stub.GetTransient()
 		if err != nil {
-			return api.Account{}, api.Internal(err, "read transient map")
+			return none, api.Internal(err, "read transient map")
 		}
 		reason, salt := tm[api.TransientFreezeReason], tm[api.TransientFreezeSalt]
 		if err := api.ValidateText("reason", string(reason), api.MaxReasonLen, true); err != nil {
-			return api.Account{}, err
+			return none, err
 		}
 		if len(salt) < 16 || len(salt) > 64 {
-			return api.Account{}, api.Errorf(api.CodeInvalidArgument, "the transient salt must be 16 to 64 bytes")
+			return none, api.Errorf(api.CodeInvalidArgument, "the transient salt must be 16 to 64 bytes")
 		}
-		h := sha256.New()
-		h.Write(salt)
-		h.Write(reason)
-		sum := hex.EncodeToString(h.Sum(nil))
+		note, err := json.Marshal(api.FreezeNote{Account: a.ID, Reason: string(reason), Salt: hex.EncodeToString(salt), TxID: s.tx.ID})
+		if err != nil {
+			return none, api.Internal(err, "encode freeze note")
+		}
+		sum := sha256.Sum256(note)
+		hash := hex.EncodeToString(sum[:])
+		coll := api.CollectionKYC(a.OwnerMSP)
+		if err := s.stub.PutPrivateData(coll, freezeNoteKey(a.ID, hash), note); err != nil {
+			return none, api.Internal(err, "write the freeze reason to %s", coll)
+		}
+		return api.FreezeReasonReceipt{Account: a.ID, Collection: coll, Hash: hash}, nil
+	})
+}
+
+// Freeze freezes an account: it can neither send nor receive. The request
+// names the hash of a note RecordFreezeReason wrote for this account; every
+// endorser, whether its province holds the collection or not, checks it
+// against the collection's public hash, and the account record keeps it as
+// its reason hash. The reason itself never reaches this transaction.
+func (c *Contract) Freeze(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.Freeze, request, func(s *txState, r api.FreezeRequest) (api.Account, error) {
 		return s.setStatus(r.ID, api.EventFrozen, func(a api.Account) (api.Account, error) {
-			b, err := json.Marshal(freezeNote{Account: a.ID, Reason: string(reason), Salt: hex.EncodeToString(salt), TxID: s.tx.ID})
+			frozen, err := token.Freeze(a, r.ReasonHash, s.now())
 			if err != nil {
-				return a, api.Internal(err, "encode freeze note")
+				return a, err
 			}
-			if err := s.stub.PutPrivateData(api.CollectionKYC(a.OwnerMSP), "freeze\x00"+a.ID, b); err != nil {
-				return a, api.Internal(err, "write the freeze reason to %s", api.CollectionKYC(a.OwnerMSP))
+			coll := api.CollectionKYC(a.OwnerMSP)
+			h, err := s.stub.GetPrivateDataHash(coll, freezeNoteKey(a.ID, r.ReasonHash))
+			if err != nil {
+				return a, api.Internal(err, "read the freeze note's hash in %s", coll)
 			}
-			return token.Freeze(a, sum, s.now())
+			if hex.EncodeToString(h) != r.ReasonHash {
+				return a, api.Errorf(api.CodeInvalidArgument, "no freeze note of account %s with hash %s in %s (RecordFreezeReason first)",
+					a.ID, r.ReasonHash, coll)
+			}
+			return frozen, nil
 		})
 	})
 }
 
-// freezeNote is the private record of a freeze.
-type freezeNote struct {
-	Account string `json:"account"`
-	Reason  string `json:"reason"`
-	Salt    string `json:"salt"`
-	TxID    string `json:"txId"`
-}
+// freezeNoteKey is the key of a freeze note in the account's province's
+// collection (api.CollectionKYC): the account and the note's own hash, so
+// that every freeze keeps a note of its own and a hash names one note of
+// one account.
+func freezeNoteKey(account, hash string) string { return "freeze\x00" + account + "\x00" + hash }
 
 // Unfreeze makes a frozen account active again.
 func (c *Contract) Unfreeze(ctx contractapi.TransactionContextInterface, request string) (string, error) {

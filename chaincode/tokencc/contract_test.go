@@ -464,18 +464,28 @@ func timeOf(hour, min int) time.Duration {
 func TestAccountLifecycle(t *testing.T) {
 	f := newFixture(t)
 	comp := compliance(SH)
-	freeze := api.Freeze.Function()
-	arg := func(id string) string { return cctest.Encode(api.FreezeRequest{ID: id}) }
+	// The reason's note (RecordFreezeReason): compliance of the account's
+	// province, a valid reason and a salt of 16 to 64 bytes.
+	record := api.RecordFreezeReason.Function()
+	arg := func(id string) string { return cctest.Encode(api.AccountRequest{ID: id}) }
 	good := freezeTransient("AML review", "0123456789abcdef")
-	f.RejectRaw(actor(shICBC), freeze, arg(shop), good, api.CodeForbidden)
-	f.RejectRaw(compliance(JS), freeze, arg(shop), good, api.CodeNotFound)
-	f.RejectRaw(comp, freeze, arg(shop), nil, api.CodeInvalidArgument)
-	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("", "0123456789abcdef"), api.CodeInvalidArgument)
-	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("AML review", "short"), api.CodeInvalidArgument)
-	f.RejectRaw(comp, freeze, arg(shop), freezeTransient("AML\nreview", "0123456789abcdef"), api.CodeInvalidArgument)
-	f.RejectRaw(comp, freeze, arg(shop), freezeTransient(strings.Repeat("x", api.MaxReasonLen+1), "0123456789abcdef"), api.CodeInvalidArgument)
-	f.RejectRaw(comp, freeze, arg("SH-ICBC:ghost"), good, api.CodeNotFound)
-	f.RejectRaw(comp, freeze, `{"id":"SH-ICBC:shop","reason":"AML review"}`, good, api.CodeInvalidArgument)
+	f.RejectRaw(actor(shICBC), record, arg(shop), good, api.CodeForbidden)
+	f.RejectRaw(compliance(JS), record, arg(shop), good, api.CodeNotFound)
+	f.RejectRaw(comp, record, arg(shop), nil, api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg(shop), freezeTransient("", "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg(shop), freezeTransient("AML review", "short"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg(shop), freezeTransient("AML review", strings.Repeat("s", 65)), api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg(shop), freezeTransient("AML\nreview", "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg(shop), freezeTransient(strings.Repeat("x", api.MaxReasonLen+1), "0123456789abcdef"), api.CodeInvalidArgument)
+	f.RejectRaw(comp, record, arg("SH-ICBC:ghost"), good, api.CodeNotFound)
+	f.RejectRaw(comp, record, `{"id":"SH-ICBC:shop","reason":"AML review"}`, good, api.CodeInvalidArgument)
+	// The freeze names a note's hash; it takes no reason.
+	rc := f.note(shop, "AML review", "0123456789abcdef")
+	cctest.Reject(f.env, actor(shICBC), api.Freeze, api.FreezeRequest{ID: shop, ReasonHash: rc.Hash}, api.CodeForbidden)
+	cctest.Reject(f.env, compliance(JS), api.Freeze, api.FreezeRequest{ID: shop, ReasonHash: rc.Hash}, api.CodeNotFound)
+	cctest.Reject(f.env, comp, api.Freeze, api.FreezeRequest{ID: "SH-ICBC:ghost", ReasonHash: rc.Hash}, api.CodeNotFound)
+	cctest.Reject(f.env, comp, api.Freeze, `{"id":"SH-ICBC:shop"}`, api.CodeInvalidArgument)
+	cctest.Reject(f.env, comp, api.Freeze, `{"id":"SH-ICBC:shop","reasonHash":"`+rc.Hash+`","reason":"AML review"}`, api.CodeInvalidArgument)
 	cctest.Reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: shop}, api.CodeInvalidArgument)
 
 	f.freeze(shop, "AML review")
@@ -491,13 +501,15 @@ func TestAccountLifecycle(t *testing.T) {
 
 	// Close needs a zero balance and the owning bank.
 	cctest.Reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: shop}, api.CodeBalanceNotZero)
+	early := f.note(settle, "AML review", "0123456789abcdef")
 	cctest.Reject(f.env, actor(shBOC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeNotFound)
 	cctest.Reject(f.env, compliance(SH), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeForbidden)
 	if a := cctest.Must(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}); a.Status != api.StatusClosed {
 		t.Fatalf("closed account %+v", a)
 	}
 	cctest.Reject(f.env, actor(shICBC), api.CloseAccount, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
-	f.RejectRaw(comp, freeze, arg(settle), good, api.CodeAccountClosed)
+	f.RejectRaw(comp, record, arg(settle), good, api.CodeAccountClosed)
+	cctest.Reject(f.env, comp, api.Freeze, api.FreezeRequest{ID: settle, ReasonHash: early.Hash}, api.CodeAccountClosed)
 	cctest.Reject(f.env, comp, api.Unfreeze, api.AccountRequest{ID: settle}, api.CodeAccountClosed)
 	cctest.Reject(f.env, actor(shICBC), api.OpenAccount, api.OpenAccountRequest{ID: settle, Kind: api.KindSettlement}, api.CodeAlreadyExists)
 	// A frozen account with a zero balance can be closed.

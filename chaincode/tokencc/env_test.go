@@ -239,17 +239,27 @@ func (f *fixture) fundAlice(local string, amount string) {
 	f.aliceOut, f.shOut = p.PayeeOutput, p.ChangeOutputs[0]
 }
 
-// freeze freezes an account as its province's compliance officer.
+// freeze freezes an account as its province's compliance officer, in the
+// gateway's two transactions (cctest.Env.Freeze): the reason's note,
+// endorsed by the province alone, then the freeze naming its hash. It
+// answers the freeze's result.
 func (e *env) freeze(id, reason string) memstub.Result {
 	e.TB.Helper()
-	msp := cctest.ProvinceOf(api.NamespaceOf(id))
-	r := e.Raw(compliance(msp), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: id}), freezeTransient(reason, "0123456789abcdef"))
-	if !r.OK() {
-		e.TB.Fatalf("freeze %s: %s", id, r.Message)
-	}
-	return r
+	return e.Freeze(id, reason)
 }
 
+// note records a freeze reason for id as its province's compliance
+// officer, endorsed by the province alone, and answers the receipt.
+func (e *env) note(id, reason, salt string) api.FreezeReasonReceipt {
+	e.TB.Helper()
+	rc, r := e.RecordFreezeReason(compliance(cctest.ProvinceOf(api.NamespaceOf(id))), id, reason, salt)
+	if !r.OK() {
+		e.TB.Fatalf("record the freeze reason of %s: %s", id, r.Message)
+	}
+	return rc
+}
+
+// freezeTransient is RecordFreezeReason's transient map.
 func freezeTransient(reason, salt string) map[string][]byte {
 	return map[string][]byte{api.TransientFreezeReason: []byte(reason), api.TransientFreezeSalt: []byte(salt)}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/chaincode/memstub"
@@ -128,7 +130,8 @@ func TestBankOwnership(t *testing.T) {
 				t.Fatalf("%s: %+v", id, a)
 			}
 		}
-		f.RejectRaw(compliance(JS), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: alice}), freezeTransient("x", "0123456789abcdef"), api.CodeNotFound)
+		f.RejectRaw(compliance(JS), api.RecordFreezeReason.Function(), cctest.Encode(api.AccountRequest{ID: alice}), freezeTransient("x", "0123456789abcdef"), api.CodeNotFound)
+		cctest.Reject(f.env, compliance(JS), api.Freeze, api.FreezeRequest{ID: alice, ReasonHash: hash64("x")}, api.CodeNotFound)
 		cctest.Reject(f.env, compliance(JS), api.GetAccount, api.AccountRequest{ID: bella}, api.CodeNotFound)
 		cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: alice})
 		cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: bella})
@@ -234,21 +237,126 @@ func TestGetPaymentVisibility(t *testing.T) {
 	}
 }
 
-// TestFreezeKeepsReasonPrivate: the freeze reason travels in the transient
-// map, lands in the owning province's private data collection only, and
-// the public account record keeps sha256(salt || reason).
+// TestFreezeKeepsReasonPrivate: a freeze is two transactions.
+// RecordFreezeReason carries the reason in the transient map, writes
+// nothing but a note to the owning province's private data collection and
+// is valid endorsed by that province alone, so no other province's peer
+// ever receives the reason. Freeze carries no reason: it names the note's
+// hash, which every endorser (member of the collection or not) checks
+// against the collection's public hash, and the account record keeps it;
+// a wrong or missing hash changes nothing.
 func TestFreezeKeepsReasonPrivate(t *testing.T) {
 	f := newFixture(t)
 	const reason = "AML case 2025-0042: suspected structuring"
 	const salt = "salt-0123456789abcdef"
-	r := f.Raw(compliance(SH), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: shop}), freezeTransient(reason, salt))
+	secrets := []string{reason, "suspected structuring", salt, hex.EncodeToString([]byte(salt))}
+	kyc := api.CollectionKYC(SH)
+
+	en := f.L.Endorse(chaincode, memstub.Tx{Creator: compliance(SH), Fn: api.RecordFreezeReason.Function(),
+		Args: []string{cctest.Encode(api.AccountRequest{ID: shop})}, Transient: freezeTransient(reason, salt), Endorsers: []string{SH}})
+	if !en.OK() {
+		t.Fatal(en.Message)
+	}
+	b, err := f.L.Commit(en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx := b.Txs[0]; tx.Code != peer.TxValidationCode_VALID || !reflect.DeepEqual(tx.Endorsers, []string{SH}) {
+		t.Fatalf("the note endorsed by Shanghai alone committed as %s (endorsers %v)", tx.Code, tx.Endorsers)
+	}
+	var rc api.FreezeReasonReceipt
+	if err := json.Unmarshal(en.Payload, &rc); err != nil {
+		t.Fatal(err)
+	}
+	note, err := json.Marshal(api.FreezeNote{Account: shop, Reason: reason, Salt: hex.EncodeToString([]byte(salt)), TxID: en.TxID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(note)
+	wantHash := hex.EncodeToString(sum[:])
+	if rc != (api.FreezeReasonReceipt{Account: shop, Collection: kyc, Hash: wantHash}) {
+		t.Fatalf("receipt %+v, want the hash %s of the note in %s", rc, wantHash, kyc)
+	}
+
+	t.Run("the note's transaction writes nothing but the note", func(t *testing.T) {
+		f := f.with(t)
+		if w := en.Stub.Writes(); len(w) != 0 {
+			t.Fatalf("public writes %q", w)
+		}
+		if env := cctest.Envelope(t, en.Result); len(env.Events) != 0 {
+			t.Fatalf("events %+v", env.Events)
+		}
+		writes := en.Stub.PrivateWrites(kyc)
+		if len(writes) != 1 {
+			t.Fatalf("%d private writes to %s", len(writes), kyc)
+		}
+		for _, v := range writes {
+			if string(v) != string(note) {
+				t.Fatalf("note %s, want %s", v, note)
+			}
+		}
+		for _, o := range orgs {
+			if o != SH && len(en.Stub.PrivateWrites(api.CollectionKYC(o))) != 0 {
+				t.Fatalf("the reason went to %s", api.CollectionKYC(o))
+			}
+		}
+		if a := cctest.Must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: shop}); a.Status != api.StatusActive || a.ReasonHash != "" {
+			t.Fatalf("the note alone changed the account: %+v", a)
+		}
+	})
+	t.Run("endorsed without the province, the note is invalid", func(t *testing.T) {
+		f := f.with(t)
+		en := f.L.Endorse(chaincode, memstub.Tx{Creator: compliance(SH), Fn: api.RecordFreezeReason.Function(),
+			Args: []string{cctest.Encode(api.AccountRequest{ID: shop})}, Transient: freezeTransient("other", salt), Endorsers: []string{JS, ZJ, AH}})
+		if !en.OK() {
+			t.Fatal(en.Message)
+		}
+		b, err := f.L.Commit(en)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Txs[0].Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
+			t.Fatalf("committed as %s", b.Txs[0].Code)
+		}
+	})
+	t.Run("a wrong or missing hash changes nothing", func(t *testing.T) {
+		f := f.with(t)
+		other := f.note(bella, "another account's reason", "0123456789abcdef")
+		for _, req := range []any{
+			api.FreezeRequest{ID: shop, ReasonHash: hash64("no such note")},
+			api.FreezeRequest{ID: shop, ReasonHash: other.Hash}, // bella's note
+			api.FreezeRequest{ID: bella, ReasonHash: rc.Hash},   // shop's note
+			`{"id":"` + shop + `"}`,
+			`{"id":"` + shop + `","reasonHash":""}`,
+		} {
+			cctest.Reject(f.env, compliance(SH), api.Freeze, req, api.CodeInvalidArgument)
+		}
+		for _, id := range []string{shop, bella} {
+			if a := cctest.Must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: id}); a.Status != api.StatusActive {
+				t.Fatalf("%s: %+v", id, a)
+			}
+		}
+	})
+	t.Run("every endorser checks the hash, member of the collection or not", func(t *testing.T) {
+		f := f.with(t)
+		for _, p := range orgs {
+			freeze := func(hash string) memstub.Result {
+				return f.L.Evaluate(chaincode, memstub.Tx{Creator: compliance(SH), Fn: api.Freeze.Function(),
+					Args: []string{cctest.Encode(api.FreezeRequest{ID: shop, ReasonHash: hash})}, Peer: p})
+			}
+			if r := freeze(rc.Hash); !r.OK() {
+				t.Errorf("the peer of %s refuses the note's hash: %s", p, r.Message)
+			}
+			if r := freeze(hash64("no such note")); cctest.CodeOf(r.Message) != api.CodeInvalidArgument {
+				t.Errorf("the peer of %s answers a wrong hash with %d %s", p, r.Status, r.Message)
+			}
+		}
+	})
+
+	r := f.Raw(compliance(SH), api.Freeze.Function(), cctest.Encode(api.FreezeRequest{ID: shop, ReasonHash: rc.Hash}), nil)
 	if !r.OK() {
 		t.Fatal(r.Message)
 	}
-	sum := sha256.Sum256([]byte(salt + reason))
-	wantHash := hex.EncodeToString(sum[:])
-	secrets := []string{reason, "suspected structuring", salt, hex.EncodeToString([]byte(salt))}
-
 	t.Run("account keeps the hash", func(t *testing.T) {
 		f := f.with(t)
 		a := cctest.Must(f.env, actor(shICBC), api.GetAccount, api.AccountRequest{ID: shop})
@@ -265,10 +373,15 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 				}
 			}
 		}
-		for _, a := range r.Stub.GetStringArgs() {
-			if strings.Contains(a, reason) {
-				t.Fatal("the reason is in the transaction's arguments")
+		for _, st := range []*memstub.Stub{en.Stub, r.Stub} {
+			for _, a := range st.GetStringArgs() {
+				if strings.Contains(a, reason) {
+					t.Fatal("the reason is in a transaction's arguments")
+				}
 			}
+		}
+		if tm, _ := r.Stub.GetTransient(); len(tm) != 0 {
+			t.Fatalf("the freeze, endorsed by every province, carried transient data %q", tm)
 		}
 	})
 	t.Run("the event has no reason", func(t *testing.T) {
@@ -282,50 +395,49 @@ func TestFreezeKeepsReasonPrivate(t *testing.T) {
 			}
 		}
 	})
+	var noteKey string
+	for k := range en.Stub.PrivateWrites(kyc) {
+		noteKey = k
+	}
 	t.Run("the province's KYC collection holds it", func(t *testing.T) {
 		f := f.with(t)
-		writes := r.Stub.PrivateWrites(api.CollectionKYC(SH))
-		if len(writes) != 1 {
-			t.Fatalf("%d private writes to %s", len(writes), api.CollectionKYC(SH))
+		// Committed: Shanghai's peer holds it, and a Shanghai client's
+		// later transaction there reads it.
+		if got := f.L.PrivateData(kyc, noteKey); string(got) != string(note) {
+			t.Fatalf("committed private data %q", got)
 		}
-		for k, v := range writes {
-			var note struct {
-				Account, Reason, Salt string
-			}
-			if err := json.Unmarshal(v, &note); err != nil {
-				t.Fatal(err)
-			}
-			if note.Account != shop || note.Reason != reason {
-				t.Fatalf("private note %s", v)
-			}
-			// Committed: Shanghai's peer holds it, and a Shanghai client's
-			// later transaction there reads it.
-			if got := f.L.PrivateData(api.CollectionKYC(SH), k); string(got) != string(v) {
-				t.Fatalf("committed private data %q", got)
-			}
-			got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH)}).GetPrivateData(api.CollectionKYC(SH), k)
-			if err != nil || string(got) != string(v) {
-				t.Fatalf("read on Shanghai's peer: %q, %v", got, err)
-			}
-			// Another province's peer holds only its hash, and another
-			// province's client may not read it anywhere.
-			if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH), Peer: JS}).GetPrivateData(api.CollectionKYC(SH), k); err == nil || got != nil {
-				t.Fatalf("read on Jiangsu's peer: %q, %v", got, err)
-			}
-			if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(JS), Peer: SH}).GetPrivateData(api.CollectionKYC(SH), k); err == nil || got != nil {
-				t.Fatalf("read by Jiangsu's client: %q, %v", got, err)
-			}
+		got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH)}).GetPrivateData(kyc, noteKey)
+		if err != nil || string(got) != string(note) {
+			t.Fatalf("read on Shanghai's peer: %q, %v", got, err)
 		}
-		for _, o := range orgs {
-			if o != SH && len(r.Stub.PrivateWrites(api.CollectionKYC(o))) != 0 {
-				t.Fatalf("the reason went to %s", api.CollectionKYC(o))
-			}
+		// Another province's peer holds only its hash, and another
+		// province's client may not read it anywhere.
+		if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH), Peer: JS}).GetPrivateData(kyc, noteKey); err == nil || got != nil {
+			t.Fatalf("read on Jiangsu's peer: %q, %v", got, err)
+		}
+		if got, err := f.L.NewStub(memstub.Tx{Creator: compliance(JS), Peer: SH}).GetPrivateData(kyc, noteKey); err == nil || got != nil {
+			t.Fatalf("read by Jiangsu's client: %q, %v", got, err)
 		}
 	})
 	t.Run("unfreeze clears the hash", func(t *testing.T) {
 		f := f.with(t)
 		if a := cctest.Must(f.env, compliance(SH), api.Unfreeze, api.AccountRequest{ID: shop}); a.ReasonHash != "" || a.Status != api.StatusActive {
 			t.Fatalf("account %+v", a)
+		}
+	})
+	t.Run("a later freeze has a note of its own", func(t *testing.T) {
+		f := f.with(t)
+		f.freeze(shop, reason) // the same reason again, with a new salt
+		a := cctest.Must(f.env, compliance(SH), api.GetAccount, api.AccountRequest{ID: shop})
+		if a.Status != api.StatusFrozen || a.ReasonHash == wantHash {
+			t.Fatalf("account %+v: the second freeze names the first note", a)
+		}
+		if got := f.L.PrivateData(kyc, noteKey); string(got) != string(note) {
+			t.Fatalf("the first note became %q", got)
+		}
+		h, err := f.L.NewStub(memstub.Tx{Creator: compliance(SH), Peer: AH}).GetPrivateDataHash(kyc, noteKey)
+		if err != nil || hex.EncodeToString(h) != wantHash {
+			t.Fatalf("the first note's public hash %x, %v", h, err)
 		}
 	})
 }

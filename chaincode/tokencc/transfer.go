@@ -82,7 +82,7 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 		if err != nil {
 			return api.Payment{}, err
 		}
-		o, err := appropriation.CheckSpend(p, payee, s.now())
+		o, err := appropriation.CheckSpend(p, payer, payee, s.now())
 		if err != nil {
 			return api.Payment{}, err
 		}
@@ -154,7 +154,7 @@ func (s *txState) transfer(r api.TransferRequest) (api.Payment, error) {
 	if spend != nil {
 		mark := in[0].Earmark
 		if err := s.flow(api.Flow{Programme: mark.Programme, Kind: spend.Kind, Tranche: mark.Tranche, From: payer.ID, To: payee.ID,
-			ToMSP: payee.OwnerMSP, Amount: r.Amount, Output: plan.Payment.PayeeOutput, Inputs: append([]string(nil), r.Inputs...),
+			FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, Amount: r.Amount, Output: plan.Payment.PayeeOutput, Inputs: append([]string(nil), r.Inputs...),
 			Reference: r.PaymentID}); err != nil {
 			return api.Payment{}, err
 		}

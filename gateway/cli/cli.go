@@ -66,6 +66,7 @@ commands:
   programme show BUREAU:ID
   programme approve BUREAU:ID
   programme tranche propose BUREAU:ID --no N --amount YUAN --date YYYY-MM-DD
+  programme tranche show BUREAU:ID --no N
   programme tranche approve BUREAU:ID --no N
   programme tranche fund BUREAU:ID --no N [--inputs O1,O2,…]
   programme disburse BUREAU:ID --job BUREAU:JOB --file LINES.csv|LINES.json [--wait]
@@ -75,8 +76,9 @@ commands:
   programme lineage BUREAU:ID --account ID --output OUTPUT
   programme holdings BUREAU:ID ACCOUNT [--page-size N] [--bookmark B]
   programme clawback propose BUREAU:ID --id BUREAU:CLAWBACK --account ID
+  programme clawback show BUREAU:ID BUREAU:CLAWBACK
   programme clawback approve BUREAU:ID BUREAU:CLAWBACK
-  programme clawback execute BUREAU:ID BUREAU:CLAWBACK --account ID
+  programme clawback execute BUREAU:ID BUREAU:CLAWBACK [--account ID]
   programme sweep BUREAU:ID [--accounts ID1,ID2,…]
   interbank send --id BANK:ID --from ACCOUNT --to ACCOUNT --amount YUAN [--priority urgent|normal] [--value-date YYYY-MM-DD] [--remittance TEXT]
   interbank get BANK:ID

@@ -113,6 +113,15 @@ var programmeCommands = map[string]command{
 				})
 		}
 	}},
+	"programme tranche show": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		no := fs.Int("no", 0, "tranche number")
+		return func(ctx context.Context, r *runner, pos []string) error {
+			if err := trancheFlag(*no); err != nil {
+				return err
+			}
+			return show(ctx, r, func(ctx context.Context) (rest.Tranche, error) { return r.client.GetTranche(ctx, pos[0], *no) }, printObject)
+		}
+	}},
 	"programme tranche approve": {args: []string{"ID"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		no := fs.Int("no", 0, "tranche number")
 		return func(ctx context.Context, r *runner, pos []string) error {
@@ -270,6 +279,11 @@ var programmeCommands = map[string]command{
 				})
 		}
 	}},
+	"programme clawback show": {args: []string{"ID", "CLAWBACK"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
+		return func(ctx context.Context, r *runner, pos []string) error {
+			return show(ctx, r, func(ctx context.Context) (rest.Clawback, error) { return r.client.GetClawback(ctx, pos[0], pos[1]) }, printObject)
+		}
+	}},
 	"programme clawback approve": {args: []string{"ID", "CLAWBACK"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
 		return func(ctx context.Context, r *runner, pos []string) error {
 			return submit(ctx, r,
@@ -282,11 +296,8 @@ var programmeCommands = map[string]command{
 		}
 	}},
 	"programme clawback execute": {args: []string{"ID", "CLAWBACK"}, flags: func(fs *flag.FlagSet) func(context.Context, *runner, []string) error {
-		account := fs.String("account", "", "the clawback's holder")
+		account := fs.String("account", "", "the clawback's holder, checked against the clawback (optional: the gateway reads it)")
 		return func(ctx context.Context, r *runner, pos []string) error {
-			if err := required("account", *account); err != nil {
-				return err
-			}
 			req := rest.ClawbackExecuteRequest{Account: *account}
 			return submit(ctx, r,
 				func(ctx context.Context) (rest.Committed[rest.ReturnReport], error) {
@@ -358,7 +369,10 @@ func balance(a *money.Amount) string {
 	return a.String()
 }
 
-// printUtilisation writes the total, the identity check and the rows.
+// printUtilisation writes the total, the identity check and the rows. IN
+// and OUT are earmarked funds received from and paid to other holders
+// keeping the earmark (passed on); rows by province or recipient are the
+// holders' own and carry no escrow.
 func printUtilisation(w io.Writer, u rest.Utilisation) error {
 	escrow := "not checked (the escrow's outputs are the owner bureau's)"
 	if u.EscrowChecked {
@@ -366,17 +380,14 @@ func printUtilisation(w io.Writer, u rest.Utilisation) error {
 	}
 	fmt.Fprintf(w, "programme %s  budget %s  flows %d  balanced %v  escrow %s\n", u.Programme, u.Budget, u.Flows, u.Balanced, escrow)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.ToUpper(u.By)+"\tFUNDED\tDISBURSED\tRELEASED\tRETURNED\tCLAWED BACK\tESCROW\tHELD")
+	fmt.Fprintln(tw, strings.ToUpper(u.By)+"\tFUNDED\tDISBURSED\tIN\tOUT\tRELEASED\tRETURNED\tCLAWED BACK\tESCROW\tHELD")
 	row := func(x rest.Usage, key string) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", key, x.Funded, x.Disbursed, x.Released, x.Returned, x.ClawedBack, balance(x.Escrow), balance(x.Held))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", key, x.Funded, x.Disbursed, x.TransferredIn, x.TransferredOut,
+			x.Released, x.Returned, x.ClawedBack, balance(x.Escrow), balance(x.Held))
 	}
 	if u.By != rest.ByTotal {
 		for _, x := range u.Rows {
-			key := x.Key
-			if key == "" {
-				key = "(funding)"
-			}
-			row(x, key)
+			row(x, dash(x.Key))
 		}
 	}
 	row(u.Total, "TOTAL")

@@ -29,12 +29,14 @@ func TestProgrammeCommands(t *testing.T) {
 	tranche := rest.Tranche{Programme: "SH-FIN:sme", No: 1, Amount: yuan("100"), Status: rest.TrancheApproved}
 	running := rest.DisbursementJob{ID: "SH-FIN:j1", Programme: "SH-FIN:sme", Status: rest.JobRunning, Lines: 2, Pending: 2, Amount: yuan("30")}
 	done := rest.DisbursementJob{ID: "SH-FIN:j1", Programme: "SH-FIN:sme", Status: rest.JobDone, Lines: 2, Paid: 1, Rejected: 1, Amount: yuan("30"), SettledAmount: yuan("10"), Batches: 1}
-	held, ninety := yuan("5"), yuan("90")
+	held, ninety, two, three := yuan("5"), yuan("90"), yuan("2"), yuan("3")
 	util := rest.Utilisation{Programme: "SH-FIN:sme", By: rest.ByTranche, Budget: yuan("1000"), Flows: 4, Balanced: true, EscrowChecked: true, EscrowOutputs: yuan("90"),
 		Total: rest.Usage{Key: "total", Funded: yuan("100"), Disbursed: yuan("10"), Released: yuan("5"), Escrow: &ninety, Held: &held},
 		Rows:  []rest.Usage{{Key: "1", Funded: yuan("100"), Disbursed: yuan("10"), Released: yuan("5"), Held: &held}}}
 	report := rest.ReturnReport{Programme: "SH-FIN:sme", Kind: rest.ReturnSweep, Accounts: 2, Amount: yuan("95"), Transactions: []rest.ReturnTx{},
 		Funders: []rest.FunderAmount{{Account: "SH-FIN:t", Amount: yuan("95")}}}
+	closedReport := report
+	closedReport.Kind, closedReport.Accounts, closedReport.Closed = rest.ReturnClawback, 1, true
 	clawback := rest.Clawback{ID: "SH-FIN:c1", Programme: "SH-FIN:sme", Account: "SH-CITY:r1", HolderMSP: "ShanghaiMSP", Status: "pending", Approved: true}
 	pp := "/v1/programmes/SH-FIN:sme"
 
@@ -85,7 +87,15 @@ func TestProgrammeCommands(t *testing.T) {
 			answers: map[string]any{"GET " + pp + "/utilisation": util},
 			method:  "GET", path: pp + "/utilisation", query: "by=tranche",
 			output: []string{"programme SH-FIN:sme budget 1000.00 flows 4 balanced true escrow outputs 90.00",
-				"TRANCHE FUNDED DISBURSED RELEASED RETURNED CLAWED BACK ESCROW HELD", "1 100.00 10.00 5.00 0.00 0.00 - 5.00", "TOTAL 100.00 10.00 5.00 0.00 0.00 90.00 5.00"}},
+				"TRANCHE FUNDED DISBURSED IN OUT RELEASED RETURNED CLAWED BACK ESCROW HELD", "1 100.00 10.00 0.00 0.00 5.00 0.00 0.00 - 5.00",
+				"TOTAL 100.00 10.00 0.00 0.00 5.00 0.00 0.00 90.00 5.00"}},
+		{name: "utilisation by recipient", args: []string{"programme", "utilisation", "SH-FIN:sme", "--by", "recipient"},
+			answers: map[string]any{"GET " + pp + "/utilisation": rest.Utilisation{Programme: "SH-FIN:sme", By: rest.ByRecipient, Budget: yuan("1000"), Flows: 5,
+				Balanced: true, Total: util.Total, Rows: []rest.Usage{{Key: "SH-CITY:r1", Disbursed: yuan("10"), TransferredOut: yuan("3"), Released: yuan("5"), Held: &two},
+					{Key: "SH-CITY:r2", TransferredIn: yuan("3"), Held: &three}}}},
+			method: "GET", path: pp + "/utilisation", query: "by=recipient",
+			output: []string{"RECIPIENT FUNDED DISBURSED IN OUT RELEASED RETURNED CLAWED BACK ESCROW HELD",
+				"SH-CITY:r1 0.00 10.00 0.00 3.00 5.00 0.00 0.00 - 2.00", "SH-CITY:r2 0.00 0.00 3.00 0.00 0.00 0.00 0.00 - 3.00"}},
 		{name: "lineage", args: []string{"programme", "lineage", "SH-FIN:sme", "--account", "SH-CITY:r1", "--output", "tx1.0"},
 			answers: map[string]any{"GET " + pp + "/lineage": rest.Lineage{Output: rest.Output{ID: "tx1.0", Account: "SH-CITY:r1", Amount: yuan("10")}, Programme: "SH-FIN:sme", Tranche: 1,
 				Hops: []rest.Flow{{Kind: rest.FlowDisbursed, From: "SH-FIN:escrow", To: "SH-CITY:r1", Amount: yuan("10"), Reference: "SH-FIN:j1#1", TxID: "abcdef0123456789"}}}},
@@ -103,6 +113,15 @@ func TestProgrammeCommands(t *testing.T) {
 		{name: "clawback execute", args: []string{"programme", "clawback", "execute", "SH-FIN:sme", "SH-FIN:c1", "--account", "SH-CITY:r1"},
 			answers: map[string]any{"POST " + pp + "/clawbacks/SH-FIN:c1/execute": rest.Committed[rest.ReturnReport]{TxID: "t8", Result: report}},
 			method:  "POST", path: pp + "/clawbacks/SH-FIN:c1/execute", body: `{"account":"SH-CITY:r1"}`, output: []string{"amount 95.00"}},
+		{name: "clawback execute without the account", args: []string{"programme", "clawback", "execute", "SH-FIN:sme", "SH-FIN:c1"},
+			answers: map[string]any{"POST " + pp + "/clawbacks/SH-FIN:c1/execute": rest.Committed[rest.ReturnReport]{TxID: "t8", Result: closedReport}},
+			method:  "POST", path: pp + "/clawbacks/SH-FIN:c1/execute", body: `{}`, output: []string{"amount 95.00", "closed true"}},
+		{name: "clawback show", args: []string{"programme", "clawback", "show", "SH-FIN:sme", "SH-FIN:c1"},
+			answers: map[string]any{"GET " + pp + "/clawbacks/SH-FIN:c1": clawback},
+			method:  "GET", path: pp + "/clawbacks/SH-FIN:c1", output: []string{"holderMsp ShanghaiMSP", "approved true"}},
+		{name: "tranche show", args: []string{"programme", "tranche", "show", "SH-FIN:sme", "--no", "1"},
+			answers: map[string]any{"GET " + pp + "/tranches/1": tranche},
+			method:  "GET", path: pp + "/tranches/1", output: []string{"no 1", "status approved"}},
 		{name: "sweep", args: []string{"programme", "sweep", "SH-FIN:sme", "--accounts", "SH-FIN:escrow,SH-CITY:r1"},
 			answers: map[string]any{"POST " + pp + "/sweeps": rest.Committed[rest.ReturnReport]{TxID: "t9", Result: report}},
 			method:  "POST", path: pp + "/sweeps", body: `{"accounts":["SH-FIN:escrow","SH-CITY:r1"]}`, output: []string{"kind sweep", "accounts 2"}},
@@ -181,7 +200,7 @@ func TestProgrammeFailuresAndUsage(t *testing.T) {
 		"disburse without a file":            {"programme", "disburse", "SH-FIN:sme", "--job", "SH-FIN:j"},
 		"define without a file":              {"programme", "define"},
 		"job without its ID":                 {"programme", "job", "SH-FIN:sme"},
-		"clawback execute without account":   {"programme", "clawback", "execute", "SH-FIN:sme", "SH-FIN:c"},
+		"tranche show without a number":      {"programme", "tranche", "show", "SH-FIN:sme"},
 		"spend with an amount of 3 decimals": {"programme", "spend", "SH-FIN:sme", "--id", "p", "--from", "a", "--to", "b", "--amount", "1.001"},
 		"lineage without output":             {"programme", "lineage", "SH-FIN:sme", "--account", "a"},
 	} {

@@ -62,6 +62,10 @@ type Config struct {
 	// Interbank configures the interbank cycle timer and routes
 	// (interbank.go).
 	Interbank Interbank `json:"interbank"`
+	// Coalesce configures payment coalescing (coalesce.go).
+	Coalesce Coalesce `json:"coalesce"`
+	// Readiness configures GET /readyz (readiness.go).
+	Readiness Readiness `json:"readiness"`
 
 	// Clients are the back-office clients; each maps to one identity.
 	Clients []Client `json:"clients"`
@@ -83,8 +87,14 @@ type HTTP struct {
 	ReadTimeout Duration `json:"readTimeout"`
 	// IdleTimeout bounds an idle keep-alive connection.
 	IdleTimeout Duration `json:"idleTimeout"`
-	// MaxHeaderBytes bounds the request line and headers.
+	// MaxHeaderBytes bounds the request line and headers; beyond it Go's
+	// server answers 431 itself and closes the connection.
 	MaxHeaderBytes int `json:"maxHeaderBytes"`
+	// MaxURLBytes bounds the request target (path and query, as sent);
+	// longer ones get 414 URI_TOO_LONG. At most MaxHeaderBytes.
+	MaxURLBytes int `json:"maxURLBytes"`
+	// MaxQueryBytes bounds the query string; longer ones get 414.
+	MaxQueryBytes int `json:"maxQueryBytes"`
 }
 
 // Async bounds the asynchronous write path: a pool of Workers with a queue
@@ -111,6 +121,9 @@ type Events struct {
 	// Identity names the client whose ledger identity the gateway listens
 	// with (default: the first client).
 	Identity string `json:"identity,omitempty"`
+	// MaxPerClient bounds the streams (live and replay) one client holds
+	// at once (429 beyond), so that one client cannot take every slot.
+	MaxPerClient int `json:"maxPerClient"`
 }
 
 // Peer locates the peer's Gateway service.
@@ -218,9 +231,11 @@ func Defaults() Config {
 			ReadTimeout:       Duration(30 * time.Second),
 			IdleTimeout:       Duration(2 * time.Minute),
 			MaxHeaderBytes:    64 << 10,
+			MaxURLBytes:       8 << 10,
+			MaxQueryBytes:     4 << 10,
 		},
 		Async:     Async{Workers: 32, Queue: 256, MaxPending: 10000, MaxFinished: 100000, MaxAge: Duration(7 * 24 * time.Hour)},
-		Events:    Events{MaxSubscribers: 256, Buffer: 4096, MaxReplays: 4},
+		Events:    Events{MaxSubscribers: 256, Buffer: 4096, MaxReplays: 4, MaxPerClient: 8},
 		Channel:   "settlement",
 		Chaincode: "yrd",
 		Timeouts: Timeouts{
@@ -240,6 +255,7 @@ func Defaults() Config {
 			MaxInputs:   50,
 			ReservePool: 50,
 		},
+		Readiness: defaultReadiness(),
 	}
 }
 
@@ -389,6 +405,12 @@ func (c *Config) Validate() error {
 		return invalid("events.identity", "no client named %q", c.Events.Identity)
 	}
 	if err := c.validateInterbank(); err != nil {
+		return err
+	}
+	if err := c.validateCoalesce(); err != nil {
+		return err
+	}
+	if err := c.validateLimits(); err != nil {
 		return err
 	}
 	names := map[string]bool{}

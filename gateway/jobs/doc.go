@@ -19,20 +19,24 @@
 //
 // # Batches and the escrow
 //
-// A disbursement spends escrow outputs of one tranche and returns one
-// change output. The engine keeps, per programme, a pool of the escrow's
-// unspent outputs (read with programme:Holdings) and locks the outputs of
-// each batch in flight, so that up to [Options.Concurrency] batches of a
-// job (and the batches of other jobs of the programme) run at once, each on
-// its own output: the largest free output that covers the batch, or else
-// the largest outputs of the tranche that holds the most (at most
-// [Options.MaxInputs]). A batch takes pending lines in line order while they
-// fit, skipping lines whose recipient is in another batch in flight (their
-// records would conflict at commit). Parallelism is therefore bounded by
-// the number of separate escrow outputs: one per funder per tranche after
-// funding, kept (each batch's change replaces its input). programme:Disburse
-// cannot split its change, so the engine cannot add outputs the way reserve
-// pooling does for payments.
+// A disbursement spends escrow outputs of one tranche and returns its
+// change to the escrow, split into several outputs when asked
+// (DisburseRequest.ChangeSplit, at most api.MaxChangeSplit). The engine
+// keeps, per programme, a pool of the escrow's unspent outputs (read with
+// programme:Holdings) and locks the outputs of each batch in flight, so
+// that up to [Options.Concurrency] batches of a job (and the batches of
+// other jobs of the programme) run at once, each on its own output: the
+// largest free output that covers the batch, or else the largest outputs
+// of the tranche that holds the most (at most [Options.MaxInputs]). A batch
+// takes pending lines in line order while they fit, skipping lines whose
+// recipient is in another batch in flight (their records would conflict at
+// commit). Each batch asks for its change to be split into as many outputs
+// as the pool lacks for [Options.Concurrency] batches (the pool's other
+// outputs count, free or in flight), never into parts smaller than the
+// batch itself; the pool adds the change outputs the answer lists
+// (DisburseResult.ChangeOutputs) when the batch settles. So an escrow of a
+// single output carries one batch first, then several in flight; and the
+// pool stays near Concurrency outputs instead of fragmenting.
 //
 // A line that no tranche of the escrow can cover (read again first) is
 // rejected by the engine with INSUFFICIENT_FUNDS; every other rejection
@@ -64,7 +68,7 @@
 //     oldest finished (done or failed) jobs until it fits; when it cannot,
 //     Submit fails with [ErrBusy].
 //   - Batches in flight: [Options.Concurrency] per job (default 4), and one
-//     per free escrow output.
+//     per free escrow output (change splits keep about Concurrency of them).
 //   - Memory: a running job holds its lines (about 100 bytes each); a pool
 //     tracks at most 10,000 escrow outputs and remembers at most 10,000
 //     spent ones for 10 minutes (so that a lagging read cannot offer them

@@ -136,7 +136,8 @@ type Options struct {
 	BatchLines int
 	// Concurrency bounds one job's disbursements in flight (default 4). It
 	// is also bounded by the escrow's separate outputs: each batch spends
-	// its own.
+	// its own, and splits its change so that the escrow holds about
+	// Concurrency outputs.
 	Concurrency int
 	// MaxInputs bounds the escrow outputs one disbursement spends (default
 	// 20, at most api.MaxInputs).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -411,4 +412,78 @@ func TestRecipientsNeverInTwoBatches(t *testing.T) {
 		t.Fatalf("%+v", j)
 	}
 	checkCredits(t, f, want)
+}
+
+// TestBatchesInFlightFromOneEscrowOutput: an escrow of one output (one
+// funder, one tranche) still carries several batches in flight: the first
+// batch asks for its change split, and the batches after it each spend a
+// part. The barrier holds every batch after the first until three are in
+// flight at once (or gives up after a while, and then the test fails);
+// every line is still paid once and the escrow keeps the rest.
+func TestBatchesInFlightFromOneEscrowOutput(t *testing.T) {
+	f := newFakeLedger([]string{"100000"})
+	var calls, inFlight, peak atomic.Int32
+	reached := make(chan struct{})
+	var gaveUp atomic.Bool
+	var once sync.Once
+	f.fault = func(api.DisburseRequest) error {
+		if calls.Add(1) == 1 {
+			return nil // the only output: nothing else can be in flight yet
+		}
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if n >= 3 {
+			once.Do(func() { close(reached) })
+		}
+		if !gaveUp.Load() {
+			select {
+			case <-reached:
+			case <-time.After(5 * time.Second):
+				gaveUp.Store(true)
+			}
+		}
+		return nil
+	}
+	e := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{Ledger: f, BatchLines: 10, Concurrency: 4})
+	s, want := spec("SH-FIN:one-output", 400, 80)
+	if _, _, err := e.Submit(s); err != nil {
+		t.Fatal(err)
+	}
+	j := wait(t, e, s.ID)
+	if j.Status != StatusDone || j.Paid != 400 {
+		t.Fatalf("job %+v", j)
+	}
+	select {
+	case <-reached:
+	default:
+		t.Fatalf("at most %d disbursements were in flight at once from one escrow output (%d change outputs split)", peak.Load(), f.splits)
+	}
+	checkCredits(t, f, want)
+	if f.escrowTotal() != money.MustParseYuan("100000")-j.Settled {
+		t.Fatalf("escrow %s after paying %s", f.escrowTotal(), j.Settled)
+	}
+}
+
+// TestChangeSplit: how many parts a batch's change is split into.
+func TestChangeSplit(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		change, need    money.Amount
+		want, wantSplit int
+	}{
+		{"the pool lacks four outputs", 1000, 10, 4, 4},
+		{"the pool has enough", 1000, 10, 1, 0},
+		{"no part smaller than a batch", 25, 10, 4, 2},
+		{"change below one batch", 9, 10, 4, 0},
+		{"no change", 0, 10, 4, 0},
+		{"bounded by api.MaxChangeSplit", 1_000_000, 1, 1000, api.MaxChangeSplit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := split(tc.change, tc.need, tc.want); got != tc.wantSplit {
+				t.Fatalf("split(%d, %d, %d) = %d, want %d", tc.change, tc.need, tc.want, got, tc.wantSplit)
+			}
+		})
+	}
 }

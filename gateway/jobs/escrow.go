@@ -90,12 +90,15 @@ type pool struct {
 	changed chan struct{}
 }
 
-// lease is the escrow inputs and recipients of one batch.
+// lease is the escrow inputs and recipients of one batch, and the number
+// of outputs its change is to be split into (DisburseRequest.ChangeSplit;
+// 0: one).
 type lease struct {
 	ids     []string
 	total   money.Amount
 	tranche int
 	recips  []string
+	split   int
 }
 
 // notify wakes waiters. Call with mu held.
@@ -204,8 +207,9 @@ type candidate func(pos int) (recipient string, amount money.Amount)
 // fits one output, it combines the largest free outputs of the tranche
 // holding the most (at most maxInputs). A line whose recipient is in a
 // batch in flight waits. It returns no lease when nothing fits now (or the
-// pool must be read first: stale).
-func (p *pool) take(pending []int, line candidate, max, maxInputs int) (picked []int, l *lease, stale bool) {
+// pool must be read first: stale). The lease asks for the batch's change
+// to be split so that the pool keeps about spread outputs (see split).
+func (p *pool) take(pending []int, line candidate, max, maxInputs, spread int) (picked []int, l *lease, stale bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stale {
@@ -268,6 +272,7 @@ func (p *pool) take(pending []int, line candidate, max, maxInputs int) (picked [
 		l.ids = append(l.ids, o.id)
 		l.total += o.amount
 	}
+	l.split = split(l.total-need, need, spread-(len(p.outs)-len(inputs)))
 	for _, i := range picked {
 		r, _ := line(pending[i])
 		if p.recips[r] == 0 {
@@ -276,6 +281,27 @@ func (p *pool) take(pending []int, line candidate, max, maxInputs int) (picked [
 		p.recips[r]++
 	}
 	return picked, l, false
+}
+
+// split is the number of outputs to split a batch's change into (0: one):
+// as many as the pool lacks for spread batches in flight (want: spread
+// less the outputs the pool holds besides the batch's inputs, which are
+// free or come back as change of their own batches), so that the batches
+// after this one need not wait for each other's change; but no part
+// smaller than the batch (need), so that each part can carry a batch like
+// it; at most api.MaxChangeSplit.
+func split(change, need money.Amount, want int) int {
+	if want < 2 || change <= 0 || need <= 0 {
+		return 0
+	}
+	n := min(want, api.MaxChangeSplit)
+	if parts := change / need; parts < money.Amount(n) {
+		n = int(parts)
+	}
+	if n < 2 {
+		return 0
+	}
+	return n
 }
 
 // bigger orders outputs by amount, then ID (one read, one choice).
@@ -327,12 +353,13 @@ func (p *pool) unlockRecipients(l *lease) {
 }
 
 // settle applies a committed disbursement: its inputs are spent and its
-// change (if any) is a new free output; when it paid nothing, its inputs
-// are untouched and free again.
-func (p *pool) settle(l *lease, paid money.Amount, change string) {
+// change outputs (if any) are new free outputs; when it paid nothing, its
+// inputs are untouched and free again.
+func (p *pool) settle(l *lease, res api.DisburseResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.unlockRecipients(l)
+	paid, change := res.Amount, res.Change
 	if paid == 0 && change == "" {
 		for _, id := range l.ids {
 			if o := p.outs[id]; o != nil {
@@ -347,7 +374,15 @@ func (p *pool) settle(l *lease, paid money.Amount, change string) {
 		delete(p.outs, id)
 		p.rememberSpent(id)
 	}
-	if change != "" && l.total > paid {
+	switch {
+	case len(res.ChangeOutputs) > 0:
+		for _, c := range res.ChangeOutputs {
+			if c.Amount > 0 && len(p.outs) < maxEscrowOutputs {
+				p.outs[c.Output] = &escrowOut{id: c.Output, amount: c.Amount, tranche: l.tranche, added: p.seq}
+			}
+		}
+	case change != "" && l.total > paid:
+		// A chaincode that names one change output only.
 		p.outs[change] = &escrowOut{id: change, amount: l.total - paid, tranche: l.tranche, added: p.seq}
 	}
 	p.notify()

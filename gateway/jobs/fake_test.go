@@ -29,6 +29,7 @@ type fakeLedger struct {
 	txs      int
 	inFlight map[string]int // recipients of disbursements being endorsed
 	overlaps int
+	splits   int // change outputs beyond one per disbursement
 	// fault, when set, runs before a disbursement; a non-nil error is
 	// returned instead (nothing changes).
 	fault func(req api.DisburseRequest) error
@@ -117,6 +118,9 @@ func (f *fakeLedger) Submit(ctx context.Context, identity, fn string, args []str
 	if err := json.Unmarshal([]byte(args[0]), &req); err != nil {
 		return nil, err
 	}
+	if req.ChangeSplit < 0 || req.ChangeSplit > api.MaxChangeSplit {
+		return nil, ccErr(api.CodeInvalidArgument, "changeSplit %d", req.ChangeSplit)
+	}
 	f.mu.Lock()
 	for _, r := range distinct(req.Lines) {
 		if f.inFlight[r] > 0 {
@@ -182,8 +186,25 @@ func (f *fakeLedger) Submit(ctx context.Context, identity, fn string, args []str
 		for _, id := range req.Inputs {
 			delete(f.outs, id)
 		}
+		// The change, split into ChangeSplit near-equal outputs of at least
+		// a fen each (one when not asked).
 		if change := avail - res.Amount; change > 0 {
-			res.Change = f.add(change, tranche)
+			n := money.Amount(max(req.ChangeSplit, 1))
+			if n > change {
+				n = change
+			}
+			for i := money.Amount(0); i < n; i++ {
+				part := change / n
+				if i < change%n {
+					part++
+				}
+				id := f.add(part, tranche)
+				if res.Change == "" {
+					res.Change = id
+				}
+				res.ChangeOutputs = append(res.ChangeOutputs, api.OutputAmount{Output: id, Amount: part})
+			}
+			f.splits += int(n) - 1
 		}
 	}
 	b, err := json.Marshal(res)

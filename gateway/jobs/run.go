@@ -203,7 +203,7 @@ func (r *run) dispatch() {
 			}
 			r.refreshed = true
 		}
-		picked, l, stale := r.pool.take(r.pending, r.candidate, r.e.opts.BatchLines, r.e.opts.MaxInputs)
+		picked, l, stale := r.pool.take(r.pending, r.candidate, r.e.opts.BatchLines, r.e.opts.MaxInputs, r.e.opts.Concurrency)
 		if stale {
 			continue
 		}
@@ -237,7 +237,8 @@ func (r *run) launch(b *batch) {
 	r.e.mu.Lock()
 	r.ent.inFlight++
 	r.e.mu.Unlock()
-	req := api.DisburseRequest{Programme: r.prog, Job: r.id, Inputs: b.lease.ids, Lines: make([]api.DisburseLine, len(b.pos))}
+	req := api.DisburseRequest{Programme: r.prog, Job: r.id, Inputs: b.lease.ids, ChangeSplit: b.lease.split,
+		Lines: make([]api.DisburseLine, len(b.pos))}
 	for i, pos := range b.pos {
 		l := r.lines[pos]
 		req.Lines[i] = api.DisburseLine{Line: l.No, Recipient: l.Recipient, Amount: l.Amount}
@@ -313,7 +314,7 @@ func (r *run) handle(o outcome) {
 		r.failed(o.err)
 		return
 	}
-	r.pool.settle(o.b.lease, o.res.Amount, o.res.Change)
+	r.pool.settle(o.b.lease, o.res)
 	changed := make([]Line, 0, len(o.b.pos))
 	for i, pos := range o.b.pos {
 		l := &r.lines[pos]
@@ -397,7 +398,7 @@ func (r *run) retryable(err error) bool {
 		return false
 	}
 	switch le.Code {
-	case ledger.CodeInputSpent, ledger.CodeInputNotOwned, ledger.CodeConflict, ledger.CodePeerUnavailable, ledger.CodeTimeout,
+	case ledger.CodeInputSpent, ledger.CodeInputNotOwned, ledger.CodeConflict, ledger.CodePeerUnavailable, ledger.CodeChaincodeUnavailable, ledger.CodeTimeout,
 		ledger.CodeCommitUnknown, ledger.CodeSubmitFailed, ledger.CodeEndorseFailed, ledger.CodeTxInvalid, ledger.CodeCanceled,
 		ledger.Code(api.CodeClockSkew), ledger.Code(api.CodeNotConfigured):
 		return true

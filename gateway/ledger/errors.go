@@ -190,6 +190,10 @@ func classify(stage Stage, txID string, err error) *Error {
 		e.Code, e.Message, e.FromChaincode = code, msg, true
 		return e
 	}
+	if msps, ok := chaincodeUnavailable(err); ok {
+		e.Code, e.Message = CodeChaincodeUnavailable, chaincodeUnavailableMessage(msps)
+		return e
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		e.Code, e.Message = CodeCanceled, "request canceled"

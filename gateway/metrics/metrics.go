@@ -30,6 +30,8 @@ type Metrics struct {
 	lockWaits     *prometheus.CounterVec
 	// interbank: the cycle runner (interbank.go).
 	interbank *interbankCollectors
+	// coalesce: requests settled together (coalesce.go).
+	coalesce *coalesceCollectors
 }
 
 // New returns metrics registered in a fresh registry (with Go and process
@@ -78,6 +80,8 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.interbank = newInterbankCollectors()
 	reg.MustRegister(m.interbank.list()...)
+	m.coalesce = newCoalesceCollectors()
+	reg.MustRegister(m.coalesce.list()...)
 	return m
 }
 

@@ -100,8 +100,15 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, toStatementPage(p, s.pages.seal(pageScope(r), p.Bookmark)), err)
 }
 
-// freeze sends the reason as transient data with a fresh salt: it reaches
-// only the province's private data collection, never a block.
+// freeze freezes an account in two transactions, as interbank remittances
+// are sent. token:RecordFreezeReason carries the reason and a fresh random
+// salt as transient data and is endorsed by the caller's province alone
+// (compliance acts only on its own province's accounts): it writes the
+// reason to that province's private collection and nothing else, so the
+// reason reaches no other province's peer and no block. token:Freeze then
+// names the note's hash, which every endorser checks. Should the freeze
+// fail after the note committed, the note stays unused in the province's
+// collection; a retry writes a new one.
 func (s *Server) freeze(w http.ResponseWriter, r *http.Request) {
 	var req rest.FreezeRequest
 	if err := s.decode(w, r, &req); err != nil {
@@ -112,15 +119,20 @@ func (s *Server) freeze(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	creq := api.FreezeRequest{ID: r.PathValue("id")}
-	if err := validate(&creq); err != nil {
+	acct := api.AccountRequest{ID: r.PathValue("id")}
+	if err := validate(&acct); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	transient := map[string][]byte{api.TransientFreezeReason: []byte(req.Reason), api.TransientFreezeSalt: freezeSalt()}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.Freeze, creq, transient, noOpts)
+		transient := map[string][]byte{api.TransientFreezeReason: []byte(req.Reason), api.TransientFreezeSalt: freezeSalt()}
+		rc, _, err := ledger.Invoke(ctx, s.ledger, id, api.RecordFreezeReason, acct, transient,
+			ledger.SubmitOptions{EndorsingOrgs: []string{s.mspOf(id)}})
+		if err != nil {
+			return nil, err
+		}
+		a, c, err := ledger.Invoke(ctx, s.ledger, id, api.Freeze, api.FreezeRequest{ID: acct.ID, ReasonHash: rc.Hash}, nil, noOpts)
 		return committed(c, toAccount(a)), err
 	})
 }

@@ -75,21 +75,31 @@ func toProgramme(v api.ProgrammeView) rest.Programme {
 func toTranche(v api.TrancheView) rest.Tranche {
 	t := v.Tranche
 	out := rest.Tranche{Programme: t.Programme, No: t.No, Amount: t.Amount, Date: t.Date, Status: t.Status, ProposedAt: t.ProposedAt,
-		Approvals: toPartyApprovals(v.Approvals), Contributions: make([]rest.Contribution, len(v.Contributions))}
+		Approvals: toPartyApprovals(v.Approvals), Contributions: make([]rest.Contribution, len(v.Contributions)),
+		Shares: make([]rest.TrancheShare, len(v.Shares))}
 	for i, c := range v.Contributions {
 		out.Contributions[i] = rest.Contribution{MSP: c.MSP, Bureau: c.Bureau, Amount: c.Amount, TxID: c.TxID, At: c.At}
+	}
+	for i, s := range v.Shares {
+		out.Shares[i] = rest.TrancheShare{MSP: s.MSP, Bureau: s.Bureau, Account: s.Account, Amount: s.Amount}
 	}
 	return out
 }
 
 func toClawback(v api.ClawbackView) rest.Clawback {
 	c := v.Clawback
-	return rest.Clawback{ID: c.ID, Programme: c.Programme, Account: c.Account, HolderMSP: c.HolderMSP, Status: c.Status,
-		ProposedAt: c.ProposedAt, Parties: toParties(v.Parties), Approvals: toPartyApprovals(v.Approvals), Approved: v.Approved}
+	out := rest.Clawback{ID: c.ID, Programme: c.Programme, Account: c.Account, HolderMSP: c.HolderMSP, Status: c.Status,
+		ProposedAt: c.ProposedAt, Runs: c.Runs, Returned: c.Returned, Parties: toParties(v.Parties), Approvals: toPartyApprovals(v.Approvals),
+		Approved: v.Approved}
+	if !c.ClosedAt.IsZero() {
+		t := c.ClosedAt
+		out.ClosedAt = &t
+	}
+	return out
 }
 
 func toFlow(f api.Flow) rest.Flow {
-	return rest.Flow{Kind: f.Kind, Tranche: f.Tranche, From: f.From, To: f.To, FromEscrow: f.FromEscrow, ToMSP: f.ToMSP,
+	return rest.Flow{Kind: f.Kind, Tranche: f.Tranche, From: f.From, To: f.To, FromEscrow: f.FromEscrow, FromMSP: f.FromMSP, ToMSP: f.ToMSP,
 		Amount: f.Amount, Output: f.Output, Inputs: f.Inputs, Reference: f.Reference, TxID: f.TxID, At: f.At}
 }
 
@@ -102,15 +112,16 @@ func toLineage(v api.LineageView) rest.Lineage {
 	return out
 }
 
-// toUsage converts a row; with balances, its non-negative balances too.
-func toUsage(u api.Usage, balances bool) rest.Usage {
-	out := rest.Usage{Key: u.Key, Funded: u.Funded, Disbursed: u.Disbursed, Released: u.Released, Returned: u.Returned,
-		ReturnedFromEscrow: u.ReturnedFromEscrow, ClawedBack: u.ClawedBack}
-	if balances && u.Escrow >= 0 {
+// toUsage converts a row (with its balances) grouped by `by`: its
+// non-negative balances, and no escrow on a holder's row (api.HolderRows).
+func toUsage(u api.Usage, by string) rest.Usage {
+	out := rest.Usage{Key: u.Key, Funded: u.Funded, Disbursed: u.Disbursed, TransferredIn: u.TransferredIn, TransferredOut: u.TransferredOut,
+		Released: u.Released, Returned: u.Returned, ReturnedFromEscrow: u.ReturnedFromEscrow, ClawedBack: u.ClawedBack}
+	if !api.HolderRows(by) && u.Escrow >= 0 {
 		e := u.Escrow
 		out.Escrow = &e
 	}
-	if balances && u.Held >= 0 {
+	if u.Held >= 0 {
 		h := u.Held
 		out.Held = &h
 	}

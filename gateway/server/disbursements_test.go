@@ -243,7 +243,7 @@ func TestDisbursementJobSentAgain(t *testing.T) {
 		h.led.Stub().Clock = time.Date(2026, 2, 1, 1, 0, 0, 0, time.UTC) // after the window
 		h.put("sh-fin", "SH-FIN:late", "application/json", linesJSON(extra))
 		j := h.waitJob("sh-fin", "SH-FIN:late", time.Minute)
-		if j.Status != rest.JobFailed || j.Error == nil || j.Error.Code != string(api.CodePurposeNotAllowed) || j.Pending != 30 {
+		if j.Status != rest.JobFailed || j.Error == nil || j.Error.Code != string(api.CodeOutsideWindow) || j.Pending != 30 {
 			t.Fatalf("job outside the window %+v", j)
 		}
 		h.led.Stub().Clock = saved

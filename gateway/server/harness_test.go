@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/yangtze-delta/settlement/api"
+	"github.com/yangtze-delta/settlement/chaincode/cctest"
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/eventhub"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
@@ -91,6 +92,14 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The network's collections, with their endorsement policies: a write
+	// to private data alone, endorsed by one province (a freeze reason's
+	// note, a remittance), is valid only under its collection's policy.
+	colls, err := cctest.Collections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	led.Stub().Collections = colls
 	var clients []config.Client
 	for _, name := range clientNames {
 		clients = append(clients, config.Client{Name: name, TokenSHA256: tokenHash(token(name))})

@@ -1,9 +1,8 @@
 package server
 
 import (
-	"context"
 	"net/http"
-	"time"
+	"strconv"
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
@@ -15,9 +14,11 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, rest.Health{Status: "ok"})
 }
 
-// readyz answers 200 when the peer is reachable and the chaincode answers
-// system:Version. The cause of a failure is logged, never returned: the
-// route is public.
+// readyz answers 200 when the province's own peer answers, the chaincode
+// answers on that peer (not through another province's), and the peer is
+// not behind the others for longer than the grace period (readiness.go).
+// Otherwise 503 NOT_READY with a fixed message and details.reason; the
+// cause is logged, never returned: the route is public.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-s.closing:
@@ -25,15 +26,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	v, err := ledger.Query(ctx, s.ledger, s.probeID, api.Version, api.Empty{})
+	res, err := s.ready.check(r.Context())
 	if err != nil {
-		s.log.WarnContext(ctx, "not ready", "err", err)
-		s.fail(w, r, newError(rest.CodeNotReady, "peer or chaincode not answering"))
+		return // the caller went away while a probe ran
+	}
+	if !res.ok {
+		e := newError(rest.CodeNotReady, "%s", reasonMessages[res.reason])
+		e.Details = map[string]any{rest.DetailReason: res.reason}
+		// Not through s.fail: a load balancer polls this route, and the
+		// probe has logged the cause once, when the state changed.
+		w.Header().Set("Retry-After", strconv.Itoa(rest.RetryAfterSecs))
+		writeJSON(w, e.Status, e)
 		return
 	}
-	writeJSON(w, http.StatusOK, rest.Health{Status: "ready", ChaincodeVersion: v.Version})
+	writeJSON(w, http.StatusOK, rest.Health{Status: "ready", ChaincodeVersion: res.version})
 }
 
 // networkStatus reports what this gateway is connected to.

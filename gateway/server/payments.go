@@ -13,7 +13,9 @@ import (
 
 // createPayment moves money: POST /v1/payments. The client's payment ID is
 // the on-ledger idempotency key: a repeat with the same body answers 409
-// with the original payment, a repeat with a different body 422.
+// with the original payment, a repeat with a different body 422. With
+// coalescing on, the payment shares a token:TransferBatch with others that
+// arrive within the window, and still gets its own answer (coalesce.go).
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 	var req rest.PaymentRequest
 	if err := s.decode(w, r, &req); err != nil {
@@ -41,7 +43,8 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 			}
 			var c *ledger.Committed
 			var err error
-			p, c, err = ledger.Invoke(ctx, s.ledger, id, api.Transfer, fromPaymentRequest(req, inputs, split), nil, noOpts)
+			// Coalesced with other payments when coalescing is on (coalesce.go).
+			p, c, err = s.transfer(ctx, id, fromPaymentRequest(req, inputs, split))
 			return c, err
 		})
 		if err != nil {

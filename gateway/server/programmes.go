@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -58,6 +57,7 @@ func (s *Server) programmeHandlers() map[string]http.HandlerFunc {
 		rest.GetProgramme.Name:     s.getProgramme,
 		rest.ApproveProgramme.Name: s.approveProgramme,
 		rest.ProposeTranche.Name:   s.proposeTranche,
+		rest.GetTranche.Name:       s.getTranche,
 		rest.ApproveTranche.Name:   s.approveTranche,
 		rest.FundTranche.Name:      s.fundTranche,
 		rest.PutDisbursement.Name:  s.putDisbursement,
@@ -68,6 +68,7 @@ func (s *Server) programmeHandlers() map[string]http.HandlerFunc {
 		rest.GetLineage.Name:       s.getLineage,
 		rest.ListHoldings.Name:     s.listHoldings,
 		rest.ProposeClawback.Name:  s.proposeClawback,
+		rest.GetClawback.Name:      s.getClawback,
 		rest.ApproveClawback.Name:  s.approveClawback,
 		rest.ExecuteClawback.Name:  s.executeClawback,
 		rest.SweepProgramme.Name:   s.sweep,
@@ -92,9 +93,11 @@ func (s *Server) defineProgramme(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	creq := fromProgrammeRequest(req)
-	// The definition's rules are the chaincode's (appropriation.NewProgramme);
-	// the gateway checks only what it routes by.
-	if err := api.ValidateNamespaced("id", creq.ID, api.MaxIDLen); err != nil {
+	// The definition's syntax and limits are the chaincode's own check
+	// (api.DefineProgrammeRequest.Validate), run here first: a malformed
+	// definition never reaches a peer. What depends on the caller and the
+	// ledger (namespace, funders' provinces, unused IDs) is the chaincode's.
+	if err := validate(&creq); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -155,6 +158,18 @@ func (s *Server) proposeTranche(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// getTranche reads a tranche with its approvals, contributions and each
+// funder's share.
+func (s *Server) getTranche(w http.ResponseWriter, r *http.Request) {
+	t, err := trancheID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := ledger.Query(r.Context(), s.ledger, clientName(r.Context()), api.GetTranche, t)
+	s.answer(w, r, toTranche(v), err)
+}
+
 // trancheID reads the tranche of the path.
 func trancheID(r *http.Request) (api.TrancheID, error) {
 	no, err := strconv.Atoi(r.PathValue("no"))
@@ -184,10 +199,9 @@ func (s *Server) approveTranche(w http.ResponseWriter, r *http.Request) {
 
 // fundTranche pays the caller's bureau's share of a tranche from its
 // fiscal account (the funder's account of the programme). Without inputs
-// the gateway selects the account's plain outputs covering the share: the
-// chaincode computes the share exactly (appropriation.ProRata); the gateway
-// asks for floor(amount × share / 10,000) + 1 fen, the most the leftover
-// fen can add, and for the floor alone when the account holds no more.
+// the gateway selects the account's plain outputs covering the share
+// exactly as the chaincode computes it, read from the tranche
+// (programme:GetTranche, TrancheView.Shares).
 func (s *Server) fundTranche(w http.ResponseWriter, r *http.Request) {
 	var req rest.FundRequest
 	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
@@ -227,10 +241,7 @@ func (s *Server) fundTranche(w http.ResponseWriter, r *http.Request) {
 			v, c, err = run(inputs)
 			return c, err
 		}
-		c, err := s.spend(ctx, id, account, share+1, nil, 0, submit)
-		if errors.Is(err, selection.ErrInsufficientFunds) && share > 0 {
-			c, err = s.spend(ctx, id, account, share, nil, 0, submit)
-		}
+		c, err := s.spend(ctx, id, account, share, nil, 0, submit)
 		if err != nil {
 			return nil, err
 		}
@@ -238,34 +249,21 @@ func (s *Server) fundTranche(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// fundersShare finds the caller's bureau among the programme's funders and
-// returns its account and floor(tranche amount × share / 10,000).
+// fundersShare finds the caller's bureau among the tranche's funders and
+// returns its account and its share of the tranche (the chaincode's
+// pro-rata split, which FundTranche takes).
 func (s *Server) fundersShare(ctx context.Context, client string, t api.TrancheID) (string, money.Amount, error) {
 	who, ok := s.ids[client]
 	if !ok {
 		return "", 0, newError(rest.CodeUnknownIdentity, "client %s has no ledger identity configured", client)
 	}
-	v, err := ledger.Query(ctx, s.ledger, client, api.GetProgramme, api.ProgrammeID{ID: t.Programme})
+	v, err := ledger.Query(ctx, s.ledger, client, api.GetTranche, t)
 	if err != nil {
 		return "", 0, err
 	}
-	var amount money.Amount
-	found := false
-	for _, tr := range v.Tranches {
-		if tr.No == t.No {
-			amount, found = tr.Amount, true
-		}
-	}
-	if !found {
-		return "", 0, newError(rest.CodeNotFound, "tranche %d of %s", t.No, t.Programme)
-	}
-	for _, f := range v.Programme.Funders {
+	for _, f := range v.Shares {
 		if f.MSP == who.MSPID && f.Bureau == who.Bank {
-			share, err := money.MulDiv(amount, int64(f.Share), api.SharesTotal)
-			if err != nil {
-				return "", 0, newError(rest.CodeInvalidAmount, "the share of tranche %d overflows", t.No)
-			}
-			return f.Account, share, nil
+			return f.Account, f.Amount, nil
 		}
 	}
 	return "", 0, newError(rest.CodeForbidden, "bureau %s of %s does not fund %s", who.Bank, who.MSPID, t.Programme)

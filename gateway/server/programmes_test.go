@@ -158,16 +158,34 @@ func TestProgrammeLifecycle(t *testing.T) {
 		if held != bal(tot.Held) {
 			t.Fatalf("held on the ledger %s, utilisation %s", held, tot.Held)
 		}
+		// Rows by recipient are the holders' own: each holds what the
+		// ledger says, r3 with the 300 r2 passed on to it.
 		byRecipient := h.utilisation("sh-fin", rest.ByRecipient)
-		if !sameUsage(byRecipient.Total, u.Total) || len(byRecipient.Rows) != 4 || byRecipient.Rows[1].Held != nil { // funding ("") and r1, r2, r3
+		if !sameUsage(byRecipient.Total, u.Total) || len(byRecipient.Rows) != 3 {
 			t.Fatalf("by recipient %+v", byRecipient)
+		}
+		for _, row := range byRecipient.Rows {
+			if row.Escrow != nil || bal(row.Held) != h.earmarked(row.Key) || row.Funded != 0 {
+				t.Fatalf("row %+v, the ledger holds %s", row, h.earmarked(row.Key))
+			}
+		}
+		if r3row := byRecipient.Rows[2]; r3row.Key != r3 || r3row.TransferredIn != y("300") || bal(r3row.Held) != y("3300") {
+			t.Fatalf("r3's row %+v", r3row)
+		}
+		// Rows by province likewise.
+		byProvince := h.utilisation("sh-fin", rest.ByProvince)
+		for _, row := range byProvince.Rows {
+			want := map[string]money.Amount{SH: h.earmarked(r1), JS: h.earmarked(r2), ZJ: h.earmarked(r3)}[row.Key]
+			if bal(row.Held) != want || row.Escrow != nil {
+				t.Fatalf("province row %+v, its holders hold %s", row, want)
+			}
 		}
 		// Rows page by key.
 		var page rest.Utilisation
-		h.must(http.StatusOK, "sh-fin", "GET", "/v1/programmes/"+prog+"/utilisation?by=recipient&pageSize=3", "").decode(t, &page)
+		h.must(http.StatusOK, "sh-fin", "GET", "/v1/programmes/"+prog+"/utilisation?by=recipient&pageSize=2", "").decode(t, &page)
 		var next rest.Utilisation
-		h.must(http.StatusOK, "sh-fin", "GET", "/v1/programmes/"+prog+"/utilisation?by=recipient&pageSize=3&bookmark="+page.Bookmark, "").decode(t, &next)
-		if len(page.Rows) != 3 || page.Rows[0].Key != "" || len(next.Rows) != 1 || next.Bookmark != "" || next.Rows[0].Key != byRecipient.Rows[3].Key {
+		h.must(http.StatusOK, "sh-fin", "GET", "/v1/programmes/"+prog+"/utilisation?by=recipient&pageSize=2&bookmark="+page.Bookmark, "").decode(t, &next)
+		if len(page.Rows) != 2 || page.Rows[0].Key != byRecipient.Rows[0].Key || len(next.Rows) != 1 || next.Bookmark != "" || next.Rows[0].Key != byRecipient.Rows[2].Key {
 			t.Fatalf("pages %+v then %+v", page.Rows, next.Rows)
 		}
 		// Rows by tranche carry balances; one tranche here, so they are the total's.
@@ -188,7 +206,9 @@ func TestProgrammeLifecycle(t *testing.T) {
 		if got := h.do("sh-fin", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/execute", exec); got.status != http.StatusConflict || got.code(t) != string(api.CodeNotApproved) {
 			t.Fatalf("execute before approval: %d %s", got.status, got.body)
 		}
-		if got := h.do("js-comp", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/approve", ""); got.status != http.StatusForbidden {
+		// Another province's compliance is no party: it cannot read the
+		// clawback, and is answered as for one that does not exist.
+		if got := h.do("js-comp", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/approve", ""); got.status != http.StatusNotFound {
 			t.Fatalf("another province's compliance: %d %s", got.status, got.body)
 		}
 		if got := h.do("zj-comp", "POST", "/v1/programmes/SH-FIN:other/clawbacks/SH-FIN:claw-r3/approve", ""); got.status != http.StatusNotFound {
@@ -199,14 +219,29 @@ func TestProgrammeLifecycle(t *testing.T) {
 		if !c.Result.Approved || c.Result.HolderMSP != ZJ {
 			t.Fatalf("approved clawback %+v", c.Result)
 		}
+		var cbv rest.Clawback
+		h.must(http.StatusOK, "zj-comp", "GET", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3", "").decode(t, &cbv)
+		if cbv.Account != r3 || !cbv.Approved || cbv.Status != rest.ProposalPending || cbv.Runs != 0 {
+			t.Fatalf("the clawback as its approver reads it %+v", cbv)
+		}
+		if got := h.do("sh-fin", "GET", "/v1/programmes/SH-FIN:other/clawbacks/SH-FIN:claw-r3", ""); got.status != http.StatusNotFound {
+			t.Fatalf("read under another programme's path: %d %s", got.status, got.body)
+		}
+		wrong := jsonOf(rest.ClawbackExecuteRequest{Account: r2})
+		if got := h.do("sh-fin", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/execute", wrong); got.status != http.StatusBadRequest {
+			t.Fatalf("execute naming another holder: %d %s", got.status, got.body)
+		}
 		var back rest.Committed[rest.ReturnReport]
 		h.must(http.StatusCreated, "sh-fin", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/execute", exec).decode(t, &back)
 		rep := back.Result
-		if rep.Amount != y("3300") || rep.Left != 0 || len(rep.Transactions) != 1 || len(rep.Funders) != 3 || rep.Funders[0].Amount != y("1320") || back.TxID == "" {
+		if rep.Amount != y("3300") || rep.Left != 0 || !rep.Closed || len(rep.Transactions) != 1 || len(rep.Funders) != 3 || rep.Funders[0].Amount != y("1320") || back.TxID == "" {
 			t.Fatalf("clawback %+v", rep)
 		}
 		if h.earmarked(r3) != 0 {
 			t.Fatalf("r3 still holds %s", h.earmarked(r3))
+		}
+		if got := h.do("sh-fin", "POST", "/v1/programmes/"+prog+"/clawbacks/SH-FIN:claw-r3/execute", ""); got.status != http.StatusConflict || got.code(t) != string(api.CodeProposalClosed) {
+			t.Fatalf("execute a closed clawback: %d %s", got.status, got.body)
 		}
 	})
 
@@ -222,8 +257,9 @@ func TestProgrammeLifecycle(t *testing.T) {
 		var c rest.Committed[rest.ReturnReport]
 		h.must(http.StatusCreated, "sh-fin", "POST", "/v1/programmes/"+prog+"/sweeps", "").decode(t, &c)
 		rep := c.Result
-		// The escrow (44000), r1 (500) and r2 (1700); r3 was clawed back.
-		if rep.Amount != y("46200") || rep.Left != 0 || rep.Accounts != 4 || len(rep.Transactions) != 3 {
+		// The escrow (44000), r1 (500) and r2 (1700); r3 was clawed back
+		// (its row holds nothing, so the sweep does not visit it).
+		if rep.Amount != y("46200") || rep.Left != 0 || rep.Accounts != 3 || len(rep.Transactions) != 3 {
 			t.Fatalf("sweep %+v", rep)
 		}
 		var back money.Amount
@@ -304,4 +340,79 @@ func bal(a *money.Amount) money.Amount {
 
 func sameUsage(a, b rest.Usage) bool {
 	return jsonOf(a) == jsonOf(b)
+}
+
+// TestDefineProgrammeCheckedAtTheEdge: a malformed definition is refused
+// by the gateway with the chaincode's own check (400 INVALID_ARGUMENT,
+// no ledger stage in the details) before any peer sees it.
+func TestDefineProgrammeCheckedAtTheEdge(t *testing.T) {
+	h := newHarness(t, harnessOptions{fault: func(fn string) error {
+		if fn == api.DefineProgramme.Function() {
+			return fmt.Errorf("a definition reached the ledger")
+		}
+		return nil
+	}})
+	for name, change := range map[string]func(r *rest.ProgrammeRequest){
+		"shares that do not add up": func(r *rest.ProgrammeRequest) { r.Funders[0].Share = 1000 },
+		"no purposes":               func(r *rest.ProgrammeRequest) { r.Purposes = nil },
+		"a window backwards":        func(r *rest.ProgrammeRequest) { r.ValidFrom, r.ValidTo = r.ValidTo, r.ValidFrom },
+		"an unknown release rule":   func(r *rest.ProgrammeRequest) { r.Release = "sometimes" },
+		"a cap over the budget":     func(r *rest.ProgrammeRequest) { r.PerRecipientCap = r.Budget + 1 },
+		"a category of letters":     func(r *rest.ProgrammeRequest) { r.Spending.PayeeCategories = []string{"abcd"} },
+		"the escrow elsewhere":      func(r *rest.ProgrammeRequest) { r.Escrow = "JS-FIN:escrow" },
+		"the escrow as a payee":     func(r *rest.ProgrammeRequest) { r.Spending.PayeeAccounts = []string{r.Escrow} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := programmeRequest("")
+			change(&req)
+			res := h.do("sh-fin", "POST", "/v1/programmes", jsonOf(req))
+			var e rest.Error
+			res.decode(t, &e)
+			if res.status != http.StatusBadRequest || e.Code != string(api.CodeInvalidArgument) || e.Details[rest.DetailStage] != nil {
+				t.Fatalf("%d %s", res.status, res.body)
+			}
+		})
+	}
+}
+
+// TestFundTrancheSelectsTheExactShare: the gateway selects the bureau's
+// plain outputs for its exact share as the chaincode computes it (the
+// tranche's shares), not one fen more: a treasury holding its share in one
+// output and a fen in another keeps the fen untouched.
+func TestFundTrancheSelectsTheExactShare(t *testing.T) {
+	h := newProgHarness(t, harnessOptions{}, "200000", "", jobs.Options{})
+	// Jiangsu's treasury: 99,999.99 (its share below) and 0.01.
+	h.open("js-fin", "JS-FIN:ops", rest.KindFiscal, "")
+	h.pay("js-fin", rest.PaymentRequest{PaymentID: "JS-FIN:out", From: "JS-FIN:treasury", To: "JS-FIN:ops", Amount: y("100000.01")})
+	h.pay("js-fin", rest.PaymentRequest{PaymentID: "JS-FIN:back", From: "JS-FIN:ops", To: "JS-FIN:treasury", Amount: y("0.01")})
+	fen := ""
+	var outs rest.OutputPage
+	h.must(http.StatusOK, "sh-aud", "GET", "/v1/accounts/JS-FIN:treasury/outputs", "").decode(t, &outs)
+	for _, o := range outs.Outputs {
+		if o.Amount == 1 {
+			fen = o.ID
+		}
+	}
+	if len(outs.Outputs) != 2 || fen == "" {
+		t.Fatalf("treasury outputs %+v", outs.Outputs)
+	}
+	// 333,333.30 splits 40/30/30 into 133,333.32, 99,999.99 and 99,999.99.
+	h.must(http.StatusCreated, "sh-fin", "POST", "/v1/programmes/"+prog+"/tranches", jsonOf(rest.TrancheRequest{No: 1, Amount: y("333333.30"), Date: validFrom}))
+	for _, client := range []string{"sh-fin2", "js-fin", "zj-fin"} {
+		h.must(http.StatusCreated, client, "POST", "/v1/programmes/"+prog+"/tranches/1/approve", "")
+	}
+	var tr rest.Tranche
+	h.must(http.StatusOK, "js-fin", "GET", "/v1/programmes/"+prog+"/tranches/1", "").decode(t, &tr)
+	if len(tr.Shares) != 3 || tr.Shares[1].Bureau != "JS-FIN" || tr.Shares[1].Amount != y("99999.99") || tr.Shares[0].Amount != y("133333.32") {
+		t.Fatalf("tranche %+v", tr)
+	}
+	var c rest.Committed[rest.Tranche]
+	h.must(http.StatusCreated, "js-fin", "POST", "/v1/programmes/"+prog+"/tranches/1/fund", "").decode(t, &c)
+	if len(c.Result.Contributions) != 1 || c.Result.Contributions[0].Amount != y("99999.99") {
+		t.Fatalf("funded %+v", c.Result)
+	}
+	h.must(http.StatusOK, "sh-aud", "GET", "/v1/accounts/JS-FIN:treasury/outputs", "").decode(t, &outs)
+	if len(outs.Outputs) != 1 || outs.Outputs[0].ID != fen {
+		t.Fatalf("the treasury's fen was spent with the share: outputs %+v, the fen was %s", outs.Outputs, fen)
+	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
-	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/rest"
 )
 
@@ -33,10 +32,34 @@ func (s *Server) proposeClawback(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// approveClawback records the caller's approval. The chaincode names a
-// clawback by its ID alone, so the gateway first runs the approval without
-// committing it, to refuse (NOT_FOUND) a clawback of another programme
-// than the path's.
+// clawbackOf reads a clawback (programme:GetClawback) and refuses
+// (NOT_FOUND) one of another programme than the path's: the chaincode
+// names a clawback by its ID alone.
+func (s *Server) clawbackOf(ctx context.Context, client, programme, id string) (api.ClawbackView, error) {
+	v, err := ledger.Query(ctx, s.ledger, client, api.GetClawback, api.ClawbackID{ID: id})
+	if err != nil {
+		return v, err
+	}
+	if v.Clawback.Programme != programme {
+		return v, newError(rest.CodeNotFound, "clawback %s of programme %s", id, programme)
+	}
+	return v, nil
+}
+
+// getClawback reads a clawback and its approvals.
+func (s *Server) getClawback(w http.ResponseWriter, r *http.Request) {
+	req := api.ClawbackID{ID: r.PathValue("clawback")}
+	if err := validate(&req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.clawbackOf(r.Context(), clientName(r.Context()), r.PathValue("id"), req.ID)
+	s.answer(w, r, toClawback(v), err)
+}
+
+// approveClawback records the caller's approval, after reading the
+// clawback to refuse one of another programme than the path's (a caller
+// who may not read it, and so is no party to it, is answered NOT_FOUND).
 func (s *Server) approveClawback(w http.ResponseWriter, r *http.Request) {
 	if err := s.noBody(w, r); err != nil {
 		s.fail(w, r, err)
@@ -50,27 +73,35 @@ func (s *Server) approveClawback(w http.ResponseWriter, r *http.Request) {
 	}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		dry, err := ledger.Query(ctx, s.ledger, id, api.ApproveClawback, req)
-		if err != nil {
+		if _, err := s.clawbackOf(ctx, id, prog, req.ID); err != nil {
 			return nil, err
-		}
-		if dry.Clawback.Programme != prog {
-			return nil, newError(rest.CodeNotFound, "clawback %s of programme %s", req.ID, prog)
 		}
 		v, c, err := ledger.Invoke(ctx, s.ledger, id, api.ApproveClawback, req, nil, noOpts)
 		return committed(c, toClawback(v)), err
 	})
 }
 
-// executeClawback returns the holder's outputs earmarked for the
-// programme to the funders (programme:ExecuteClawback). The chaincode
-// executes a clawback once, with at most api.MaxSweepInputs inputs, so the
-// gateway sends the largest ones; what is left is reported in left.
+// maxClawbackRuns bounds the programme:ExecuteClawback runs of one
+// request (each returns at most api.MaxSweepInputs outputs): a holder with
+// more is left with the rest, reported in left, and the same request
+// continues.
+const maxClawbackRuns = 50
+
+// executeClawback carries out an approved clawback: it reads the clawback
+// (its holder), then runs programme:ExecuteClawback with the holder's
+// largest earmarked outputs of the programme, at most
+// api.MaxSweepInputs a run, until a run finds nothing left and closes the
+// clawback, or maxClawbackRuns ran. The report lists every run; left is
+// what the holder still holds (zero once closed). A closed clawback
+// answers PROPOSAL_CLOSED. The body's account is optional; when given it
+// must be the clawback's holder.
 func (s *Server) executeClawback(w http.ResponseWriter, r *http.Request) {
 	var req rest.ClawbackExecuteRequest
-	if err := s.decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
+		if err := s.decode(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	prog := r.PathValue("id")
 	cid := api.ClawbackID{ID: r.PathValue("clawback")}
@@ -78,46 +109,93 @@ func (s *Server) executeClawback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := api.ValidateNamespaced("account", req.Account, api.MaxIDLen); err != nil {
-		s.fail(w, r, err)
-		return
+	if req.Account != "" {
+		if err := api.ValidateNamespaced("account", req.Account, api.MaxIDLen); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		outs, err := holdings(ctx, s.ledger, id, prog, req.Account)
+		v, err := s.clawbackOf(ctx, id, prog, cid.ID)
 		if err != nil {
 			return nil, err
 		}
-		if len(outs) == 0 {
-			return nil, newError(rest.CodeInsufficientFunds, "%s holds no funds earmarked for %s", req.Account, prog)
+		holder := v.Clawback.Account
+		if req.Account != "" && req.Account != holder {
+			return nil, newError(string(api.CodeInvalidArgument), "account %s is not the holder of clawback %s (%s)", req.Account, cid.ID, holder)
 		}
-		sort.Slice(outs, func(i, j int) bool {
-			if outs[i].Amount != outs[j].Amount {
-				return outs[i].Amount > outs[j].Amount
-			}
-			return outs[i].ID < outs[j].ID
-		})
-		var held money.Amount
-		for _, o := range outs {
-			held += o.Amount
-		}
-		outs = outs[:min(len(outs), api.MaxSweepInputs)]
-		res, c, err := ledger.Invoke(ctx, s.ledger, id, api.ExecuteClawback, api.ClawbackExecute{ID: cid.ID, Inputs: ids(outs)}, nil, noOpts)
-		if err != nil {
-			return nil, err
+		if v.Clawback.Status != api.ProposalPending {
+			return nil, newError(string(api.CodeProposalClosed), "clawback %s is %s", cid.ID, v.Clawback.Status)
 		}
 		rep := newReport(prog, rest.ReturnClawback)
-		rep.add(returnTx(c, res, len(outs)))
-		rep.Accounts, rep.Left = 1, held-res.Amount
+		rep.Accounts = 1
+		var last *ledger.Committed
+		for run := 0; run < maxClawbackRuns && !rep.Closed; run++ {
+			outs, err := largestHoldings(ctx, s.ledger, id, prog, holder, api.MaxSweepInputs)
+			if err != nil {
+				return nil, err
+			}
+			res, c, err := ledger.Invoke(ctx, s.ledger, id, api.ExecuteClawback, api.ClawbackExecute{ID: cid.ID, Inputs: ids(outs)}, nil, noOpts)
+			if err != nil {
+				if last != nil {
+					s.invalidateFunders(rep.ReturnReport)
+				}
+				return nil, err
+			}
+			last = c
+			if len(outs) > 0 {
+				rep.add(returnTx(c, res.Run, len(outs)))
+			}
+			rep.Closed = res.Closed
+		}
 		s.invalidateFunders(rep.ReturnReport)
-		return committed(c, rep.ReturnReport), nil
+		if !rep.Closed {
+			if left, ok := s.earmarkedTotal(ctx, id, prog, holder); ok {
+				rep.Left = left
+			}
+		}
+		return committed(last, rep.ReturnReport), nil
 	})
+}
+
+// largestHoldings reads account's outputs earmarked for programme a page
+// at a time and keeps the n largest (by amount, then ID), so that a holder
+// with more outputs than the selector tracks is still returned run by run.
+func largestHoldings(ctx context.Context, l ledger.Ledger, identity, programme, account string, n int) ([]api.Output, error) {
+	var keep []api.Output
+	bookmark := ""
+	for {
+		p, err := ledger.Query(ctx, l, identity, api.Holdings, api.HoldingsRequest{Programme: programme, Account: account,
+			PageSize: flowPageSize, Bookmark: bookmark})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range p.Outputs {
+			if o.Earmark != nil && o.Earmark.Programme == programme {
+				keep = append(keep, o)
+			}
+		}
+		sort.Slice(keep, func(i, j int) bool {
+			if keep[i].Amount != keep[j].Amount {
+				return keep[i].Amount > keep[j].Amount
+			}
+			return keep[i].ID < keep[j].ID
+		})
+		keep = keep[:min(len(keep), n)]
+		if p.Bookmark == "" || p.Bookmark == bookmark {
+			return keep, nil
+		}
+		bookmark = p.Bookmark
+	}
 }
 
 // sweep returns an expired programme's earmarked funds to the funders
 // (programme:Sweep, at most api.MaxSweepInputs outputs per transaction):
-// the accounts named, or else the escrow and every account the
-// programme's utilisation names as a recipient. The escrow goes first, so
+// the accounts named, or else the escrow and every holder whose row in the
+// programme's utilisation by recipient holds funds (first-hop recipients,
+// and the accounts funds were passed on to or spent at keeping the
+// earmark, whose rows carry their inflow). The escrow goes first, so
 // that a programme that has not expired fails before anything else;
 // other accounts go sweepConcurrency at a time, and the first failure
 // stops the sweep (what was returned stays returned; a repeated sweep
@@ -166,7 +244,7 @@ func (s *Server) sweep(w http.ResponseWriter, r *http.Request) {
 			}
 			accounts = []string{v.Programme.Escrow}
 			for _, u := range agg.rows {
-				if u.Key != "" && u.Key != v.Programme.Escrow {
+				if u.Key != "" && u.Key != v.Programme.Escrow && u.Held > 0 {
 					accounts = append(accounts, u.Key)
 				}
 			}

@@ -65,11 +65,26 @@ type Options struct {
 	// MaxJobBodyBytes bounds a disbursement job's body (default 16 MiB:
 	// 100,000 lines of JSON).
 	MaxJobBodyBytes int64
+	// Readiness configures GET /readyz (readiness.go; zero: the
+	// configuration defaults). The probe evaluates on the province's own
+	// organisation (Network.MSPID) when Ledger is also a ledger.Prober.
+	Readiness config.Readiness
+	// Limits are the request limits the handler enforces itself
+	// (MaxURLBytes, MaxQueryBytes; zero: defaults); the others are the
+	// http.Server's (NewHTTPServer).
+	Limits config.HTTP
+	// MaxStreamsPerClient bounds one client's event streams (default 8).
+	MaxStreamsPerClient int
 	// Interbank configures the interbank routes and the cycle timer
 	// (interbank.go).
 	Interbank InterbankOptions
-	Metrics   *metrics.Metrics
-	Logger    *slog.Logger
+	// Coalesce configures payment coalescing (coalesce.go; zero: on, with
+	// package coalesce's defaults); Retry's backoff paces the re-runs of
+	// coalesced batches (zero: the configuration defaults).
+	Coalesce config.Coalesce
+	Retry    config.Retry
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
 }
 
 // Server serves the API. Create with New and serve Handler(); at shutdown
@@ -99,7 +114,14 @@ type Server struct {
 	// programmes: disbursement jobs, earmarked selection, utilisation.
 	programmes
 	// ib: the cycle runner and the interbank routes' bounds.
-	ib      *interbankState
+	ib *interbankState
+	// transfers coalesces single payments (coalesce.go); nil when off.
+	transfers *transferCoalescer
+	// ready answers /readyz; limits and streams bound the input (limits.go,
+	// streams.go).
+	ready   *readiness
+	limits  config.HTTP
+	streams *clientStreams
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	handler http.Handler
@@ -158,11 +180,20 @@ func New(opts Options) (*Server, error) {
 	if len(opts.Clients) > 0 {
 		s.probeID = opts.Clients[0].Name
 	}
+	s.ready = newReadiness(s.ledger, s.probeID, opts.Network.MSPID, opts.Readiness, s.log)
+	s.limits = inputLimits(opts.Limits)
+	if opts.MaxStreamsPerClient <= 0 {
+		opts.MaxStreamsPerClient = config.Defaults().Events.MaxPerClient
+	}
+	s.streams = newClientStreams(opts.MaxStreamsPerClient)
 	s.selector = selection.New(outputSource{s.ledger}, selection.Options{
 		LockWait:  opts.Selection.LockWait.D(),
 		MaxInputs: opts.Selection.MaxInputs,
 		Metrics:   opts.Metrics,
 	})
+	if s.transfers, err = s.newTransferCoalescer(opts.Coalesce, opts.Retry); err != nil {
+		return nil, err
+	}
 	s.initProgrammes(opts)
 	handlers := s.handlers()
 	for name, h := range s.programmeHandlers() {
@@ -194,7 +225,7 @@ func New(opts Options) (*Server, error) {
 	mux.Handle("/", s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, newError(rest.CodeRouteNotFound, "no route %s %s", r.Method, truncate(r.URL.Path, 200)))
 	})))
-	s.handler = mux
+	s.handler = s.limitInput(mux)
 	return s, nil
 }
 
@@ -237,7 +268,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		rest.AuditSupply.Name: s.auditSupply,
 
 		rest.GetOperation.Name: s.getOperation,
-		rest.StreamEvents.Name: s.events,
+		rest.StreamEvents.Name: s.limitStreams(s.events),
 	}
 }
 
@@ -250,6 +281,10 @@ type Identity struct {
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// ReadinessGauges reports the last readiness probe for the metrics
+// endpoint: ready (1 or 0) and peer_lag_blocks.
+func (s *Server) ReadinessGauges() map[string]float64 { return s.ready.gauges() }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

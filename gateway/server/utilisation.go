@@ -20,8 +20,9 @@ type aggregate struct {
 }
 
 // utilisation adds every page of programme:Utilisation (grouped by) into
-// rows with balances, and their total. It fails with TOO_MANY_ROWS beyond
-// maxUtilisationKeys distinct keys.
+// rows with balances (api.Usage.Balances: holders' rows by province and
+// recipient), and the pages' totals into the programme's total. It fails
+// with TOO_MANY_ROWS beyond maxUtilisationKeys distinct keys.
 func (s *Server) utilisation(ctx context.Context, client, programme, by string) (aggregate, error) {
 	rows := map[string]*api.Usage{}
 	var agg aggregate
@@ -44,8 +45,8 @@ func (s *Server) utilisation(ctx context.Context, client, programme, by string) 
 				rows[r.Key] = u
 			}
 			u.Add(r)
-			agg.total.Add(r)
 		}
+		agg.total.Add(p.Total)
 		if p.Bookmark == "" || p.Bookmark == bookmark {
 			break
 		}
@@ -55,7 +56,7 @@ func (s *Server) utilisation(ctx context.Context, client, programme, by string) 
 	agg.total = agg.total.WithBalances()
 	agg.rows = make([]api.Usage, 0, len(rows))
 	for _, u := range rows {
-		agg.rows = append(agg.rows, u.WithBalances())
+		agg.rows = append(agg.rows, u.Balances(by))
 	}
 	sort.Slice(agg.rows, func(i, j int) bool { return agg.rows[i].Key < agg.rows[j].Key })
 	return agg, nil
@@ -89,8 +90,8 @@ func (s *Server) getUtilisation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// Page tokens carry "k:" and the last key (a key may be empty: the
-	// funding flows' row when grouped by recipient).
+	// Page tokens carry "k:" and the last key (a key may be empty: a
+	// province missing from flows written before they named it).
 	if after != "" && (len(after) < 2 || after[:2] != "k:") {
 		s.fail(w, r, badRequest("bookmark is not a page token of this list"))
 		return
@@ -122,13 +123,13 @@ func (s *Server) getUtilisation(w http.ResponseWriter, r *http.Request) {
 		}
 		checked, escrow = before == after, after
 	}
-	out := rest.Utilisation{Programme: prog, By: by, Budget: agg.budget, Flows: agg.flows, Total: toUsage(agg.total, true),
+	out := rest.Utilisation{Programme: prog, By: by, Budget: agg.budget, Flows: agg.flows, Total: toUsage(agg.total, api.ByTotal),
 		EscrowChecked: checked, EscrowOutputs: escrow, Rows: []rest.Usage{}}
 	out.Balanced = identityHolds(agg.total) && (!checked || escrow == agg.total.Escrow)
 	start := sort.Search(len(agg.rows), func(i int) bool { return after == "" || agg.rows[i].Key > after[2:] })
 	end := min(start+size, len(agg.rows))
 	for _, u := range agg.rows[start:end] {
-		out.Rows = append(out.Rows, toUsage(u, by == api.ByTranche))
+		out.Rows = append(out.Rows, toUsage(u, by))
 	}
 	if end < len(agg.rows) && end > start {
 		out.Bookmark = s.pages.seal(pageScope(r), "k:"+agg.rows[end-1].Key)

@@ -61,15 +61,29 @@ type Options struct {
 	// BenchChaincode also deploys the yrdbench comparison chaincode
 	// (bin/yrd-benchcc) when true.
 	BenchChaincode bool
+	// Consensus is the ordering service: ConsensusRaft or ConsensusBFT;
+	// default the environment's YRD_CONSENSUS, else ConsensusRaft. The
+	// Fabric binaries are network.sh's: FABRIC_BIN in the environment
+	// passes through (docs/network.md).
+	Consensus string
 	// Log receives network.sh's progress output; default os.Stderr.
 	Log *os.File
 }
+
+// The ordering services network.sh runs (YRD_CONSENSUS).
+const (
+	ConsensusRaft = "raft" // etcdraft, channel capability V2_0
+	ConsensusBFT  = "bft"  // SmartBFT, channel capability V3_0
+)
 
 // Network is a running network.
 type Network struct {
 	Root, Bin, StateDir string
 	PortBase            int
-	log                 *os.File
+	// Consensus is the network's ordering service (ConsensusRaft or
+	// ConsensusBFT).
+	Consensus string
+	log       *os.File
 }
 
 // Start brings a fresh network up and deploys the chaincode. The caller must
@@ -102,8 +116,18 @@ func Start(ctx context.Context, opt Options) (*Network, error) {
 	if opt.Log == nil {
 		opt.Log = os.Stderr
 	}
-	n := &Network{Root: opt.Root, Bin: opt.Bin, StateDir: opt.StateDir, PortBase: opt.PortBase, log: opt.Log}
-	env := []string{"YRD_GATEWAYS=" + flag(opt.Gateways), "YRD_BENCH_CC=" + flag(opt.BenchChaincode)}
+	if opt.Consensus == "" {
+		opt.Consensus = os.Getenv("YRD_CONSENSUS")
+	}
+	if opt.Consensus == "" {
+		opt.Consensus = ConsensusRaft
+	}
+	if opt.Consensus != ConsensusRaft && opt.Consensus != ConsensusBFT {
+		return nil, fmt.Errorf("testnet: consensus %q: want %q or %q", opt.Consensus, ConsensusRaft, ConsensusBFT)
+	}
+	n := &Network{Root: opt.Root, Bin: opt.Bin, StateDir: opt.StateDir, PortBase: opt.PortBase, Consensus: opt.Consensus, log: opt.Log}
+	env := []string{"YRD_GATEWAYS=" + flag(opt.Gateways), "YRD_BENCH_CC=" + flag(opt.BenchChaincode),
+		"YRD_CONSENSUS=" + opt.Consensus}
 	if _, err := n.Script(ctx, env, "up"); err != nil {
 		return nil, err
 	}
@@ -198,24 +222,71 @@ func (n *Network) RestartChaincode(ctx context.Context, p Province, binary strin
 	return err
 }
 
-// RaftLeader reports the province whose orderer leads the Raft cluster,
-// from the orderers' operations metrics.
-func (n *Network) RaftLeader() (Province, error) {
+// OrdererLeader reports the province whose orderer leads ordering (the
+// Raft leader, or the SmartBFT leader of the current view), from the
+// orderers' operations metrics.
+func (n *Network) OrdererLeader() (Province, error) {
+	metric := `consensus_etcdraft_is_leader{channel="settlement"} 1`
+	if n.Consensus == ConsensusBFT {
+		metric = `consensus_BFT_is_leader{channel="settlement"} 1`
+	}
 	for _, p := range Provinces {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", n.port(p, offsetOrdererOps)))
+		body, err := n.ordererMetrics(p)
 		if err != nil {
 			continue
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			continue
-		}
-		if strings.Contains(string(body), `consensus_etcdraft_is_leader{channel="settlement"} 1`) {
+		if strings.Contains(body, metric) {
 			return p, nil
 		}
 	}
-	return Province{}, errors.New("no orderer reports itself Raft leader")
+	return Province{}, fmt.Errorf("no orderer reports itself %s leader", n.Consensus)
+}
+
+// RaftLeader is OrdererLeader, under the name the tests written for Raft
+// use; on a BFT network it reports the SmartBFT leader.
+func (n *Network) RaftLeader() (Province, error) { return n.OrdererLeader() }
+
+func (n *Network) ordererMetrics(p Province) (string, error) {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", n.port(p, offsetOrdererOps)))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return string(body), err
+}
+
+// PeerHeight is the channel height province p's peer reports in its
+// operations metrics (ledger_blockchain_height).
+func (n *Network) PeerHeight(ctx context.Context, p Province) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.PeerOperationsURL(p)+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("metrics of peer of %s: %w", p.Name, err)
+	}
+	defer resp.Body.Close()
+	s, err := ParseMetrics(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("metrics of peer of %s: %w", p.Name, err)
+	}
+	for _, x := range s {
+		if x.Name == "ledger_blockchain_height" && x.Labels["channel"] == "settlement" {
+			return uint64(x.Value), nil
+		}
+	}
+	return 0, fmt.Errorf("peer of %s reports no height for channel settlement", p.Name)
+}
+
+// Restart starts one process of province p again with network.sh restart
+// (service "orderer", "peer" or "gateway"), e.g. after Kill; it returns once
+// the process listens.
+func (n *Network) Restart(ctx context.Context, p Province, service string) error {
+	_, err := n.Script(ctx, nil, "restart", p.Name, service)
+	return err
 }
 
 // Kill sends SIGKILL to one of the network's processes ("orderer", "peer",

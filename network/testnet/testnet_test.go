@@ -3,6 +3,7 @@ package testnet
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,16 @@ func TestPortPlan(t *testing.T) {
 				t.Fatalf("got %s, want %s (must match test-network-scripts/lib/common.sh)", tc.got, tc.want)
 			}
 		})
+	}
+}
+
+func TestStartRefusesUnknownConsensus(t *testing.T) {
+	root := t.TempDir()
+	_, err := Start(t.Context(), Options{Root: root, Bin: root, StateDir: filepath.Join(root, "state"), PortBase: 30000, Consensus: "pbft"})
+	if err == nil || !strings.Contains(err.Error(), `"pbft"`) {
+		t.Fatalf("Start with consensus pbft: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "state")); !os.IsNotExist(err) {
+		t.Fatalf("state dir touched: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -38,7 +39,9 @@ var version = "dev"
 func main() {
 	path := flag.String("config", "", "configuration file (default $"+config.EnvPath+")")
 	flag.Parse()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	// Every log record is bounded (server.BoundLog): no client-controlled
+	// string can make a line large.
+	log := slog.New(server.BoundLog(slog.NewJSONHandler(os.Stderr, nil), server.DefaultMaxLogValueBytes))
 	if err := run(*path, log); err != nil {
 		log.Error("yrd-gateway stopped", "err", err)
 		os.Exit(1)
@@ -105,16 +108,21 @@ func run(path string, log *slog.Logger) error {
 		return err
 	}
 	defer hub.Close()
+	var srv *server.Server // set below, before the metrics listener serves
 	m.Gauges(func() map[string]float64 {
 		ps := pool.Stats()
 		hs := hub.Stats()
 		js := jobEngine.Stats()
-		return map[string]float64{"async_queued": float64(ps.Queued), "async_running": float64(ps.Running),
+		g := map[string]float64{"async_queued": float64(ps.Queued), "async_running": float64(ps.Running),
 			"event_subscribers": float64(hs.Subscribers), "disbursement_jobs_queued": float64(js.Queued),
 			"disbursement_jobs_running": float64(js.Running)}
+		if srv != nil {
+			maps.Copy(g, srv.ReadinessGauges())
+		}
+		return g
 	})
 
-	srv, err := server.New(server.Options{
+	srv, err = server.New(server.Options{
 		Ledger:       fab,
 		Clients:      cfg.Clients,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -136,18 +144,17 @@ func run(path string, log *slog.Logger) error {
 		Logger:     log,
 		Interbank: server.InterbankOptions{CycleIdentity: cfg.Interbank.CycleIdentity, CycleInterval: cfg.Interbank.CycleInterval.D(),
 			MaxQueue: cfg.Interbank.MaxQueue, MaxDayTransfers: cfg.Interbank.MaxDayTransfers},
+		Readiness:           cfg.Readiness,
+		Limits:              cfg.HTTP,
+		MaxStreamsPerClient: cfg.Events.MaxPerClient,
+		Coalesce:            cfg.Coalesce,
+		Retry:               cfg.Retry,
 	})
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout.D(),
-		ReadTimeout:       cfg.HTTP.ReadTimeout.D(),
-		IdleTimeout:       cfg.HTTP.IdleTimeout.D(),
-		MaxHeaderBytes:    cfg.HTTP.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// Every connection bound of cfg.HTTP (server.NewHTTPServer, limits.go).
+	hs := server.NewHTTPServer(srv.Handler(), cfg.HTTP, log)
 	if cfg.TLS != nil {
 		tc, err := serverTLS(cfg.TLS)
 		if err != nil {
@@ -160,7 +167,7 @@ func run(path string, log *slog.Logger) error {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
 	if cfg.MetricsListen != "" {
-		ms := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout.D()}
+		ms := server.NewMetricsServer(m.Handler(), cfg.HTTP, log)
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", cfg.MetricsListen, err)
@@ -194,6 +201,11 @@ func run(path string, log *slog.Logger) error {
 	}
 	if err := pool.Close(sctx); err != nil {
 		log.Warn("asynchronous writes still running at shutdown; their records say interrupted after restart", "err", err)
+	}
+	// Payments still waiting to be coalesced belong to requests the two
+	// closes above have waited for; this settles any left and waits.
+	if err := srv.CloseCoalescer(sctx); err != nil {
+		log.Warn("coalesced payments still in flight at shutdown; their clients were told the outcome is unknown", "err", err)
 	}
 	if err := jobEngine.Close(sctx); err != nil {
 		log.Warn("disbursement batches still in flight at shutdown; their lines resume at the next start", "err", err)
