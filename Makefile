@@ -23,10 +23,10 @@ VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help up down status test test-unit test-e2e lint build build-fabric build-ours bench prereq clean-bin test-fabric-patch
+.PHONY: help up down status test test-unit test-e2e test-e2e-bft lint build build-fabric build-ours bench prereq clean-bin test-fabric-patch
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 up: build ## build everything, start the network, deploy chaincode, start gateways
 	@$(NETWORK) up
@@ -42,8 +42,20 @@ test: lint test-unit test-fabric-patch test-e2e ## vet, unit tests, the orderer 
 test-unit: ## unit tests (no network)
 	go test -count=1 ./...
 
-test-e2e: build ## end-to-end suite: starts its own network on its own ports
-	YRD_E2E=1 YRD_BIN=$(BIN) go test -count=1 -timeout 40m -v ./network/e2e/...
+# YRD_CONSENSUS (raft, the default, or bft) and FABRIC_BIN pass through to the
+# suite's network (docs/network.md). On bft the tests that need what BFT cannot
+# do in the pinned Fabric are skipped (docs/network.md, "The e2e suite on BFT"):
+# a 1 MB transaction (TestBatchOf500), SDK submits under contention that the
+# Fabric Gateway reports failed although they were ordered (TestHotAccounts,
+# TestBenchSmoke's sdk scenarios).
+E2E_SKIP_bft := ^(TestBatchOf500|TestHotAccounts|TestBenchSmoke)$$
+E2E_SKIP     := $(E2E_SKIP_$(YRD_CONSENSUS))
+
+test-e2e: build ## end-to-end suite: starts its own network on its own ports (YRD_CONSENSUS=bft: on BFT)
+	YRD_E2E=1 YRD_BIN=$(BIN) go test -count=1 -timeout 40m -v $(if $(E2E_SKIP),-skip '$(E2E_SKIP)') ./network/e2e/...
+
+test-e2e-bft: ## the end-to-end suite on a BFT ordering service (YRD_CONSENSUS=bft make test-e2e)
+	@$(MAKE) --no-print-directory test-e2e YRD_CONSENSUS=bft
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

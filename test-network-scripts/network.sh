@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # network.sh runs the YRD settlement network on this machine: four provinces,
-# each with a Fabric CA, an orderer (one etcdraft cluster), a peer with the
+# each with a Fabric CA, an orderer (one etcdraft or SmartBFT cluster), a peer with the
 # Gateway service and a chaincode server, all as native processes on
 # 127.0.0.1. See docs/network.md.
 #
@@ -13,7 +13,9 @@
 # YRD_BIN (default ./bin), YRD_OWNER_PID (stop the network when that process
 # ends; used by tests), YRD_GATEWAYS (0: no gateways), YRD_BENCH_CC (1: also
 # deploy the yrdbench comparison chaincode), YRD_BATCH_TIMEOUT,
-# YRD_BATCH_MAX_MESSAGES.
+# YRD_BATCH_MAX_MESSAGES, YRD_CONSENSUS (raft, the default, or bft),
+# FABRIC_BIN (peer, orderer, configtxgen, osnadmin from another directory,
+# e.g. an official release's bin/; default the pinned build in YRD_BIN).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
@@ -28,11 +30,28 @@ preflight() {
 	local b p owner running
 	running=$(running_pids | head -1)
 	[ -z "$running" ] || die "a network is already running from $STATE (${running%%=*} has PID ${running#*=}); run 'make down' first"
-	local need=(fabric-ca-server fabric-ca-client orderer peer configtxgen osnadmin yrd)
+	local need=(fabric-ca-server fabric-ca-client yrd)
 	[ "${YRD_BENCH_CC:-0}" = 1 ] && need+=(yrd-benchcc)
 	for b in "${need[@]}"; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing; run 'make build' (or 'make up') first"
 	done
+	check_consensus
+	for b in "${FABRIC_TOOLS[@]}"; do
+		[ -x "$FABRIC_BIN/$b" ] && continue
+		[ "$FABRIC_BIN" = "$BIN" ] && die "$BIN/$b is missing; run 'make build' (or 'make up') first"
+		die "FABRIC_BIN=$FABRIC_BIN has no executable $b (it needs ${FABRIC_TOOLS[*]})"
+	done
+	local cfg v major
+	cfg=$(fabric_config_dir)
+	[ -f "$cfg/core.yaml" ] && [ -f "$cfg/orderer.yaml" ] || die "no core.yaml and orderer.yaml in $cfg; run 'make build'"
+	v=$(fabric_version)
+	[ -n "$v" ] || die "$FABRIC_BIN/orderer version reports no version"
+	# SmartBFT came with Fabric v3.0 (the pinned development build says "latest").
+	major=${v#v}
+	major=${major%%.*}
+	if [ "$CONSENSUS" = bft ] && [[ $major =~ ^[0-9]+$ ]] && [ "$major" -lt 3 ]; then
+		die "YRD_CONSENSUS=bft needs Fabric v3.0 or later; $FABRIC_BIN/orderer is $v"
+	fi
 	command -v curl >/dev/null || die "curl is required: apt-get install curl"
 	command -v setsid >/dev/null || die "setsid is required: apt-get install util-linux"
 	for p in $(all_ports); do
@@ -76,6 +95,8 @@ cmd_up() {
 	preflight
 	mkdir -p "$STATE/logs"
 	echo "$PORT_BASE" >"$STATE/port-base"
+	save_settings
+	say "consensus $CONSENSUS, Fabric $(fabric_version) from $FABRIC_BIN, configuration from $(fabric_config_dir)"
 	watchdog
 	step "starting 4 certificate authorities" each ca_start || fail_up
 	step "enrolling nodes and identities" each ca_identities || fail_up
@@ -83,7 +104,11 @@ cmd_up() {
 	step "starting 4 orderers" each orderer_start || fail_up
 	step "starting 4 peers" each peer_start || fail_up
 	step "joining orderers to channel $CHANNEL" each orderer_join || fail_up
-	step "waiting for a Raft leader" wait_for 60 "a Raft leader" raft_has_leader || fail_up
+	if [ "$CONSENSUS" = bft ]; then
+		step "waiting for the BFT consenters to agree on a leader" wait_for 60 "a BFT leader" bft_has_leader || fail_up
+	else
+		step "waiting for a Raft leader" wait_for 60 "a Raft leader" raft_has_leader || fail_up
+	fi
 	step "joining peers to channel $CHANNEL" each peer_join || fail_up
 	step "waiting for cross-province gossip" wait_gossip || fail_up
 	cmd_deploy yrd || fail_up
@@ -152,7 +177,7 @@ cmd_status() {
 			printf '%-10s %-12s %-8s %-7s %s\n' "$org" "$s" "$pid" "$p" "$st"
 		done
 	done
-	say "state: $STATE   logs: $STATE/logs"
+	say "consensus: $CONSENSUS   Fabric: $FABRIC_BIN   state: $STATE   logs: $STATE/logs"
 	gateway_endpoints
 }
 
@@ -181,6 +206,7 @@ cmd_cc_restart() {
 	cc_server_start "$org" "$(cat "$STATE/chaincode/yrd/$org/package-id")" "$bin"
 }
 
+[ "${1:-}" = up ] || load_settings
 case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;

@@ -50,10 +50,11 @@ var bankCodes = map[string]string{"shanghai": "SH", "jiangsu": "JS", "zhejiang":
 // Bank is the bank code carried by the certificate of province p's user, as
 // network.sh enrols it (lib/common.sh, bank_of): operator acts for the
 // city commercial bank (SH-CITY), operator2 for a national bank's branch
-// (SH-ICBC), issuer for the central-bank branch (SH-PBC), fiscal for the
-// fiscal bureau (SH-FIN); "" for roles that act for no bank.
+// (SH-ICBC), issuer for the central-bank branch (SH-PBC), fiscal and
+// fiscal2 (maker and checker) for the fiscal bureau (SH-FIN); "" for roles
+// that act for no bank.
 func Bank(p Province, user string) string {
-	suffix := map[string]string{"operator": "CITY", "operator2": "ICBC", "issuer": "PBC", "fiscal": "FIN"}[user]
+	suffix := map[string]string{"operator": "CITY", "operator2": "ICBC", "issuer": "PBC", "fiscal": "FIN", "fiscal2": "FIN"}[user]
 	if suffix == "" || bankCodes[p.Name] == "" {
 		return ""
 	}
@@ -61,10 +62,14 @@ func Bank(p Province, user string) string {
 }
 
 // Role is the role attribute of a user's certificate (lib/common.sh,
-// role_of): operator2 is an operator of another bank.
+// role_of): operator2 is an operator of another bank, fiscal2 a second
+// officer of the fiscal bureau.
 func Role(user string) api.Role {
-	if user == "operator2" {
+	switch user {
+	case "operator2":
 		return api.RoleOperator
+	case "fiscal2":
+		return api.RoleFiscal
 	}
 	return api.Role(user)
 }

@@ -9,9 +9,67 @@ PORT_BASE=${YRD_PORT_BASE:-27000}
 CHANNEL=${YRD_CHANNEL:-settlement}
 MAIN_CC=yrd
 CC_NAME=$MAIN_CC
-# Raft batching: see docs/network.md for why these values.
+# Block cutting (Raft BatchTimeout/MaxMessageCount, SmartBFT
+# RequestBatchMaxInterval/RequestBatchMaxCount): see docs/network.md.
 BATCH_TIMEOUT=${YRD_BATCH_TIMEOUT:-250ms}
 BATCH_MAX_MESSAGES=${YRD_BATCH_MAX_MESSAGES:-500}
+# Ordering: raft (etcdraft, the default) or bft (SmartBFT, channel
+# capability V3_0). Fabric binaries (peer, orderer, configtxgen, osnadmin):
+# the pinned build in $BIN unless FABRIC_BIN names another directory, e.g. an
+# official release's bin/. A running network keeps both in $STATE/network.env
+# (load_settings), so restart uses what up used whatever the caller's env.
+CONSENSUS=${YRD_CONSENSUS:-raft}
+FABRIC_BIN=${FABRIC_BIN:-$BIN}
+FABRIC_BIN=$(cd "$FABRIC_BIN" 2>/dev/null && pwd || echo "$FABRIC_BIN")
+FABRIC_TOOLS=(peer orderer configtxgen osnadmin)
+
+# save_settings writes the settings a network keeps for its lifetime.
+save_settings() {
+	printf 'YRD_CONSENSUS=%q\nFABRIC_BIN=%q\n' "$CONSENSUS" "$FABRIC_BIN" >"$STATE/network.env"
+}
+
+# load_settings reads them back for every command but up; the caller's
+# environment cannot switch a running network's consensus or binaries.
+load_settings() {
+	local f="$STATE/network.env" c b
+	[ -f "$f" ] || return 0
+	c=$(. "$f" && echo "$YRD_CONSENSUS")
+	b=$(. "$f" && echo "$FABRIC_BIN")
+	if [ -n "${YRD_CONSENSUS:-}" ] && [ "$YRD_CONSENSUS" != "$c" ]; then
+		echo "network.sh: the network in $STATE runs $c; ignoring YRD_CONSENSUS=$YRD_CONSENSUS" >&2
+	fi
+	if [ "$FABRIC_BIN" != "$b" ]; then
+		echo "network.sh: the network in $STATE runs Fabric from $b; ignoring FABRIC_BIN" >&2
+	fi
+	CONSENSUS=$c FABRIC_BIN=$b
+}
+
+# check_consensus refuses an unknown YRD_CONSENSUS.
+check_consensus() {
+	case $CONSENSUS in
+	raft | bft) ;;
+	*) die "YRD_CONSENSUS=$CONSENSUS: must be raft (default) or bft" ;;
+	esac
+}
+
+# fabric_config_dir prints where the Fabric sample configuration (core.yaml,
+# orderer.yaml) comes from: next to FABRIC_BIN in a release's layout
+# (bin/ and config/ side by side), else the pinned build's $BIN/config.
+fabric_config_dir() {
+	local rel
+	rel=$(cd "$FABRIC_BIN/.." 2>/dev/null && pwd)/config
+	if [ "$FABRIC_BIN" != "$BIN" ] && [ -f "$rel/core.yaml" ] && [ -f "$rel/orderer.yaml" ]; then
+		echo "$rel"
+	else
+		echo "$BIN/config"
+	fi
+}
+
+# fabric_version prints the version an orderer binary reports ("latest" for
+# the pinned development build, e.g. "2.5.4" or "v3.0.0" for a release).
+fabric_version() {
+	"$FABRIC_BIN/orderer" version 2>/dev/null | awk '$1 == "Version:" {print $2; exit}'
+}
 
 # The provinces: short name, MSP ID, display name. Order fixes the port plan.
 ORGS=(shanghai jiangsu zhejiang anhui)
@@ -24,8 +82,9 @@ declare -A CODE=([shanghai]=SH [jiangsu]=JS [zhejiang]=ZJ [anhui]=AH)
 # acting for a bank also carry the bank's code (bank_of). Two commercial
 # banks per province: a city commercial bank (operator) and a national bank's
 # branch (operator2); the central-bank branch (issuer) owns the reserve; the
-# fiscal bureau (fiscal) owns fiscal accounts.
-USERS=(admin operator operator2 issuer fiscal auditor compliance)
+# fiscal bureau owns fiscal accounts and programmes: fiscal is its maker,
+# fiscal2 its checker (a second officer of the same bureau).
+USERS=(admin operator operator2 issuer fiscal fiscal2 auditor compliance)
 
 # bank_of ORG USER prints USER's bank code ("" for roles without a bank).
 bank_of() {
@@ -33,7 +92,7 @@ bank_of() {
 	operator) echo "${CODE[$1]}-CITY" ;;
 	operator2) echo "${CODE[$1]}-ICBC" ;;
 	issuer) echo "${CODE[$1]}-PBC" ;;
-	fiscal) echo "${CODE[$1]}-FIN" ;;
+	fiscal | fiscal2) echo "${CODE[$1]}-FIN" ;;
 	esac
 }
 
@@ -41,6 +100,7 @@ bank_of() {
 role_of() {
 	case $1 in
 	operator2) echo operator ;;
+	fiscal2) echo fiscal ;;
 	*) echo "$1" ;;
 	esac
 }
