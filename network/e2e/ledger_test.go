@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -131,20 +132,46 @@ func openAccount(t *testing.T, a *actor, id string, kind api.Kind, tier string) 
 	return mustInvoke(t, a, api.OpenAccount, openRequest(id, kind, tier))
 }
 
-// freezeOpts carries a freeze reason (with a salt of 16 to 64 bytes) to
-// the chaincode outside the transaction's arguments, for an account of
-// province p. The Fabric Gateway sends transient data only to endorsers
-// the client names when the transaction writes a private data collection
-// (the province's kyc_ collection): the account record needs p and two
-// other provinces, so these three are named, and only they see the reason.
-func freezeOpts(p testnet.Province, reason string) []sdk.ProposalOption {
-	i := provinceIndex(p)
-	var orgs []string
-	for k := 0; k < 3; k++ {
-		orgs = append(orgs, testnet.Provinces[(i+k)%len(testnet.Provinces)].MSPID)
+// recordFreezeReason submits token:RecordFreezeReason for account id as a
+// (a compliance officer), the first of a freeze's two transactions: the
+// reason and a fresh random salt travel as transient data, and the
+// proposal goes to the peer of a's province only, the one endorsement the
+// transaction needs (it writes nothing but a note to the province's kyc_
+// collection, whose endorsement policy is a peer of the province). It
+// asserts nothing, so that refusals can be checked.
+func recordFreezeReason(a *actor, id, reason string) (api.FreezeReasonReceipt, *sdk.Status, error) {
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return api.FreezeReasonReceipt{}, nil, err
 	}
-	return []sdk.ProposalOption{sdk.WithTransient(map[string][]byte{api.TransientFreezeReason: []byte(reason),
-		api.TransientFreezeSalt: []byte("salt-of-sixteen-bytes-or-more")}), sdk.WithEndorsingOrganizations(orgs...)}
+	return invokeAt(a, api.RecordFreezeReason, api.AccountRequest{ID: id},
+		sdk.WithTransient(map[string][]byte{api.TransientFreezeReason: []byte(reason), api.TransientFreezeSalt: salt}),
+		sdk.WithEndorsingOrganizations(a.p.MSPID))
+}
+
+// freezeAccount freezes account id as a in the two transactions the
+// gateway makes, and requires that the reason reached no other province:
+// the note's transaction was endorsed by a's province alone, and neither
+// transaction carries the reason in its block. The freeze names the
+// note's hash, which the account keeps. It returns the frozen account and
+// the freeze's commit status.
+func freezeAccount(t *testing.T, a *actor, id, reason string) (api.Account, *sdk.Status) {
+	t.Helper()
+	rc, st, err := recordFreezeReason(a, id, reason)
+	require.NoError(t, err, "%s by %s/%s", api.RecordFreezeReason.Function(), a.p.Name, a.user)
+	require.Equal(t, api.CollectionKYC(a.p.MSPID), rc.Collection)
+	waitHeights(t, st.BlockNumber+1)
+	note := processedTx(t, connect(t, anhui, "admin"), st.TransactionID)
+	require.Equal(t, []string{a.p.MSPID}, endorserMSPs(t, note), "the reason went to these provinces' peers")
+	requireNotInBlock(t, st.TransactionID, reason)
+
+	frozen, fst := mustInvokeAt(t, a, api.Freeze, api.FreezeRequest{ID: id, ReasonHash: rc.Hash})
+	require.Equal(t, api.StatusFrozen, frozen.Status)
+	require.Equal(t, rc.Hash, frozen.ReasonHash)
+	require.GreaterOrEqual(t, len(endorserMSPs(t, processedTx(t, connect(t, anhui, "admin"), fst.TransactionID))), 3,
+		"the freeze changes the account record: the owner and two others endorse it")
+	requireNotInBlock(t, fst.TransactionID, reason)
+	return frozen, fst
 }
 
 // ceilingHeadroom is the issuance room ensureCeilings leaves every

@@ -69,7 +69,9 @@ func TestPingCommitsEverywhere(t *testing.T) {
 	reader := as(t, submitter, "auditor")
 	for _, p := range testnet.Provinces {
 		t.Run(p.Name, func(t *testing.T) {
-			pc := connect(t, p, "auditor")
+			// Block-level data (qscc) is for channel readers: admins and
+			// peers, never a bank's client certificate.
+			pc := connect(t, p, "admin")
 			tx := processedTx(t, pc, status.TransactionID)
 			require.Equal(t, int32(peer.TxValidationCode_VALID), tx.GetValidationCode())
 			endorsers := endorserMSPs(t, tx)
@@ -86,6 +88,9 @@ func TestPingCommitsEverywhere(t *testing.T) {
 	}
 }
 
+// processedTx reads a committed transaction through qscc. Block-level data
+// is for channel readers: c must be an admin's connection (see
+// TestClientsCannotPullBlocks).
 func processedTx(t *testing.T, c *testnet.Conn, txID string) *peer.ProcessedTransaction {
 	t.Helper()
 	raw, err := c.GetNetwork(channel).GetContract("qscc").EvaluateTransaction("GetTransactionByID", channel, txID)

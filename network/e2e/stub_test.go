@@ -23,11 +23,14 @@ const probeChaincode = "yrdbench"
 // differ, and memstub is the one to change.
 func TestStubBehaviour(t *testing.T) {
 	c := connect(t, shanghai, "operator")
-	stubtest.Run(t, &peerBackend{network: c.GetNetwork(channel), contract: c.Contract(channel, probeChaincode)})
+	// The event stream needs a channel reader (the province's admin): a
+	// client certificate cannot listen to blocks.
+	r := connect(t, shanghai, "admin")
+	stubtest.Run(t, &peerBackend{network: r.GetNetwork(channel), contract: c.Contract(channel, probeChaincode)})
 }
 
 // peerBackend runs probe scripts through the Fabric Gateway SDK as
-// Shanghai's operator.
+// Shanghai's operator and reads their events as Shanghai's admin.
 type peerBackend struct {
 	network  *client.Network
 	contract *client.Contract

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -370,7 +371,9 @@ func TestBankIsolation(t *testing.T) {
 		requireCode(t, string(api.CodeNotFound), err)
 		_, err = evaluate(op2, api.GetPayment, api.PaymentRequest{PaymentID: op.id("iso-no-such-payment")})
 		requireCode(t, string(api.CodeNotFound), err)
-		_, err = invoke(op2, api.Freeze, api.FreezeRequest{ID: victim}, freezeOpts(p, "not an operator's call")...)
+		_, _, err = recordFreezeReason(op2, victim, "not an operator's call")
+		requireCode(t, string(api.CodeForbidden), err)
+		_, err = invoke(op2, api.Freeze, api.FreezeRequest{ID: victim, ReasonHash: strings.Repeat("0", 64)})
 		requireCode(t, string(api.CodeForbidden), err)
 		_, err = invoke(op2, api.Unfreeze, api.AccountRequest{ID: victim})
 		requireCode(t, string(api.CodeForbidden), err)
@@ -382,9 +385,11 @@ func TestBankIsolation(t *testing.T) {
 		// The province's compliance officer covers every bank of it.
 		const reason = "AML alert 7731 (isolation, SDK)"
 		comp := as(t, p, "compliance")
-		frozen, st := mustInvokeAt(t, comp, api.Freeze, api.FreezeRequest{ID: victim}, freezeOpts(p, reason)...)
-		require.Equal(t, api.StatusFrozen, frozen.Status)
-		requireNotInBlock(t, st.TransactionID, reason)
+		// A freeze naming no note of the account changes nothing.
+		_, err = invoke(comp, api.Freeze, api.FreezeRequest{ID: victim, ReasonHash: strings.Repeat("0", 64)})
+		requireCode(t, string(api.CodeInvalidArgument), err)
+		require.Equal(t, api.StatusActive, query(t, op, api.GetAccount, api.AccountRequest{ID: victim}).Status)
+		freezeAccount(t, comp, victim, reason)
 		require.Equal(t, api.StatusFrozen, query(t, op, api.GetAccount, api.AccountRequest{ID: victim}).Status)
 		mustInvoke(t, comp, api.Unfreeze, api.AccountRequest{ID: victim})
 		require.Equal(t, yuan(t, "99.00"), balance(t, op, victim))

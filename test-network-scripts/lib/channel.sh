@@ -5,6 +5,13 @@
 # participation API, no system channel) and by every peer. Ordering is
 # etcdraft or, with YRD_CONSENSUS=bft, SmartBFT (docs/network.md).
 
+# An organisation's Readers are its admins, peers and orderers, never its
+# clients: a bank's certificate cannot pull blocks (from a peer's deliver
+# service or an orderer's) or block-level data (qscc, chaincode event
+# streams). Clients are Writers: they endorse, submit and, by the ACLs in
+# configtx, check their transactions' commit status and the chain height.
+# The gateway's event stream listens with the province's admin identity
+# (lib/gateway.sh) and hands each client only what it may see.
 configtx_org() {
 	local org=$1 m=${MSP[$1]}
 	cat <<YAML
@@ -13,7 +20,7 @@ configtx_org() {
     ID: $m
     MSPDir: $(orgdir "$org")/msp
     Policies:
-      Readers: {Type: Signature, Rule: "OR('$m.admin', '$m.peer', '$m.client', '$m.orderer')"}
+      Readers: {Type: Signature, Rule: "OR('$m.admin', '$m.peer', '$m.orderer')"}
       Writers: {Type: Signature, Rule: "OR('$m.admin', '$m.client', '$m.orderer')"}
       Admins: {Type: Signature, Rule: "OR('$m.admin')"}
       Endorsement: {Type: Signature, Rule: "OR('$m.peer')"}
@@ -118,6 +125,9 @@ YAML
         Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
         LifecycleEndorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
         Endorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+      ACLs:
+        gateway/CommitStatus: /Channel/Application/Writers
+        qscc/GetChainInfo: /Channel/Application/Writers
       Capabilities: *ApplicationCapabilities
 YAML
 }

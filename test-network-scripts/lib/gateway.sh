@@ -26,6 +26,8 @@ gateway_config() {
   "stateDir": "$g/state",
   "metricsListen": "127.0.0.1:$(port "$org" gateway-ops)",
 JSON
+		# The event stream needs a channel reader: the province's admin.
+		printf '  "events": {"identity": "%s-admin"},\n' "$org"
 		if [ "${YRD_INTERBANK_CYCLES:-1}" != 0 ]; then
 			printf '  "interbank": {"cycleIdentity": "%s-issuer"},\n' "$org"
 		fi
