@@ -253,6 +253,10 @@ type entry struct {
 	inFlight int
 	// creating: the job is being written; it is not yet readable.
 	creating bool
+	// running: the job counts in Engine.running. It stops counting the
+	// moment it is marked finished (finishJob), so that a client who saw
+	// the job done may start the next one at once.
+	running bool
 }
 
 // Open opens (creating if needed) the jobs file at path, a file in an
@@ -548,6 +552,14 @@ func (e *Engine) Stats() Stats {
 	return Stats{Queued: len(e.queue), Running: e.running, Stored: len(e.jobs), StoredLines: e.lines}
 }
 
+// release stops counting ent as running (once). Call with mu held.
+func (e *Engine) release(ent *entry) {
+	if ent.running {
+		ent.running = false
+		e.running--
+	}
+}
+
 // schedule starts queued jobs while runners are free. Call with mu held.
 func (e *Engine) schedule() {
 	for !e.closed && e.running < e.opts.MaxRunning && len(e.queue) > 0 {
@@ -557,12 +569,13 @@ func (e *Engine) schedule() {
 			continue
 		}
 		e.running++
+		ent.running = true
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
 			e.runJob(ent)
 			e.mu.Lock()
-			e.running--
+			e.release(ent)
 			e.schedule()
 			e.mu.Unlock()
 		}()

@@ -441,6 +441,7 @@ func (e *Engine) finishJob(ent *entry, changed []Line, code, msg string) {
 		j.Status = StatusFailed
 	}
 	snapshot := *j
+	e.release(ent)
 	e.mu.Unlock()
 	if err := e.st.record(snapshot, changed); err != nil && !e.abandoned.Load() {
 		e.log.Error("recording a disbursement job's end failed", "job", ent.job.ID, "err", err)

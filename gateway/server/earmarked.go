@@ -99,7 +99,7 @@ func (s *Server) createSpend(w http.ResponseWriter, r *http.Request) {
 		c, err := s.spendEarmarked(ctx, id, prog, req.From, req.Amount, func(inputs []string) (*ledger.Committed, error) {
 			var c *ledger.Committed
 			var err error
-			p, c, err = ledger.Invoke(ctx, s.ledger, id, api.Transfer, fromPaymentRequest(pay, inputs, 0), nil, noOpts)
+			p, c, err = s.transfer(ctx, id, fromPaymentRequest(pay, inputs, 0))
 			return c, err
 		})
 		if err != nil {
