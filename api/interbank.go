@@ -26,6 +26,8 @@ var (
 		Doc: "records a transfer's remittance details in the two provinces' private collection before it is sent (endorsed by the payer's province only)"})
 	SendTransfer = define[SendRequest, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Send", Mode: Submit,
 		Access: ibOperator, Doc: "sends an interbank transfer: settled gross at once when possible, queued otherwise"})
+	SendBatch = define[SendBatchRequest, SendBatchResult](Op{Contract: ContractInterbank, Name: "SendBatch", Mode: Submit,
+		Access: ibOperator, Doc: "sends up to MaxBatchItems transfers in one transaction, each as its own Send over the state the items before it left; a refused item is reported and writes nothing"})
 	CancelTransfer = define[TransferAction, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Cancel", Mode: Submit,
 		Access: ibOperator, Doc: "cancels a queued transfer (the payer's bank)"})
 	Reprioritise = define[ReprioritiseRequest, InterbankTransfer](Op{Contract: ContractInterbank, Name: "Reprioritise", Mode: Submit,
@@ -194,6 +196,39 @@ func (r *SendRequest) Validate() error {
 		return Errorf(CodeInvalidArgument, "remittanceHash must be 64 lower-case hex characters")
 	}
 	return validateInputsIf(r.Inputs, 0)
+}
+
+// SendBatchRequest sends several transfers in one transaction (the
+// gateway coalesces single sends of one client into it).
+type SendBatchRequest struct {
+	Items []SendRequest `json:"items"`
+}
+
+// Validate checks the size; each item is checked as it runs, so that a bad
+// item is reported on its own.
+func (r *SendBatchRequest) Validate() error {
+	if len(r.Items) == 0 || len(r.Items) > MaxBatchItems {
+		return Errorf(CodeBatchTooLarge, "a batch holds 1 to %d transfers", MaxBatchItems)
+	}
+	return nil
+}
+
+// SendItemResult is one item's outcome: its transfer (settled or queued),
+// or its own error code and message.
+type SendItemResult struct {
+	ID       string             `json:"id"`
+	OK       bool               `json:"ok"`
+	Transfer *InterbankTransfer `json:"transfer,omitempty"`
+	Code     Code               `json:"code,omitempty"`
+	Message  string             `json:"message,omitempty"`
+}
+
+// SendBatchResult counts the items settled gross, queued and refused.
+type SendBatchResult struct {
+	Settled  int              `json:"settled"`
+	Queued   int              `json:"queued"`
+	Rejected int              `json:"rejected"`
+	Results  []SendItemResult `json:"results"`
 }
 
 // InterbankTransfer is the record of one transfer, settled gross or in a

@@ -356,11 +356,11 @@ func scan[T any](c call, ns string, attrs []string, max int, fn func(attrs []str
 }
 
 // seqOf orders a payer's queue within a priority: enqueue time, then the
-// transaction ID (unique).
-func seqOf(t time.Time, txID string) string {
+// transaction ID, then the item's place in its batch (unique).
+func seqOf(t time.Time, txID string, item int) string {
 	id := txID
 	if len(id) > 16 {
 		id = id[:16]
 	}
-	return t.UTC().Format("20060102T150405.000000000") + "-" + id
+	return fmt.Sprintf("%s-%s-%04d", t.UTC().Format("20060102T150405.000000000"), id, item)
 }

@@ -443,3 +443,48 @@ func TestRemittance(t *testing.T) {
 	cctest.Reject(f, cctest.Compliance(ZJ), api.GetRemittance, api.TransferAction{ID: id}, api.CodeNotFound)
 	cctest.Reject(f, cctest.Auditor(AH), api.GetRemittance, api.TransferAction{ID: id}, api.CodeForbidden)
 }
+
+// TestSendBatch: items run as their own Sends over the state the items
+// before them left: a transfer queued earlier in the batch blocks a later
+// one of equal priority from settling gross, an urgent one passes it, an
+// input spent by an earlier item and a repeated ID are refused alone and
+// leave no trace, and the queue keeps the batch's order.
+func TestSendBatch(t *testing.T) {
+	f := newFixture(t, "1000")
+	ins := f.outputs(acctA)
+	req := api.SendBatchRequest{Items: []api.SendRequest{
+		{ID: bankA + ":b1", From: acctA, To: acctB, Amount: y("5000"), Priority: api.PriorityNormal},
+		{ID: bankA + ":b2", From: acctA, To: acctB, Amount: y("10"), Priority: api.PriorityNormal, Inputs: ins},
+		{ID: bankA + ":b3", From: acctA, To: acctC, Amount: y("10"), Priority: api.PriorityUrgent, Inputs: ins},
+		{ID: bankA + ":b4", From: acctA, To: acctC, Amount: y("10"), Priority: api.PriorityUrgent, Inputs: ins},
+		{ID: bankA + ":b1", From: acctA, To: acctC, Amount: y("1"), Priority: api.PriorityNormal},
+		{ID: bankA + ":b5", From: acctA, To: acctC, Amount: y("0"), Priority: api.PriorityNormal},
+	}}
+	res := cctest.Must(f, operator(bankA), api.SendBatch, req)
+	if res.Queued != 2 || res.Settled != 1 || res.Rejected != 3 {
+		t.Fatalf("batch %+v", res)
+	}
+	want := []struct {
+		status string
+		code   api.Code
+	}{{api.TransferQueued, ""}, {api.TransferQueued, ""}, {api.TransferSettled, ""}, {"", api.CodeInputSpent},
+		{"", api.CodeDuplicatePayment}, {"", api.CodeInvalidArgument}}
+	for i, w := range want {
+		r := res.Results[i]
+		switch {
+		case w.code != "" && (r.OK || r.Code != w.code):
+			t.Fatalf("item %d: %+v, want %s", i, r, w.code)
+		case w.code == "" && (!r.OK || r.Transfer.Status != w.status):
+			t.Fatalf("item %d: %+v, want %s", i, r, w.status)
+		}
+	}
+	if f.Balance(acctA) != y("990") || f.Balance(acctC) != y("1010") {
+		t.Fatalf("balances %s %s", f.Balance(acctA), f.Balance(acctC))
+	}
+	q := cctest.Must(f, operator(bankA), api.ListQueue, api.QueueRequest{Account: acctA})
+	if len(q.Transfers) != 2 || q.Transfers[0].ID != bankA+":b1" || q.Transfers[1].ID != bankA+":b2" {
+		t.Fatalf("queue %+v", q.Transfers)
+	}
+	cctest.Reject(f, cctest.Auditor(AH), api.GetTransfer, api.TransferAction{ID: bankA + ":b4"}, api.CodeNotFound)
+	cctest.Reject(f, operator(bankA), api.SendBatch, api.SendBatchRequest{}, api.CodeBatchTooLarge)
+}

@@ -59,75 +59,128 @@ func (c *Contract) PutRemittance(ctx contractapi.TransactionContextInterface, re
 // DUPLICATE_PAYMENT.
 func (c *Contract) Send(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return run(ctx, api.SendTransfer, request, func(c call, r api.SendRequest) (api.InterbankTransfer, error) {
-		var none api.InterbankTransfer
-		payer, err := c.st.OwnedAccount(r.From)
-		if err != nil {
-			return none, err
-		}
-		if api.NamespaceOf(r.ID) != payer.Bank {
-			return none, api.Errorf(api.CodeForbidden, "transfer ID %s is not in the paying bank's namespace (%s:…)", r.ID, payer.Bank)
-		}
-		if err := usable(payer, true); err != nil {
-			return none, err
-		}
-		payee, err := c.settlementAccount(r.To, false)
-		if err != nil {
-			return none, err
-		}
-		if payee.Bank == payer.Bank {
-			return none, api.Errorf(api.CodeInvalidArgument, "an interbank transfer goes to another bank")
-		}
-		_, k, err := c.transfer(r.ID)
-		if err == nil {
-			return none, api.Errorf(api.CodeDuplicatePayment, "transfer ID %s was used before", r.ID)
-		} else if api.CodeOf(err) != api.CodeNotFound {
-			return none, err
-		}
-		cal, err := c.calendar()
-		if err != nil {
-			return none, err
-		}
-		vd, err := interbank.CheckValueDate(cal, r.ValueDate, c.Time)
-		if err != nil {
-			return none, err
-		}
-		if r.RemittanceHash != "" {
-			if err := c.checkRemittance(r.ID, payer.OwnerMSP, payee.OwnerMSP, r.RemittanceHash); err != nil {
-				return none, err
-			}
-		}
-		t := api.InterbankTransfer{ID: r.ID, From: payer.ID, To: payee.ID, FromBank: payer.Bank, ToBank: payee.Bank,
-			FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, Amount: r.Amount, Priority: r.Priority, ValueDate: vd,
-			RemittanceHash: r.RemittanceHash, Status: api.TransferQueued, Seq: seqOf(c.Time, c.TxID), QueuedAt: c.Time, TxID: c.TxID}
-		dk, err := c.st.Key(nsDay, vd, t.ID)
-		if err != nil {
-			return none, err
-		}
-		if err := c.st.PutJSON(dk, entryOf(t), nil); err != nil {
-			return none, err
-		}
-		if len(r.Inputs) > 0 && interbank.Due(cal, vd, c.Time) {
-			in, total, err := c.plainInputs(payer.ID, r.Inputs)
-			if err != nil {
-				return none, err
-			}
-			blocked, err := c.waiting(payer.ID, t.Priority, cal)
-			if err != nil {
-				return none, err
-			}
-			if !blocked && total >= t.Amount {
-				return c.gross(k, t, in, total, payee.OwnerMSP)
-			}
-		}
-		if err := c.putTransfer(k, t); err != nil {
-			return none, err
-		}
-		if err := c.enqueue(t, stateQueued); err != nil {
-			return none, err
-		}
-		c.emit(api.EventQueued, t)
-		return t, nil
+		return c.send(r, &sendBatch{})
 	})
+}
+
+// SendBatch sends up to api.MaxBatchItems transfers in one transaction.
+// Each item is exactly a Send over the state the items before it left
+// (the token overlay, and the transfers queued earlier in the batch for
+// the queue rule); a refused item is reported with its code and writes
+// nothing; only an internal failure aborts the whole transaction.
+func (c *Contract) SendBatch(ctx contractapi.TransactionContextInterface, request string) (string, error) {
+	return run(ctx, api.SendBatch, request, func(c call, r api.SendBatchRequest) (api.SendBatchResult, error) {
+		b := &sendBatch{}
+		res := api.SendBatchResult{Results: make([]api.SendItemResult, 0, len(r.Items))}
+		for _, item := range r.Items {
+			t, err := c.send(item, b)
+			switch code := api.CodeOf(err); {
+			case err == nil:
+				if t.Status == api.TransferSettled {
+					res.Settled++
+				} else {
+					res.Queued++
+				}
+				res.Results = append(res.Results, api.SendItemResult{ID: item.ID, OK: true, Transfer: &t})
+			case code == api.CodeInternal:
+				return api.SendBatchResult{}, err
+			default:
+				res.Rejected++
+				res.Results = append(res.Results, api.SendItemResult{ID: item.ID, Code: code, Message: api.MessageOf(err)})
+			}
+		}
+		return res, nil
+	})
+}
+
+// sendBatch is what one transaction's sends know of each other: the
+// transfers queued so far (range reads of the queue see only committed
+// keys) and how many items came before.
+type sendBatch struct {
+	queued []entry
+	n      int
+}
+
+// send checks one transfer completely before its first write, so that a
+// refused item of a batch leaves no trace.
+func (c call) send(r api.SendRequest, b *sendBatch) (api.InterbankTransfer, error) {
+	var none api.InterbankTransfer
+	if err := r.Validate(); err != nil {
+		return none, err
+	}
+	payer, err := c.st.OwnedAccount(r.From)
+	if err != nil {
+		return none, err
+	}
+	if api.NamespaceOf(r.ID) != payer.Bank {
+		return none, api.Errorf(api.CodeForbidden, "transfer ID %s is not in the paying bank's namespace (%s:…)", r.ID, payer.Bank)
+	}
+	if err := usable(payer, true); err != nil {
+		return none, err
+	}
+	payee, err := c.settlementAccount(r.To, false)
+	if err != nil {
+		return none, err
+	}
+	if payee.Bank == payer.Bank {
+		return none, api.Errorf(api.CodeInvalidArgument, "an interbank transfer goes to another bank")
+	}
+	_, k, err := c.transfer(r.ID)
+	if err == nil {
+		return none, api.Errorf(api.CodeDuplicatePayment, "transfer ID %s was used before", r.ID)
+	} else if api.CodeOf(err) != api.CodeNotFound {
+		return none, err
+	}
+	cal, err := c.calendar()
+	if err != nil {
+		return none, err
+	}
+	vd, err := interbank.CheckValueDate(cal, r.ValueDate, c.Time)
+	if err != nil {
+		return none, err
+	}
+	if r.RemittanceHash != "" {
+		if err := c.checkRemittance(r.ID, payer.OwnerMSP, payee.OwnerMSP, r.RemittanceHash); err != nil {
+			return none, err
+		}
+	}
+	t := api.InterbankTransfer{ID: r.ID, From: payer.ID, To: payee.ID, FromBank: payer.Bank, ToBank: payee.Bank,
+		FromMSP: payer.OwnerMSP, ToMSP: payee.OwnerMSP, Amount: r.Amount, Priority: r.Priority, ValueDate: vd,
+		RemittanceHash: r.RemittanceHash, Status: api.TransferQueued, Seq: seqOf(c.Time, c.TxID, b.n), QueuedAt: c.Time, TxID: c.TxID}
+	var in []api.Output
+	var total money.Amount
+	gross := false
+	if len(r.Inputs) > 0 && interbank.Due(cal, vd, c.Time) {
+		if in, total, err = c.plainInputs(payer.ID, r.Inputs); err != nil {
+			return none, err
+		}
+		blocked, err := c.waiting(payer.ID, t.Priority, cal, b)
+		if err != nil {
+			return none, err
+		}
+		gross = !blocked && total >= t.Amount
+	}
+	// Writes. Failures from here on are internal.
+	b.n++
+	dk, err := c.st.Key(nsDay, vd, t.ID)
+	if err != nil {
+		return none, err
+	}
+	if err := c.st.PutJSON(dk, entryOf(t), nil); err != nil {
+		return none, err
+	}
+	if gross {
+		return c.gross(k, t, in, total, payee.OwnerMSP)
+	}
+	if err := c.putTransfer(k, t); err != nil {
+		return none, err
+	}
+	if err := c.enqueue(t, stateQueued); err != nil {
+		return none, err
+	}
+	b.queued = append(b.queued, entryOf(t))
+	c.emit(api.EventQueued, t)
+	return t, nil
 }
 
 // checkRemittance compares hash with the public hash of the transfer's
@@ -146,11 +199,16 @@ func (c call) checkRemittance(id, fromMSP, toMSP, hash string) error {
 }
 
 // waiting reports whether a transfer of priority or higher, due now, waits
-// in account's queue. It reads the queue in order and stops at the first
+// in account's queue (committed, or queued earlier in this transaction). It reads the queue in order and stops at the first
 // entry that decides (a range read: a transfer queued concurrently makes
 // this transaction fail validation, never settle past it).
-func (c call) waiting(account, priority string, cal api.Calendar) (bool, error) {
+func (c call) waiting(account, priority string, cal api.Calendar, b *sendBatch) (bool, error) {
 	mine := api.PriorityRank(priority)
+	for _, e := range b.queued {
+		if e.From == account && interbank.Due(cal, e.ValueDate, c.Time) && api.PriorityRank(e.Priority) <= mine {
+			return true, nil // queued earlier in this transaction
+		}
+	}
 	blocked := false
 	truncated, err := scan(c, nsQueue, []string{account, stateQueued}, api.MaxCycleScan, func(_ []string, e entry) (bool, error) {
 		if e.ValueDate > api.BusinessDate(c.Time) {

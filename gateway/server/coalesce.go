@@ -79,16 +79,20 @@ func (s *Server) transfer(ctx context.Context, id string, req api.TransferReques
 	return r.payment, r.committed, nil
 }
 
-// CloseCoalescer refuses new coalesced payments (503 SHUTTING_DOWN),
+// CloseCoalescer refuses new coalesced payments and interbank sends (503 SHUTTING_DOWN),
 // settles those waiting at once and waits for the batches in flight; when
 // ctx ends first, the batches' Fabric calls are canceled. Call it after
 // the HTTP server's Shutdown and the pool's Close, which wait for the
 // payments' own requests.
 func (s *Server) CloseCoalescer(ctx context.Context) error {
-	if s.transfers == nil {
-		return nil
+	var errs []error
+	if s.transfers != nil {
+		errs = append(errs, s.transfers.Close(ctx))
 	}
-	return s.transfers.Close(ctx)
+	if s.sends != nil {
+		errs = append(errs, s.sends.Close(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // runTransfers settles one batch of payments signed by identity. A lone

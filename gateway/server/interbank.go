@@ -224,7 +224,7 @@ func (s *Server) sendTransfer(ctx context.Context, id string, req api.SendReques
 		if lease != nil {
 			in.Inputs = lease.IDs()
 		}
-		t, c, err := ledger.Invoke(ctx, s.ledger, id, api.SendTransfer, in, nil, noOpts)
+		t, c, err := s.send(ctx, id, in)
 		lease.Release(err == nil && t.Status == api.TransferSettled)
 		if err != nil && lease != nil && attempt == 0 && ledger.CodeOf(err) == ledger.CodeInputSpent {
 			s.log.WarnContext(ctx, "selected input already spent, selecting again", "account", req.From)

@@ -117,6 +117,9 @@ type Server struct {
 	ib *interbankState
 	// transfers coalesces single payments (coalesce.go); nil when off.
 	transfers *transferCoalescer
+	// sends coalesces single interbank sends (coalesce_interbank.go); nil
+	// when off.
+	sends *sendCoalescer
 	// ready answers /readyz; limits and streams bound the input (limits.go,
 	// streams.go).
 	ready   *readiness
@@ -192,6 +195,9 @@ func New(opts Options) (*Server, error) {
 		Metrics:   opts.Metrics,
 	})
 	if s.transfers, err = s.newTransferCoalescer(opts.Coalesce, opts.Retry); err != nil {
+		return nil, err
+	}
+	if s.sends, err = s.newSendCoalescer(opts.Coalesce, opts.Retry); err != nil {
 		return nil, err
 	}
 	s.initProgrammes(opts)
