@@ -17,19 +17,14 @@ const (
 
 // Contract is the benchmark contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the benchmark contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractBench
-	c.Info.Title = "YRD benchmark contract (blind write, naive account model)"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractBench, "YRD benchmark contract (blind write, naive account model)")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractBench) }
 
 // Put writes value under key without reading anything.
 func (c *Contract) Put(ctx contractapi.TransactionContextInterface, request string) (string, error) {

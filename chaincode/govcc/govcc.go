@@ -26,20 +26,14 @@ import (
 
 // Contract is the governance contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractGov
-	c.Info.Title = "YRD governance"
-	c.Info.Version = "1"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractGov, "YRD governance")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractGov) }
 
 // Init writes the first configuration; ALREADY_EXISTS once one exists.
 func (c *Contract) Init(ctx contractapi.TransactionContextInterface, request string) (string, error) {

@@ -93,22 +93,14 @@ type leg struct {
 
 // Contract is the interbank contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractInterbank
-	c.Info.Title = "YRD interbank settlement"
-	c.Info.Version = "1"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractInterbank, "YRD interbank settlement")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string {
-	return api.EvaluateNames(api.ContractInterbank)
-}
 
 // call bundles a dispatch call with its token ledger state.
 type call struct {

@@ -25,19 +25,14 @@ import (
 
 // Contract is the probe contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the probe contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractProbe
-	c.Info.Title = "YRD stub probe (runs a script of shim calls for the stub behaviour suite)"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractProbe, "YRD stub probe (runs a script of shim calls for the stub behaviour suite)")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractProbe) }
 
 // Run executes a script in a submitted transaction.
 func (c *Contract) Run(ctx contractapi.TransactionContextInterface, request string) (string, error) {

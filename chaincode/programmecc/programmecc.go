@@ -43,22 +43,14 @@ type recipient struct {
 
 // Contract is the programme contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractProgramme
-	c.Info.Title = "YRD directional appropriation"
-	c.Info.Version = "1"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractProgramme, "YRD directional appropriation")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string {
-	return api.EvaluateNames(api.ContractProgramme)
-}
 
 // call bundles a dispatch call with its token ledger state.
 type call struct {

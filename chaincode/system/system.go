@@ -18,21 +18,16 @@ const nsPing = "system.ping"
 
 // Contract is the system contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 	version string
 }
 
 // New returns the system contract reporting the given build version.
 func New(version string) *Contract {
-	c := &Contract{version: version}
-	c.Name = api.ContractSystem
+	c := &Contract{Contract: dispatch.NewContract(api.ContractSystem, "YRD settlement system contract"), version: version}
 	c.Info.Version = version
-	c.Info.Title = "YRD settlement system contract"
 	return c
 }
-
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractSystem) }
 
 // Version reports the chaincode build version.
 func (c *Contract) Version(ctx contractapi.TransactionContextInterface, request string) (string, error) {

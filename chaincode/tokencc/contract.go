@@ -24,20 +24,14 @@ import (
 
 // Contract is the token contract.
 type Contract struct {
-	contractapi.Contract
+	dispatch.Contract
 }
 
 // New returns the contract.
 func New() *Contract {
-	c := &Contract{}
-	c.Name = api.ContractToken
-	c.Info.Title = "YRD tokenized yuan"
-	c.Info.Version = "1"
-	return c
+	return &Contract{Contract: dispatch.NewContract(api.ContractToken, "YRD tokenized yuan")}
 }
 
-// GetEvaluateTransactions declares the read-only functions (from package api).
-func (c *Contract) GetEvaluateTransactions() []string { return api.EvaluateNames(api.ContractToken) }
 
 // run executes one operation with a fresh transaction state.
 func run[Req, Resp any](ctx contractapi.TransactionContextInterface, op api.Operation[Req, Resp], request string,
