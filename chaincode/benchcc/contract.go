@@ -25,7 +25,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractBench, "YRD benchmark contract (blind write, naive account model)")}
 }
 
-
 // Put writes value under key without reading anything.
 func (c *Contract) Put(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return dispatch.Run(ctx, api.BenchPut, request, func(call *dispatch.Call, r api.BenchPutRequest) (api.Empty, error) {

@@ -34,7 +34,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractGov, "YRD governance")}
 }
 
-
 // Init writes the first configuration; ALREADY_EXISTS once one exists.
 func (c *Contract) Init(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return dispatch.Run(ctx, api.Init, request, func(call *dispatch.Call, cfg api.Config) (api.Config, error) {

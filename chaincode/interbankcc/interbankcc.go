@@ -101,7 +101,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractInterbank, "YRD interbank settlement")}
 }
 
-
 // call bundles a dispatch call with its token ledger state.
 type call struct {
 	*dispatch.Call

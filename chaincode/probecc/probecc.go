@@ -33,7 +33,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractProbe, "YRD stub probe (runs a script of shim calls for the stub behaviour suite)")}
 }
 
-
 // Run executes a script in a submitted transaction.
 func (c *Contract) Run(ctx contractapi.TransactionContextInterface, request string) (string, error) {
 	return dispatch.Run(ctx, api.ProbeRun, request, func(call *dispatch.Call, s api.ProbeScript) (api.ProbeOutput, error) {

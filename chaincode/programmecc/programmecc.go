@@ -51,7 +51,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractProgramme, "YRD directional appropriation")}
 }
 
-
 // call bundles a dispatch call with its token ledger state.
 type call struct {
 	*dispatch.Call

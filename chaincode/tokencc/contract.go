@@ -32,7 +32,6 @@ func New() *Contract {
 	return &Contract{Contract: dispatch.NewContract(api.ContractToken, "YRD tokenized yuan")}
 }
 
-
 // run executes one operation with a fresh transaction state.
 func run[Req, Resp any](ctx contractapi.TransactionContextInterface, op api.Operation[Req, Resp], request string,
 	body func(s *txState, req Req) (Resp, error)) (string, error) {
