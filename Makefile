@@ -23,7 +23,7 @@ VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help up down status test test-unit test-e2e test-e2e-bft lint build build-fabric build-ours bench prereq clean-bin test-fabric-patch
+.PHONY: help up down status test test-unit test-e2e test-e2e-bft chaos chaos-jobs lint build build-fabric build-ours bench prereq clean-bin test-fabric-patch profile caliper
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,17 +57,76 @@ test-e2e: build ## end-to-end suite: starts its own network on its own ports (YR
 test-e2e-bft: ## the end-to-end suite on a BFT ordering service (YRD_CONSENSUS=bft make test-e2e)
 	@$(MAKE) --no-print-directory test-e2e YRD_CONSENSUS=bft
 
+# The fault suite in full (TestFaults with YRD_CHAOS=1, on a network of its
+# own, under continuous payments through the four gateways): kill -9 and
+# restart of the orderer leader and a follower, every peer, chaincode server
+# and gateway, one whole province, an ordering outage, then 20 leader kill +
+# restart cycles. `make test` runs a short list of it. YRD_CONSENSUS passes
+# through (bft: on SmartBFT).
+chaos: build ## fault suite in full: kill -9 + restart of every node under load, 20 leader cycles (own network, ~20 min)
+	YRD_E2E=1 YRD_CHAOS=1 YRD_BIN=$(BIN) go test -count=1 -timeout 60m -v -run '^TestFaults$$' ./network/e2e/
+
+# Not part of `make test`: a disbursement job of 100,000 lines whose gateway
+# is killed (SIGKILL) and restarted mid-way, then the job re-submitted
+# (TestChaosJobResubmit; YRD_CHAOS_JOB_LINES=N for a smaller job).
+chaos-jobs: build ## 100,000-line disbursement job re-submitted after a gateway kill -9 (own network, ~10 min)
+	YRD_E2E=1 YRD_CHAOS_JOBS=1 YRD_BIN=$(BIN) go test -count=1 -timeout 60m -v -run '^TestChaosJobResubmit$$' ./network/e2e/
+
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 
 BENCH_DURATION    ?= 20s
-BENCH_CONCURRENCY ?= 50
+# A sweep: the scenarios of BENCH_SWEEP are measured at every level (for the
+# plot of payments/s against concurrency), the others once at the middle one.
+BENCH_CONCURRENCY ?= 10,50,200
+BENCH_SWEEP       ?= gw:distinct,sdk:distinct,bench:put
 BENCH_SCENARIOS   ?= all
 
-bench: build ## chaincode Go benchmarks, then yrd-bench on a fresh network (writes bench-report.txt/.json)
+bench: build ## chaincode Go benchmarks, then yrd-bench on a fresh network (writes bench-report.txt/.json and bench-*.svg plots)
 	go test -run '^$$' -bench . -benchmem ./chaincode/... ./gateway/...
-	$(BIN)/yrd-bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -scenarios '$(BENCH_SCENARIOS)'
+	$(BIN)/yrd-bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -sweep-scenarios '$(BENCH_SWEEP)' -scenarios '$(BENCH_SCENARIOS)'
+
+# CPU profiles of every process under load (docs/performance.md, "Where the
+# time goes"): a fresh network with YRD_PROFILE=1 (pprof on loopback), the
+# scenarios of PROFILE_SCENARIOS at 50 workers, and per phase the CPU of every
+# process, the stages it adds up to per payment and a real transaction's
+# read-write set, in PROFILE_DIR (summary.txt first).
+PROFILE_DIR       ?= profiles
+PROFILE_SCENARIOS ?= sdk:distinct,gw:distinct,gw:batch,bench:put
+
+profile: build ## profile peers, orderers, chaincode servers and gateways under yrd-bench (fresh network): PROFILE_DIR/summary.txt
+	@mkdir -p $(PROFILE_DIR)
+	$(BIN)/yrd-bench -profile $(PROFILE_DIR) -scenarios '$(PROFILE_SCENARIOS)' -duration $(BENCH_DURATION) -concurrency 50 \
+	  -cycle 0 -disburse 0 -simulate off -text $(PROFILE_DIR)/bench-report.txt -json $(PROFILE_DIR)/bench-report.json -plots $(PROFILE_DIR)/bench
+
+# Hyperledger Caliper against the network of `make up` (bench/caliper): npm
+# installs Caliper and the Fabric gateway binding into bench/caliper/node_modules
+# (once), gen-config.sh writes the network configuration from the state dir,
+# yrd-bench -payers funds CALIPER_PAYERS payers, Caliper pays for
+# CALIPER_DURATION seconds with CALIPER_PAYERS payments in flight.
+CALIPER_DIR      := bench/caliper
+CALIPER_STATE    ?= $(CURDIR)/.state
+CALIPER_PAYERS   ?= 50
+CALIPER_WORKERS  ?= 2
+CALIPER_DURATION ?= 20
+
+$(CALIPER_DIR)/node_modules/.installed: $(CALIPER_DIR)/package.json
+	cd $(CALIPER_DIR) && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+caliper: build-ours $(CALIPER_DIR)/node_modules/.installed ## Hyperledger Caliper benchmark (token:Transfer, closed loop) against the network of `make up`
+	@[ -d "$(CALIPER_STATE)/orgs" ] || { echo "no network in $(CALIPER_STATE): run 'make up' first"; exit 1; }
+	YRD_STATE_DIR=$(CALIPER_STATE) $(CALIPER_DIR)/gen-config.sh $(CALIPER_DIR)/generated
+	$(BIN)/yrd-bench -state-dir $(CALIPER_STATE) -port-base $$(cat $(CALIPER_STATE)/port-base) -simulate off \
+	  -concurrency $(CALIPER_PAYERS) -payers $(CALIPER_DIR)/generated/payers.json
+	sed -e 's/^    number: 2$$/    number: $(CALIPER_WORKERS)/' -e 's/txDuration: 20$$/txDuration: $(CALIPER_DURATION)/' \
+	  -e 's/transactionLoad: 50$$/transactionLoad: $(CALIPER_PAYERS)/' \
+	  -e 's#payersFile: generated/payers.json#payersFile: $(abspath $(CALIPER_DIR))/generated/payers.json#' \
+	  $(CALIPER_DIR)/benchmark.yaml >$(CALIPER_DIR)/generated/benchmark.yaml
+	cd $(CALIPER_DIR) && set -o pipefail && npx caliper launch manager --caliper-workspace . \
+	  --caliper-networkconfig generated/networkconfig.yaml --caliper-benchconfig generated/benchmark.yaml \
+	  --caliper-flow-only-test --caliper-report-path generated/report.html 2>&1 | tee generated/caliper.log
 
 build: prereq build-fabric build-ours ## build Fabric, Fabric CA and our binaries into ./bin
 

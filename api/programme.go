@@ -130,8 +130,15 @@ type DefineProgrammeRequest struct {
 	Budget money.Amount `json:"budget"`
 	// ValidFrom and ValidTo are business dates (Asia/Shanghai) "2006-01-02",
 	// inclusive.
-	ValidFrom       string        `json:"validFrom"`
-	ValidTo         string        `json:"validTo"`
+	ValidFrom string `json:"validFrom"`
+	ValidTo   string `json:"validTo"`
+	// ValidUntil, when set, is the instant the programme ends, before the
+	// end of ValidTo: it is active only before it and expired from it on
+	// (Window). It falls after the start of ValidFrom and on or before the
+	// end of ValidTo (the midnight after it, Asia/Shanghai). Trusted time
+	// decides, so the end is as exact as the endorsers' clock skew allows
+	// (Config.MaxClockSkewSeconds).
+	ValidUntil      time.Time     `json:"validUntil,omitzero"`
 	Eligibility     Eligibility   `json:"eligibility"`
 	Spending        SpendingRules `json:"spending"`
 	Release         string        `json:"release"`
@@ -174,6 +181,9 @@ func (r *DefineProgrammeRequest) Validate() error {
 	to, err2 := time.ParseInLocation(dateLayout, r.ValidTo, BusinessZone)
 	if err1 != nil || err2 != nil || to.Before(from) || to.Sub(from) > MaxProgrammeDays*24*time.Hour {
 		return fail("validFrom and validTo must be business dates (2006-01-02), from <= to, at most %d days apart", MaxProgrammeDays)
+	}
+	if u := r.ValidUntil; !u.IsZero() && (!u.After(from) || u.After(to.AddDate(0, 0, 1))) {
+		return fail("validUntil must fall after the start of validFrom and on or before the end of validTo (Asia/Shanghai)")
 	}
 	switch r.Release {
 	case ReleaseAtTerminal, ReleaseNever:

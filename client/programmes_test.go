@@ -29,11 +29,12 @@ var (
 )
 
 func programmeMethodCases() []methodCase {
+	until := time.Date(2026, 3, 20, 9, 30, 0, 0, time.UTC)
 	progReq := rest.ProgrammeRequest{ID: prog, Name: "SME relief", Purposes: []string{"SME"}, Escrow: "SH-FIN:escrow", Budget: amt,
-		ValidFrom: "2026-03-02", ValidTo: "2026-03-31", Release: rest.ReleaseAtTerminal,
+		ValidFrom: "2026-03-02", ValidTo: "2026-03-31", ValidUntil: &until, Release: rest.ReleaseAtTerminal,
 		Funders: []rest.Funder{{MSP: "ShanghaiMSP", Bureau: "SH-FIN", Account: "SH-FIN:t", Share: 10000}}}
 	progBody := `{"id":"SH-FIN:sme","name":"SME relief","purposes":["SME"],"funders":[{"msp":"ShanghaiMSP","bureau":"SH-FIN","account":"SH-FIN:t","share":10000}],` +
-		`"escrow":"SH-FIN:escrow","budget":"1234.56","validFrom":"2026-03-02","validTo":"2026-03-31","eligibility":{},"spending":{},"release":"terminal"}`
+		`"escrow":"SH-FIN:escrow","budget":"1234.56","validFrom":"2026-03-02","validTo":"2026-03-31","validUntil":"2026-03-20T09:30:00Z","eligibility":{},"spending":{},"release":"terminal"}`
 	trReq := rest.TrancheRequest{No: 2, Amount: amt, Date: "2026-03-02"}
 	trBody := `{"no":2,"amount":"1234.56","date":"2026-03-02"}`
 	fund := rest.FundRequest{}

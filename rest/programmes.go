@@ -132,6 +132,10 @@ type SpendingRules struct {
 // ProgrammeRequest defines a programme (POST /v1/programmes). ID and
 // Escrow read "BUREAU:local" in the calling bureau's namespace; ValidFrom
 // and ValidTo are business dates (Asia/Shanghai) "2006-01-02", inclusive.
+// ValidUntil, optional (RFC 3339), ends the programme at that instant
+// instead of at the end of ValidTo: active only before it, expired from it
+// on; it falls after the start of ValidFrom and on or before the end of
+// ValidTo.
 type ProgrammeRequest struct {
 	ID              string        `json:"id"`
 	Name            string        `json:"name"`
@@ -141,6 +145,7 @@ type ProgrammeRequest struct {
 	Budget          money.Amount  `json:"budget"`
 	ValidFrom       string        `json:"validFrom"`
 	ValidTo         string        `json:"validTo"`
+	ValidUntil      *time.Time    `json:"validUntil,omitempty"`
 	Eligibility     Eligibility   `json:"eligibility"`
 	Spending        SpendingRules `json:"spending"`
 	Release         string        `json:"release"`
@@ -176,6 +181,7 @@ type Programme struct {
 	Budget          money.Amount    `json:"budget"`
 	ValidFrom       string          `json:"validFrom"`
 	ValidTo         string          `json:"validTo"`
+	ValidUntil      *time.Time      `json:"validUntil,omitempty"`
 	Eligibility     Eligibility     `json:"eligibility"`
 	Spending        SpendingRules   `json:"spending"`
 	Release         string          `json:"release"`

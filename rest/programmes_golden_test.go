@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/yangtze-delta/settlement/money"
 )
@@ -34,13 +35,14 @@ func programmeSamples() map[string]any {
 	row := Usage{Key: "SH-CITY:r1", Disbursed: small, TransferredIn: small, TransferredOut: small, Released: small, Held: &small}
 	flow := Flow{Kind: FlowPassedOn, Tranche: 1, From: "SH-CITY:r1", To: "JS-CITY:r2", FromEscrow: true, FromMSP: "ShanghaiMSP", ToMSP: "JiangsuMSP", Amount: small,
 		Output: "tx3.0", Inputs: []string{"tx2.0"}, Reference: "SH-CITY:p1", TxID: "tx3", At: t0}
+	until := time.Date(2026, 3, 20, 9, 30, 0, 0, time.UTC)
 	returned := []FunderAmount{{Account: "SH-FIN:treasury", Amount: small, Output: "tx4.0"}}
 	return map[string]any{
 		"programme_request": ProgrammeRequest{ID: "SH-FIN:sme", Name: "SME relief", Purposes: []string{"SME-RELIEF"}, Funders: funders,
-			Escrow: "SH-FIN:escrow", Budget: amt, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", Eligibility: elig, Spending: spending,
+			Escrow: "SH-FIN:escrow", Budget: amt, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", ValidUntil: &until, Eligibility: elig, Spending: spending,
 			Release: ReleaseAtTerminal, PerRecipientCap: small},
 		"programme": Programme{ID: "SH-FIN:sme", Name: "SME relief", Purposes: []string{"SME-RELIEF"}, Funders: funders,
-			Escrow: "SH-FIN:escrow", Budget: amt, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", Eligibility: elig, Spending: spending,
+			Escrow: "SH-FIN:escrow", Budget: amt, ValidFrom: "2026-03-02", ValidTo: "2026-03-31", ValidUntil: &until, Eligibility: elig, Spending: spending,
 			Release: ReleaseNever, PerRecipientCap: small, OwnerMSP: "ShanghaiMSP", OwnerBureau: "SH-FIN", Status: ProgrammeActive,
 			DefinedAt: t0, ActivatedAt: &t0, Parties: parties, Approvals: []PartyApproval{approval},
 			Tranches: []TrancheInfo{{No: 1, Amount: amt, Date: "2026-03-02", Status: TrancheApproved, ProposedAt: t0}}},

@@ -15,7 +15,9 @@
 # deploy the yrdbench comparison chaincode), YRD_BATCH_TIMEOUT,
 # YRD_BATCH_MAX_MESSAGES, YRD_CONSENSUS (raft, the default, or bft),
 # FABRIC_BIN (peer, orderer, configtxgen, osnadmin from another directory,
-# e.g. an official release's bin/; default the pinned build in YRD_BIN).
+# e.g. an official release's bin/; default the pinned build in YRD_BIN),
+# YRD_PROFILE (1: pprof on loopback for peers, orderers and chaincode
+# servers, for `make profile`; off by default).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh

@@ -1,9 +1,13 @@
 package loadgen
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,6 +17,16 @@ type Config struct {
 	Duration time.Duration
 	// Concurrency is the number of closed-loop workers.
 	Concurrency int
+	// Levels, when set, replaces Concurrency with a sweep: every scenario
+	// (see SweepScenarios) is set up once for the largest level and then
+	// measured for Duration at each level in turn, one Result per level
+	// (Concurrency is then ignored). Each level is 1–2000.
+	Levels []int
+	// SweepScenarios, when set, limits the sweep to these scenarios
+	// (names): the others are measured once, at the middle level of
+	// Levels (the median: 50 of 10,50,200). Empty: every scenario is
+	// swept.
+	SweepScenarios []string
 	// MaxOps bounds the operations started per scenario (0: no bound).
 	MaxOps int
 	// BatchSize is the payments per transaction of gw:batch (1–500).
@@ -29,7 +43,44 @@ type Config struct {
 	Channel, Chaincode, BenchChaincode string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Observer, when set, is told when each measured phase starts and
+	// ends (yrd-bench -profile captures CPU profiles with it).
+	Observer Observer
 }
+
+// Observer watches the measured phases of a run. Run calls it from one
+// goroutine, PhaseStart just before a phase's workers start and PhaseEnd
+// once the last operation of the phase finished; a slow observer delays
+// the run but not the measurement.
+type Observer interface {
+	// PhaseStart: scenario is measured with workers closed-loop workers
+	// for about d from now.
+	PhaseStart(ctx context.Context, scenario string, workers int, d time.Duration)
+	// PhaseEnd: the phase ended with res (counts, rates, latencies and a
+	// sample transaction ID).
+	PhaseEnd(ctx context.Context, scenario string, workers int, res Result)
+}
+
+// levels is the sweep Run measures: Levels, or Concurrency alone.
+func (c Config) levels() []int {
+	if len(c.Levels) > 0 {
+		return c.Levels
+	}
+	return []int{c.Concurrency}
+}
+
+// levelsFor is the levels scenario name is measured at.
+func (c Config) levelsFor(name string) []int {
+	if len(c.Levels) == 0 || len(c.SweepScenarios) == 0 || slices.Contains(c.SweepScenarios, name) {
+		return c.levels()
+	}
+	sorted := slices.Sorted(slices.Values(c.Levels))
+	return []int{sorted[(len(sorted)-1)/2]}
+}
+
+// maxLevel is the largest of levels: how many workers a scenario is set
+// up for.
+func (c Config) maxLevel() int { return slices.Max(c.levels()) }
 
 // DefaultConfig returns 20 s per scenario at 50 workers.
 func DefaultConfig() Config {
@@ -50,7 +101,7 @@ func (c Config) Validate() error {
 	switch {
 	case c.Duration <= 0:
 		return errors.New("loadgen: Duration must be positive")
-	case c.Concurrency < 1 || c.Concurrency > 2000:
+	case len(c.Levels) == 0 && (c.Concurrency < 1 || c.Concurrency > 2000):
 		return fmt.Errorf("loadgen: Concurrency %d must be 1 to 2000", c.Concurrency)
 	case c.MaxOps < 0:
 		return errors.New("loadgen: MaxOps must not be negative")
@@ -65,5 +116,36 @@ func (c Config) Validate() error {
 	case len(c.RunID) > 24:
 		return errors.New("loadgen: RunID must be at most 24 characters")
 	}
+	seen := map[int]bool{}
+	for _, l := range c.Levels {
+		if l < 1 || l > 2000 {
+			return fmt.Errorf("loadgen: Levels: %d workers must be 1 to 2000", l)
+		}
+		if seen[l] {
+			return fmt.Errorf("loadgen: Levels: %d given twice", l)
+		}
+		seen[l] = true
+	}
 	return nil
+}
+
+// ParseLevels reads a comma-separated list of worker counts ("10,50,200")
+// in the order given.
+func ParseLevels(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 2000 {
+			return nil, fmt.Errorf("loadgen: concurrency %q: want whole numbers 1 to 2000, comma-separated", f)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("loadgen: no concurrency given")
+	}
+	return out, nil
 }

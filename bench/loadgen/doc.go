@@ -28,12 +28,18 @@
 //	hot-payee       many payers pay one merchant
 //	cross-province  each worker pays from one province into another
 //	gw:batch        POST /v1/payment-batches from one settlement account (Config.BatchSize payments a transaction)
+//	gw:earmarked    as distinct, but the payers spend a programme's earmarked funds (POST /v1/programmes/{id}/spends)
 //
 // Comparison scenarios run on the benchmark chaincode yrdbench
 // (chaincode/benchcc) through the SDK: "bench:put" (blind write, Fabric's
 // floor cost), "bench:transfer-distinct" and "bench:transfer-hot" (the
 // naive one-row-per-account model, ERC-20 sample style). They are skipped
 // when yrdbench is not deployed.
+//
+// Disburse measures directional appropriation's bulk path apart from the
+// scenarios: one disbursement job of up to 100,000 lines through
+// Shanghai's gateway, from PUT to done (lines/s), with the peers' block
+// validation and commit timings read from their logs.
 //
 // Every result reports committed payments/s and transactions/s (they
 // differ for batches), p50/p95/p99 submit-to-commit latency of committed

@@ -15,6 +15,8 @@ type outcome struct {
 	conflicts int
 	// code is the failure's stable code; empty on success.
 	code string
+	// txID is the committed transaction's ID, when the path reports it.
+	txID string
 }
 
 // opFunc runs one operation of worker w (seq counts the worker's
@@ -29,12 +31,26 @@ type loopResult struct {
 	conflicts int
 	failures  map[string]int
 	latencies []time.Duration
+	// txID is one committed operation's transaction ID ("" when none
+	// reported one): a sample for looking at a real transaction.
+	txID string
 }
 
 // closedLoop runs workers that each call op back to back until duration
 // has passed since the start or maxOps operations were started (0: no
 // bound), or ctx ends. Each call gets its own context bounded by opTimeout.
+// Worker w's operations are numbered from 0.
 func closedLoop(ctx context.Context, workers int, duration time.Duration, maxOps int, opTimeout time.Duration, op opFunc) loopResult {
+	return closedLoopFrom(ctx, make([]int, workers), duration, maxOps, opTimeout, op)
+}
+
+// closedLoopFrom is closedLoop with len(next) workers, worker w numbering
+// its operations from next[w]; on return next[w] is the number after its
+// last one, so that a later phase with the same workers (a concurrency
+// sweep) never repeats an operation's sequence number (payment IDs are
+// built from it).
+func closedLoopFrom(ctx context.Context, next []int, duration time.Duration, maxOps int, opTimeout time.Duration, op opFunc) loopResult {
+	workers := len(next)
 	start := time.Now()
 	deadline := start.Add(duration)
 	var started atomic.Int64
@@ -47,8 +63,11 @@ func closedLoop(ctx context.Context, workers int, duration time.Duration, maxOps
 			defer wg.Done()
 			var lat []time.Duration
 			var txs, pays, conflicts int
+			var txID string
 			fails := map[string]int{}
-			for seq := 0; ctx.Err() == nil && time.Now().Before(deadline); seq++ {
+			seq := next[w]
+			defer func() { next[w] = seq }()
+			for ; ctx.Err() == nil && time.Now().Before(deadline); seq++ {
 				if maxOps > 0 && started.Add(1) > int64(maxOps) {
 					break
 				}
@@ -69,9 +88,15 @@ func closedLoop(ctx context.Context, workers int, duration time.Duration, maxOps
 				txs += o.txs
 				pays += o.payments
 				lat = append(lat, d)
+				if txID == "" {
+					txID = o.txID
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			if res.txID == "" {
+				res.txID = txID
+			}
 			res.txs += txs
 			res.payments += pays
 			res.conflicts += conflicts

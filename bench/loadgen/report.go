@@ -37,6 +37,13 @@ type Result struct {
 	TxPerSec       float64 `json:"txPerSec"`
 	PaymentsPerSec float64 `json:"paymentsPerSec"`
 	LatencyMs      Latency `json:"latencyMs"`
+	// LatencyQuantilesMs is the latency distribution of committed
+	// operations: element i is the i-th percentile (0: fastest, 100:
+	// slowest), 101 values; empty when nothing committed.
+	LatencyQuantilesMs []float64 `json:"latencyQuantilesMs,omitempty"`
+	// SampleTxID is one committed transaction of the phase, for looking
+	// at its block (bench/profile reads its read-write set).
+	SampleTxID string `json:"sampleTxId,omitempty"`
 	// ConflictsRetried counts MVCC/phantom read conflicts that were retried
 	// (by the gateway or by the SDK scenario's own loop).
 	ConflictsRetried int `json:"conflictsRetried"`
@@ -55,10 +62,17 @@ type Report struct {
 	Concurrency     int       `json:"concurrency"`
 	DurationSeconds float64   `json:"durationSeconds"`
 	BatchSize       int       `json:"batchSize"`
-	Network         string    `json:"network,omitempty"`
-	Results         []Result  `json:"results"`
+	// Levels is the concurrency sweep (yrd-bench -concurrency 10,50,200):
+	// every scenario has one Result per level, in this order. Absent for
+	// a single level (Concurrency).
+	Levels  []int    `json:"concurrencyLevels,omitempty"`
+	Network string   `json:"network,omitempty"`
+	Results []Result `json:"results"`
 	// Cycle is the interbank cycle figure (yrd-bench -cycle), when run.
 	Cycle *CycleReport `json:"cycle,omitempty"`
+	// Disbursement is the disbursement job figure (yrd-bench -disburse),
+	// when run.
+	Disbursement *DisburseReport `json:"disbursement,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -71,14 +85,23 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteText writes the report as an aligned table followed by the
 // failures and skipped scenarios.
 func (r *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "yrd-bench run %s, %s, %d workers, %.0f s per scenario, batch size %d\n",
-		r.RunID, r.Started.UTC().Format(time.RFC3339), r.Concurrency, r.DurationSeconds, r.BatchSize)
+	workers := fmt.Sprintf("%d workers", r.Concurrency)
+	per := "scenario"
+	if len(r.Levels) > 1 {
+		parts := make([]string, len(r.Levels))
+		for i, l := range r.Levels {
+			parts[i] = fmt.Sprint(l)
+		}
+		workers, per = strings.Join(parts, "/")+" workers", "scenario and level"
+	}
+	fmt.Fprintf(w, "yrd-bench run %s, %s, %s, %.0f s per %s, batch size %d\n",
+		r.RunID, r.Started.UTC().Format(time.RFC3339), workers, r.DurationSeconds, per, r.BatchSize)
 	if r.Network != "" {
 		fmt.Fprintf(w, "network: %s\n", r.Network)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tpayments/s\ttx/s\tpayments\tp50 ms\tp95 ms\tp99 ms\tconflicts\tfailed\t")
+	fmt.Fprintln(tw, "scenario\tworkers\tpayments/s\ttx/s\tpayments\tp50 ms\tp95 ms\tp99 ms\tconflicts\tfailed\t")
 	var notes []string
 	for _, res := range r.Results {
 		if res.Skipped != "" || res.Error != "" {
@@ -86,14 +109,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			if res.Error != "" {
 				why = "setup failed: " + res.Error
 			}
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t\n", res.Scenario)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", res.Scenario)
 			notes = append(notes, fmt.Sprintf("%s: %s", res.Scenario, why))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%d\t%d\t\n", res.Scenario, res.PaymentsPerSec, res.TxPerSec,
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%d\t%d\t\n", res.Scenario, res.Concurrency, res.PaymentsPerSec, res.TxPerSec,
 			res.Payments, res.LatencyMs.P50, res.LatencyMs.P95, res.LatencyMs.P99, res.ConflictsRetried, res.Failed)
 		if len(res.Failures) > 0 {
-			notes = append(notes, fmt.Sprintf("%s failures: %s", res.Scenario, formatCounts(res.Failures)))
+			notes = append(notes, fmt.Sprintf("%s@%d failures: %s", res.Scenario, res.Concurrency, formatCounts(res.Failures)))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -106,12 +129,21 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintln(w)
+	described := map[string]bool{}
 	for _, res := range r.Results {
+		if described[res.Scenario] {
+			continue
+		}
+		described[res.Scenario] = true
 		fmt.Fprintf(w, "%-26s %s\n", res.Scenario, res.Description)
 	}
 	if r.Cycle != nil {
 		fmt.Fprintln(w)
 		r.Cycle.WriteText(w)
+	}
+	if r.Disbursement != nil {
+		fmt.Fprintln(w)
+		r.Disbursement.WriteText(w)
 	}
 	return nil
 }
@@ -152,4 +184,20 @@ func percentiles(ds []time.Duration) Latency {
 		sum += d
 	}
 	return Latency{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: ms(ds[len(ds)-1]), Mean: ms(sum / time.Duration(len(ds)))}
+}
+
+// quantiles returns the 0th to 100th percentiles of ds in milliseconds
+// (nearest rank, 101 values; nil for no values); it sorts ds.
+func quantiles(ds []time.Duration) []float64 {
+	if len(ds) == 0 {
+		return nil
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	out := make([]float64, 101)
+	for q := range out {
+		i := (q*len(ds) + 99) / 100 // ceil(q/100 × n), the nearest rank
+		i = min(max(i-1, 0), len(ds)-1)
+		out[q] = float64(ds[i].Microseconds()) / 1000
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,7 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	levels := cfg.levels()
 	chosen, err := pick(names)
 	if err != nil {
 		return nil, err
@@ -50,10 +52,13 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 	if log == nil {
 		log = io.Discard
 	}
-	r := &runner{cfg: cfg, net: n, gw: newGWClient(n, cfg.Concurrency, cfg.OpTimeout), sdk: newSDKClient(n, cfg), log: log}
+	r := &runner{cfg: cfg, net: n, gw: newGWClient(n, cfg.maxLevel(), cfg.OpTimeout), sdk: newSDKClient(n, cfg), log: log}
 	defer r.sdk.close()
-	rep := &Report{RunID: cfg.RunID, Started: time.Now().UTC(), Concurrency: cfg.Concurrency,
+	rep := &Report{RunID: cfg.RunID, Started: time.Now().UTC(), Concurrency: cfg.maxLevel(),
 		DurationSeconds: cfg.Duration.Seconds(), BatchSize: cfg.BatchSize}
+	if len(levels) > 1 {
+		rep.Levels = levels
+	}
 
 	tokenScenarios := 0
 	for _, s := range chosen {
@@ -99,7 +104,10 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		res := Result{Scenario: s.name, Description: s.desc, Concurrency: cfg.Concurrency}
+		// A scenario is set up for the largest level it is measured at.
+		sl := cfg.levelsFor(s.name)
+		r.cfg.Concurrency = slices.Max(sl)
+		res := Result{Scenario: s.name, Description: s.desc, Concurrency: r.cfg.Concurrency}
 		if s.bench && benchMissing != "" {
 			res.Skipped = benchMissing
 			fmt.Fprintf(log, "%s: skipped: %s\n", s.name, benchMissing)
@@ -111,8 +119,7 @@ func Run(ctx context.Context, n Network, cfg Config, names []string) (*Report, e
 			rep.Results = append(rep.Results, res)
 			continue
 		}
-		r.measure(ctx, s, fmt.Sprintf("%s-s%d", cfg.RunID, i), &res)
-		rep.Results = append(rep.Results, res)
+		rep.Results = append(rep.Results, r.measure(ctx, s, fmt.Sprintf("%s-s%d", cfg.RunID, i), sl, res)...)
 	}
 	return rep, nil
 }
@@ -139,26 +146,52 @@ func pick(names []string) ([]scenario, error) {
 	return out, nil
 }
 
-func (r *runner) measure(ctx context.Context, s scenario, tag string, res *Result) {
+// measure sets scenario s up once (for r.cfg.Concurrency workers) and
+// measures it at each level in turn: one Result per level, based on
+// proto. A failed setup gives one Result with the error.
+func (r *runner) measure(ctx context.Context, s scenario, tag string, levels []int, proto Result) []Result {
 	fmt.Fprintf(r.log, "%s: setting up…\n", s.name)
 	t0 := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	op, err := s.setup(sctx, r, tag)
 	cancel()
-	res.SetupSeconds = time.Since(t0).Seconds()
+	proto.SetupSeconds = time.Since(t0).Seconds()
 	if err != nil {
-		res.Error = err.Error()
-		fmt.Fprintf(r.log, "%s: setup failed after %.1f s: %v\n", s.name, res.SetupSeconds, err)
-		return
+		proto.Error = err.Error()
+		fmt.Fprintf(r.log, "%s: setup failed after %.1f s: %v\n", s.name, proto.SetupSeconds, err)
+		return []Result{proto}
 	}
+	fmt.Fprintf(r.log, "%s: set up in %.1f s\n", s.name, proto.SetupSeconds)
+	// Worker w's next operation number, kept across levels: payment IDs
+	// never repeat.
+	next := make([]int, r.cfg.Concurrency)
+	var out []Result
+	for _, workers := range levels {
+		if ctx.Err() != nil {
+			break
+		}
+		res := proto
+		res.Concurrency = workers
+		r.phase(ctx, s, op, next[:workers], &res)
+		out = append(out, res)
+	}
+	return out
+}
+
+// phase runs one measured phase of s with len(next) workers into res.
+func (r *runner) phase(ctx context.Context, s scenario, op opFunc, next []int, res *Result) {
+	var err error
 	before := 0
 	if s.gateway {
 		if before, err = r.gw.conflicts(ctx); err != nil {
 			fmt.Fprintf(r.log, "%s: reading gateway metrics: %v\n", s.name, err)
 		}
 	}
-	fmt.Fprintf(r.log, "%s: set up in %.1f s; running %s at %d workers…\n", s.name, res.SetupSeconds, r.cfg.Duration, r.cfg.Concurrency)
-	lr := closedLoop(ctx, r.cfg.Concurrency, r.cfg.Duration, r.cfg.MaxOps, r.cfg.OpTimeout, op)
+	fmt.Fprintf(r.log, "%s: running %s at %d workers…\n", s.name, r.cfg.Duration, len(next))
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.PhaseStart(ctx, s.name, len(next), r.cfg.Duration)
+	}
+	lr := closedLoopFrom(ctx, next, r.cfg.Duration, r.cfg.MaxOps, r.cfg.OpTimeout, op)
 	res.Seconds = lr.elapsed.Seconds()
 	res.Transactions, res.Payments = lr.txs, lr.payments
 	if res.Seconds > 0 {
@@ -166,6 +199,8 @@ func (r *runner) measure(ctx context.Context, s scenario, tag string, res *Resul
 		res.PaymentsPerSec = float64(lr.payments) / res.Seconds
 	}
 	res.LatencyMs = percentiles(lr.latencies)
+	res.LatencyQuantilesMs = quantiles(lr.latencies)
+	res.SampleTxID = lr.txID
 	res.ConflictsRetried = lr.conflicts
 	if s.gateway {
 		if after, err := r.gw.conflicts(ctx); err == nil && after >= before {
@@ -178,8 +213,11 @@ func (r *runner) measure(ctx context.Context, s scenario, tag string, res *Resul
 	if len(lr.failures) > 0 {
 		res.Failures = lr.failures
 	}
-	fmt.Fprintf(r.log, "%s: %.1f payments/s, %.1f tx/s, p50 %.0f ms, p99 %.0f ms, %d conflicts retried, %d failed\n",
-		s.name, res.PaymentsPerSec, res.TxPerSec, res.LatencyMs.P50, res.LatencyMs.P99, res.ConflictsRetried, res.Failed)
+	fmt.Fprintf(r.log, "%s@%d: %.1f payments/s, %.1f tx/s, p50 %.0f ms, p99 %.0f ms, %d conflicts retried, %d failed\n",
+		s.name, len(next), res.PaymentsPerSec, res.TxPerSec, res.LatencyMs.P50, res.LatencyMs.P99, res.ConflictsRetried, res.Failed)
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.PhaseEnd(ctx, s.name, len(next), *res)
+	}
 }
 
 // benchContracts returns the yrdbench chaincode as operator of each

@@ -45,6 +45,8 @@ func catalog() []scenario {
 	return []scenario{
 		{name: "gw:distinct", gateway: true, desc: "HTTP gateways; each worker pays from its own account to its own payee, provinces round robin",
 			setup: tokenSetup(distinct, viaGateway)},
+		{name: "gw:earmarked", gateway: true, desc: "HTTP gateways; as gw:distinct, but each payer spends funds earmarked for a programme at a merchant it allows (released there): POST /v1/programmes/{id}/spends",
+			setup: earmarkedSetup},
 		{name: "gw:hot-payer", gateway: true, desc: "HTTP gateway of Shanghai; one bank settlement account pays every worker's payee (pre-split output pool)",
 			setup: tokenSetup(hotPayer, viaGateway)},
 		{name: "gw:hot-payee", gateway: true, desc: "HTTP gateways; every worker's own account pays one Shanghai merchant",
@@ -137,86 +139,107 @@ func (r *runner) fund(ctx context.Context, p testnet.Province, f bankFunds, tag 
 	return r.split(ctx, p, "operator", f.settlement, f.sink, tag, pool)
 }
 
+// tokenAccounts are a token scenario's accounts, opened and funded: worker
+// w pays from payer[w] (of province payerProv[w]) to payee[w]; outputs[w]
+// is payer[w]'s one output (empty for a hot payer, which pays from its
+// pool of outputs).
+type tokenAccounts struct {
+	payer, payee         []string
+	payerProv, payeeProv []testnet.Province
+	outputs              []string
+}
+
+// prepareToken opens and funds the accounts of a token scenario of shape
+// for n workers, their IDs made from tag.
+func (r *runner) prepareToken(ctx context.Context, shape tokenShape, tag string, n int) (tokenAccounts, error) {
+	funds := func(p testnet.Province) bankFunds { return fundsOf(p, tag) }
+	payer := make([]string, n)
+	payerProv := make([]testnet.Province, n)
+	payee := make([]string, n)
+	payeeProv := make([]testnet.Province, n)
+	accts := []account{}
+	for _, p := range testnet.Provinces {
+		accts = append(accts, funds(p).accounts(p)...)
+	}
+	hot := bankID(province(0), "operator", tag+"-hot")
+	for w := 0; w < n; w++ {
+		if shape.hotPayer {
+			payer[w], payerProv[w] = funds(province(0)).settlement, province(0)
+		} else {
+			payerProv[w] = province(w)
+			payer[w] = bankID(payerProv[w], "operator", fmt.Sprintf("%s-a%d", tag, w))
+			accts = append(accts, account{payer[w], payerProv[w], "operator", rest.KindMerchant})
+		}
+		if shape.hotPayee {
+			payee[w], payeeProv[w] = hot, province(0)
+		} else {
+			payeeProv[w] = province(w%4 + shape.payeeOffset(w))
+			payee[w] = bankID(payeeProv[w], "operator", fmt.Sprintf("%s-b%d", tag, w))
+			accts = append(accts, account{payee[w], payeeProv[w], "operator", rest.KindMerchant})
+		}
+	}
+	if shape.hotPayee {
+		accts = append(accts, account{hot, province(0), "operator", rest.KindMerchant})
+	}
+	if err := r.openAccounts(ctx, accts); err != nil {
+		return tokenAccounts{}, err
+	}
+	// Each province's settlement account: funded from its reserve, split
+	// into a pool large enough to fund its payers in parallel (or, for
+	// the hot payer, to pay from).
+	err := parallel(ctx, 4, 4, func(ctx context.Context, i int) error {
+		p := province(i)
+		pool := (n + 3) / 4
+		if shape.hotPayer {
+			if i != 0 {
+				return nil
+			}
+			pool = 2 * n
+		}
+		return r.fund(ctx, p, funds(p), tag+"-"+p.Name, pool)
+	})
+	if err != nil {
+		return tokenAccounts{}, err
+	}
+	// Fund the payers: the payee output of the funding payment is the
+	// payer's one output, which the SDK workers then chain.
+	outputs := make([]string, n)
+	if !shape.hotPayer {
+		err := parallel(ctx, n, 16, func(ctx context.Context, w int) error {
+			p := payerProv[w]
+			rec, err := r.gw.pay(ctx, p, "operator", rest.PaymentRequest{PaymentID: bankID(p, "operator", fmt.Sprintf("%s-fund%d", tag, w)),
+				From: funds(p).settlement, To: payer[w], Amount: fundAmount})
+			if err != nil {
+				return fmt.Errorf("fund %s: %w", payer[w], err)
+			}
+			outputs[w] = rec.PayeeOutput
+			return nil
+		})
+		if err != nil {
+			return tokenAccounts{}, err
+		}
+	}
+	return tokenAccounts{payer: payer, payee: payee, payerProv: payerProv, payeeProv: payeeProv, outputs: outputs}, nil
+}
+
 func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	return func(ctx context.Context, r *runner, tag string) (opFunc, error) {
 		n := r.cfg.Concurrency
-		funds := func(p testnet.Province) bankFunds { return fundsOf(p, tag) }
-		payer := make([]string, n)
-		payerProv := make([]testnet.Province, n)
-		payee := make([]string, n)
-		payeeProv := make([]testnet.Province, n)
-		accts := []account{}
-		for _, p := range testnet.Provinces {
-			accts = append(accts, funds(p).accounts(p)...)
-		}
-		hot := bankID(province(0), "operator", tag+"-hot")
-		for w := 0; w < n; w++ {
-			if shape.hotPayer {
-				payer[w], payerProv[w] = funds(province(0)).settlement, province(0)
-			} else {
-				payerProv[w] = province(w)
-				payer[w] = bankID(payerProv[w], "operator", fmt.Sprintf("%s-a%d", tag, w))
-				accts = append(accts, account{payer[w], payerProv[w], "operator", rest.KindMerchant})
-			}
-			if shape.hotPayee {
-				payee[w], payeeProv[w] = hot, province(0)
-			} else {
-				payeeProv[w] = province(w%4 + shape.payeeOffset(w))
-				payee[w] = bankID(payeeProv[w], "operator", fmt.Sprintf("%s-b%d", tag, w))
-				accts = append(accts, account{payee[w], payeeProv[w], "operator", rest.KindMerchant})
-			}
-		}
-		if shape.hotPayee {
-			accts = append(accts, account{hot, province(0), "operator", rest.KindMerchant})
-		}
-		if err := r.openAccounts(ctx, accts); err != nil {
-			return nil, err
-		}
-		// Each province's settlement account: funded from its reserve, split
-		// into a pool large enough to fund its payers in parallel (or, for
-		// the hot payer, to pay from).
-		err := parallel(ctx, 4, 4, func(ctx context.Context, i int) error {
-			p := province(i)
-			pool := (n + 3) / 4
-			if shape.hotPayer {
-				if i != 0 {
-					return nil
-				}
-				pool = 2 * n
-			}
-			return r.fund(ctx, p, funds(p), tag+"-"+p.Name, pool)
-		})
+		ta, err := r.prepareToken(ctx, shape, tag, n)
 		if err != nil {
 			return nil, err
 		}
-		// Fund the payers: the payee output of the funding payment is the
-		// payer's one output, which the SDK workers then chain.
-		outputs := make([]string, n)
-		if !shape.hotPayer {
-			err := parallel(ctx, n, 16, func(ctx context.Context, w int) error {
-				p := payerProv[w]
-				rec, err := r.gw.pay(ctx, p, "operator", rest.PaymentRequest{PaymentID: bankID(p, "operator", fmt.Sprintf("%s-fund%d", tag, w)),
-					From: funds(p).settlement, To: payer[w], Amount: fundAmount})
-				if err != nil {
-					return fmt.Errorf("fund %s: %w", payer[w], err)
-				}
-				outputs[w] = rec.PayeeOutput
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
+		payer, payee, payerProv, outputs := ta.payer, ta.payee, ta.payerProv, ta.outputs
 		pid := func(w, seq int) string {
 			return bankID(payerProv[w], "operator", fmt.Sprintf("%s-w%d-%d", tag, w, seq))
 		}
 		if path == viaGateway {
 			return func(ctx context.Context, w, seq int) outcome {
-				_, err := r.gw.pay(ctx, payerProv[w], "operator", rest.PaymentRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
+				rec, err := r.gw.pay(ctx, payerProv[w], "operator", rest.PaymentRequest{PaymentID: pid(w, seq), From: payer[w], To: payee[w], Amount: payAmount})
 				if err != nil {
 					return outcome{code: gwCode(err)}
 				}
-				return outcome{txs: 1, payments: 1}
+				return outcome{txs: 1, payments: 1, txID: rec.TxID}
 			}, nil
 		}
 
@@ -270,7 +293,7 @@ func tokenSetup(shape tokenShape, path via) func(ctx context.Context, r *runner,
 			} else {
 				outputs[w] = rec.ChangeOutputs[0]
 			}
-			return outcome{txs: 1, payments: 1, conflicts: conflicts}
+			return outcome{txs: 1, payments: 1, conflicts: conflicts, txID: rec.TxID}
 		}, nil
 	}
 }
@@ -298,7 +321,11 @@ func batchSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 				To: payee((w*size + k) % payees), Amount: payAmount}
 		}
 		res, err := r.gw.as(p, "operator").PayBatch(ctx, rest.BatchRequest{Items: items})
-		return batchOutcome(res.Result, err, size)
+		o := batchOutcome(res.Result, err, size)
+		if o.code == "" {
+			o.txID = res.TxID
+		}
+		return o
 	}, nil
 }
 
@@ -336,11 +363,11 @@ func benchPutSetup(ctx context.Context, r *runner, tag string) (opFunc, error) {
 	}
 	value := strings.Repeat("x", 100)
 	return func(ctx context.Context, w, seq int) outcome {
-		_, conflicts, err := sdkSubmit(ctx, r.sdk, cs[w%4], api.BenchPut, api.BenchPutRequest{Key: fmt.Sprintf("%s-w%d-%d", tag, w, seq), Value: value})
+		_, conflicts, txID, err := sdkSubmitTx(ctx, r.sdk, cs[w%4], api.BenchPut, api.BenchPutRequest{Key: fmt.Sprintf("%s-w%d-%d", tag, w, seq), Value: value})
 		if err != nil {
 			return outcome{conflicts: conflicts, code: sdkCode(err)}
 		}
-		return outcome{txs: 1, payments: 1, conflicts: conflicts}
+		return outcome{txs: 1, payments: 1, conflicts: conflicts, txID: txID}
 	}, nil
 }
 
@@ -379,11 +406,11 @@ func benchTransferSetup(hot bool) func(ctx context.Context, r *runner, tag strin
 			return nil, err
 		}
 		return func(ctx context.Context, w, seq int) outcome {
-			_, conflicts, err := sdkSubmit(ctx, r.sdk, cs[w%4], api.BenchTransfer, api.BenchTransferRequest{From: from(w), To: to(w), AmountFen: 1})
+			_, conflicts, txID, err := sdkSubmitTx(ctx, r.sdk, cs[w%4], api.BenchTransfer, api.BenchTransferRequest{From: from(w), To: to(w), AmountFen: 1})
 			if err != nil {
 				return outcome{conflicts: conflicts, code: sdkCode(err)}
 			}
-			return outcome{txs: 1, payments: 1, conflicts: conflicts}
+			return outcome{txs: 1, payments: 1, conflicts: conflicts, txID: txID}
 		}, nil
 	}
 }

@@ -76,11 +76,22 @@ func (s *sdkClient) contract(p testnet.Province, user, chaincode string) (*sdk.C
 // just created), up to s.cfg.ConflictAttempts in total. It returns the
 // decoded result and the conflicts retried.
 func sdkSubmit[Req, Resp any](ctx context.Context, s *sdkClient, c *sdk.Contract, op api.Operation[Req, Resp], req Req) (Resp, int, error) {
+	res, conflicts, _, err := sdkSubmitTx(ctx, s, c, op, req)
+	return res, conflicts, err
+}
+
+// sdkSubmitTx is sdkSubmit that also returns the committed transaction's
+// ID.
+func sdkSubmitTx[Req, Resp any](ctx context.Context, s *sdkClient, c *sdk.Contract, op api.Operation[Req, Resp], req Req) (Resp, int, string, error) {
 	conflicts := 0
 	for attempt := 1; ; attempt++ {
-		res, _, err := testnet.Submit(ctx, c, op, req)
+		res, st, err := testnet.Submit(ctx, c, op, req)
 		if err == nil {
-			return res, conflicts, nil
+			txID := ""
+			if st != nil {
+				txID = st.TransactionID
+			}
+			return res, conflicts, txID, nil
 		}
 		code := sdkCode(err)
 		// INPUT_NOT_OWNED: the input is the change of our own committed
@@ -92,13 +103,13 @@ func sdkSubmit[Req, Resp any](ctx context.Context, s *sdkClient, c *sdk.Contract
 			conflicts++
 		}
 		if !retry || attempt >= s.cfg.ConflictAttempts {
-			return res, conflicts, err
+			return res, conflicts, "", err
 		}
 		// Exponential backoff with full jitter: 20 ms, 40 ms, … capped at 1 s.
 		backoff := min(20*time.Millisecond<<(attempt-1), time.Second)
 		sleepCtx(ctx, time.Duration(rand.Int64N(int64(backoff))+1))
 		if ctx.Err() != nil {
-			return res, conflicts, err
+			return res, conflicts, "", err
 		}
 	}
 }

@@ -37,6 +37,9 @@ func NewProgramme(r api.DefineProgrammeRequest, ownerMSP, ownerBureau string, no
 	if !owner {
 		return api.Programme{}, api.Errorf(api.CodeInvalidArgument, "the owner bureau must be one of the funders")
 	}
+	if !r.ValidUntil.IsZero() {
+		r.ValidUntil = r.ValidUntil.UTC() // one spelling of the instant on the ledger
+	}
 	return api.Programme{DefineProgrammeRequest: r, OwnerMSP: ownerMSP, OwnerBureau: ownerBureau,
 		Status: api.ProgrammeProposed, DefinedAt: now.UTC()}, nil
 }
@@ -91,11 +94,23 @@ func Satisfied(parties []api.Party, approvals []api.PartyApproval) bool {
 	return true
 }
 
-// Window reports whether t's business date is inside the validity window
-// (active), after it (expired), or neither (before).
+// Window reports whether t is inside the validity window (active), after
+// it (expired), or neither (before): active from the start of ValidFrom's
+// business date until the end of ValidTo's, or until ValidUntil when the
+// programme has one (expired from that instant on).
 func Window(p api.Programme, t time.Time) (active, expired bool) {
 	d := api.BusinessDate(t)
-	return d >= p.ValidFrom && d <= p.ValidTo, d > p.ValidTo
+	expired = d > p.ValidTo || (!p.ValidUntil.IsZero() && !t.Before(p.ValidUntil))
+	return d >= p.ValidFrom && !expired, expired
+}
+
+// End describes the end of a programme's window for messages: its last
+// business date, or its ValidUntil instant.
+func End(p api.Programme) string {
+	if !p.ValidUntil.IsZero() {
+		return p.ValidUntil.UTC().Format(time.RFC3339Nano)
+	}
+	return p.ValidTo + " (business date)"
 }
 
 // Eligible checks a first-hop recipient: listed, or of an eligible kind
@@ -129,8 +144,8 @@ type SpendOutcome struct {
 // (OUTSIDE_WINDOW), before its first business date or after its last.
 func CheckWindow(p api.Programme, t time.Time) error {
 	if active, _ := Window(p, t); !active {
-		return api.Errorf(api.CodeOutsideWindow, "programme %s is outside its validity window (%s to %s; it is %s in Shanghai)",
-			p.ID, p.ValidFrom, p.ValidTo, api.BusinessDate(t))
+		return api.Errorf(api.CodeOutsideWindow, "programme %s is outside its validity window (%s to %s; it is %s, %s in Shanghai)",
+			p.ID, p.ValidFrom, End(p), t.UTC().Format(time.RFC3339), api.BusinessDate(t))
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ type env struct {
 
 func y(s string) money.Amount { return money.MustParseYuan(s) }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	cc, err := contractapi.NewChaincode(govcc.New(), tokencc.New(), New())
 	if err != nil {

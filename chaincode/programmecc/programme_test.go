@@ -17,10 +17,10 @@ const (
 
 // joint sets up three funded bureaus, recipients and payees, and defines
 // the joint programme (Shanghai 40%, Jiangsu 30%, Zhejiang 30%).
-func joint(t *testing.T) *env { return jointWith(t, nil) }
+func joint(t testing.TB) *env { return jointWith(t, nil) }
 
 // jointWith is joint with the definition changed by change (when not nil).
-func jointWith(t *testing.T, change func(*api.DefineProgrammeRequest)) *env {
+func jointWith(t testing.TB, change func(*api.DefineProgrammeRequest)) *env {
 	e := newEnv(t)
 	for _, m := range []string{SH, JS, ZJ} {
 		e.fundBureau(m, "1000000")

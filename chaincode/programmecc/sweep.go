@@ -26,7 +26,7 @@ func (c *Contract) Sweep(ctx contractapi.TransactionContextInterface, request st
 			return api.SweepResult{}, api.Errorf(api.CodeForbidden, "programme %s is swept by its owner bureau %s", p.ID, p.OwnerBureau)
 		}
 		if _, expired := appropriation.Window(p, c.Time); !expired {
-			return api.SweepResult{}, api.Errorf(api.CodeNotExpired, "programme %s runs until %s (business date)", p.ID, p.ValidTo)
+			return api.SweepResult{}, api.Errorf(api.CodeNotExpired, "programme %s runs until %s", p.ID, appropriation.End(p))
 		}
 		return c.giveBack(p, r.Account, r.Inputs, api.FlowReturned, api.EventExpired)
 	})

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yangtze-delta/settlement/rest"
 )
@@ -19,12 +20,13 @@ func TestProgrammeCommands(t *testing.T) {
 		return p
 	}
 	progJSON := `{"id":"SH-FIN:sme","name":"SME relief","purposes":["SME"],"funders":[{"msp":"ShanghaiMSP","bureau":"SH-FIN","account":"SH-FIN:t","share":10000}],` +
-		`"escrow":"SH-FIN:escrow","budget":"1000.00","validFrom":"2026-03-02","validTo":"2026-03-31","eligibility":{"kinds":["merchant"]},"spending":{},"release":"terminal"}`
+		`"escrow":"SH-FIN:escrow","budget":"1000.00","validFrom":"2026-03-02","validTo":"2026-03-31","validUntil":"2026-03-20T09:30:00Z","eligibility":{"kinds":["merchant"]},"spending":{},"release":"terminal"}`
 	progFile := write("programme.json", progJSON)
 	csvFile := write("lines.csv", "recipient,amount\nSH-CITY:r1,10.00\nSH-CITY:r2,20.00\n")
 	jsonFile := write("lines.json", `{"lines":[{"recipient":"SH-CITY:r1","amount":"10.00"}]}`)
 
-	programme := rest.Programme{ID: "SH-FIN:sme", Status: rest.ProgrammeActive, Escrow: "SH-FIN:escrow", Budget: yuan("1000"), OwnerBureau: "SH-FIN",
+	until := time.Date(2026, 3, 20, 9, 30, 0, 0, time.UTC)
+	programme := rest.Programme{ID: "SH-FIN:sme", Status: rest.ProgrammeActive, Escrow: "SH-FIN:escrow", Budget: yuan("1000"), OwnerBureau: "SH-FIN", ValidUntil: &until,
 		Tranches: []rest.TrancheInfo{{No: 1, Amount: yuan("100"), Status: rest.TrancheFunded}}}
 	tranche := rest.Tranche{Programme: "SH-FIN:sme", No: 1, Amount: yuan("100"), Status: rest.TrancheApproved}
 	running := rest.DisbursementJob{ID: "SH-FIN:j1", Programme: "SH-FIN:sme", Status: rest.JobRunning, Lines: 2, Pending: 2, Amount: yuan("30")}
@@ -54,7 +56,7 @@ func TestProgrammeCommands(t *testing.T) {
 			answers: map[string]any{"POST /v1/programmes": rest.Committed[rest.Programme]{TxID: "t1", BlockNumber: 3, Result: programme}},
 			method:  "POST", path: "/v1/programmes", body: progJSON, output: []string{"status committed", "id SH-FIN:sme", "status active"}},
 		{name: "show", args: []string{"programme", "show", "SH-FIN:sme"}, answers: map[string]any{"GET " + pp: programme},
-			method: "GET", path: pp, output: []string{"escrow SH-FIN:escrow", "budget 1000.00"}},
+			method: "GET", path: pp, output: []string{"escrow SH-FIN:escrow", "budget 1000.00", "validUntil 2026-03-20T09:30:00Z"}},
 		{name: "approve", args: []string{"programme", "approve", "SH-FIN:sme"},
 			answers: map[string]any{"POST " + pp + "/approve": rest.Committed[rest.Programme]{TxID: "t2", Result: programme}},
 			method:  "POST", path: pp + "/approve", output: []string{"txId t2"}},

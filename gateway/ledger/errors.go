@@ -204,6 +204,10 @@ func classify(stage Stage, txID string, err error) *Error {
 	}
 	st, _ := status.FromError(err)
 	msg := st.Message()
+	if noEndorsers(stage, st) {
+		e.Code, e.Message = CodePeerUnavailable, "too few provinces' peers are known to this peer to meet the endorsement policy (peers down, or its gossip membership still forming after a restart); retry"
+		return e
+	}
 	switch st.Code() {
 	case codes.Unavailable:
 		e.Code = CodePeerUnavailable
@@ -226,6 +230,17 @@ func classify(stage Stage, txID string, err error) *Error {
 	}
 	e.Message = msg
 	return e
+}
+
+// noEndorsersPlan starts the Fabric Gateway's answer when discovery finds
+// no set of peers that meets the endorsement policy (internal/pkg/gateway
+// registry.go endorsementPlan, status FailedPrecondition): other provinces'
+// peers are down, or the local peer, just restarted, has not yet met them
+// through gossip (5–15 s). Both pass; the request is then retryable.
+const noEndorsersPlan = "no combination of peers can be derived which satisfy the endorsement policy"
+
+func noEndorsers(stage Stage, st *status.Status) bool {
+	return stage == StageEndorse && st.Code() == codes.FailedPrecondition && strings.HasPrefix(st.Message(), noEndorsersPlan)
 }
 
 func stageCode(stage Stage) Code {

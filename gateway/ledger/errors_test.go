@@ -64,6 +64,11 @@ func TestClassify(t *testing.T) {
 		{"context deadline", StageEndorse, context.DeadlineExceeded, CodeTimeout, false},
 		{"canceled", StageEndorse, context.Canceled, CodeCanceled, false},
 		{"submit aborted", StageSubmit, status.Error(codes.Aborted, "no Raft leader"), CodeSubmitFailed, false},
+		// The pinned peer's words, right after its restart (fault suite, province fault).
+		{"no endorsers known yet", StageEndorse, status.Error(codes.FailedPrecondition,
+			"no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy"), CodePeerUnavailable, false},
+		{"private data needs other endorsers", StageEndorse, status.Error(codes.FailedPrecondition,
+			"requires endorsement from organisation(s) that are not in the distribution policy of the private data collection(s): [c]; retry specifying trusted endorsing organizations to protect transient data"), CodeEndorseFailed, false},
 		{"commit mvcc", StageCommit, &client.CommitError{TransactionID: "t1", Code: peer.TxValidationCode_MVCC_READ_CONFLICT}, CodeConflict, false},
 		{"commit endorsement policy", StageCommit, &client.CommitError{TransactionID: "t1", Code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE}, CodeTxInvalid, false},
 		{"other", StageEvaluate, errors.New("boom"), CodeChaincodeError, false},

@@ -14,9 +14,12 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/yangtze-delta/settlement/gateway/config"
 	"github.com/yangtze-delta/settlement/gateway/metrics"
@@ -67,6 +70,7 @@ func Dial(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*Fabric, err
 				submit:       cfg.Timeouts.Submit.D(),
 				commitStatus: cfg.Timeouts.CommitStatus.D(),
 				commit:       cfg.Timeouts.Commit.D(),
+				lookup:       min(submitLookup, cfg.Timeouts.CommitStatus.D()),
 				attempts:     cfg.Retry.ConflictAttempts,
 				backoffBase:  cfg.Retry.BackoffBase.D(),
 				backoffMax:   cfg.Retry.BackoffMax.D(),
@@ -192,7 +196,7 @@ func (f *Fabric) Submit(ctx context.Context, id, fn string, args []string, trans
 		if err != nil {
 			return nil, err
 		}
-		return &fabricTx{gw: gw, tx: tx}, nil
+		return &fabricTx{gw: gw, channel: f.channel, tx: tx}, nil
 	}
 	return f.submitter.run(ctx, fn, propose)
 }
@@ -231,11 +235,14 @@ func (f *Fabric) Events(ctx context.Context, id string, startBlock *uint64) (<-c
 // orderer sees the identical envelope and transaction ID each time (the
 // path that would also work after a process restart).
 type fabricTx struct {
-	gw *client.Gateway
-	tx *client.Transaction
+	gw      *client.Gateway
+	channel string
+	tx      *client.Transaction
 
 	mu     sync.Mutex
 	signed []byte
+	// commit is the commit of the last successful submit, or a look-up of
+	// the transaction ID when no submit has succeeded.
 	commit *client.Commit
 }
 
@@ -271,18 +278,46 @@ func (t *fabricTx) Submit(ctx context.Context) error {
 	return nil
 }
 
-var errNotSubmitted = &Error{Code: CodeCommitUnknown, Stage: StageCommitStatus, Message: "not accepted by the orderer yet"}
-
+// Status waits for the transaction's commit status. Before any submit has
+// succeeded it looks the transaction up by its ID: a failed submit may still
+// have reached the orderers (see submitter.commit).
 func (t *fabricTx) Status(ctx context.Context) (peer.TxValidationCode, uint64, error) {
 	t.mu.Lock()
 	commit := t.commit
-	t.mu.Unlock()
 	if commit == nil {
-		return 0, 0, errNotSubmitted
+		c, err := LookupCommit(t.gw, t.channel, t.tx.TransactionID())
+		if err != nil {
+			t.mu.Unlock()
+			return 0, 0, err
+		}
+		commit = c
 	}
+	t.mu.Unlock()
 	st, err := commit.StatusWithContext(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	return st.Code, st.BlockNumber, nil
+}
+
+// LookupCommit builds the commit status request for transaction txID on
+// channel, as gw's identity (the SDK signs it when it is sent), for a
+// transaction whose submit failed and that may be ordered anyway. Its
+// Status answers at once for a committed transaction and otherwise waits
+// until it commits or the call's context ends.
+func LookupCommit(gw *client.Gateway, channel, txID string) (*client.Commit, error) {
+	id := gw.Identity()
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	if err != nil {
+		return nil, fmt.Errorf("serialize identity: %w", err)
+	}
+	req, err := proto.Marshal(&gateway.CommitStatusRequest{ChannelId: channel, TransactionId: txID, Identity: creator})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	signed, err := proto.Marshal(&gateway.SignedCommitStatusRequest{Request: req})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	return gw.NewCommit(signed)
 }

@@ -133,6 +133,13 @@ func invocation(sp *peer.SignedProposal) (string, []string) {
 // serveFake starts g on a TLS listener and returns a Fabric dialled to it.
 func serveFake(t *testing.T, g *fakeGateway) *Fabric {
 	t.Helper()
+	return serveGateway(t, g, g.local)
+}
+
+// serveGateway starts a Gateway service on a TLS listener and returns a
+// Fabric of organisation local dialled to it.
+func serveGateway(t *testing.T, g gwproto.GatewayServer, local string) *Fabric {
+	t.Helper()
 	cfg := testConfig(t)
 	certPEM, keyPEM := serverCert(t, "peer0.shanghai.yrd")
 	caFile := filepath.Join(t.TempDir(), "peer-ca.pem")
@@ -147,7 +154,7 @@ func serveFake(t *testing.T, g *fakeGateway) *Fabric {
 	t.Cleanup(srv.Stop)
 	cfg.Peer.Endpoint = ln.Addr().String()
 	cfg.Peer.TLSCAFile = caFile
-	cfg.MSPID = g.local
+	cfg.MSPID = local
 	cfg.Timeouts.Endorse = config.Duration(5 * time.Second)
 	f, err := Dial(cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)

@@ -20,7 +20,10 @@ type endorsed interface {
 	Result() []byte
 	// Submit sends the same signed transaction to the orderer (again).
 	Submit(ctx context.Context) error
-	// Status waits for the commit status of the transaction.
+	// Status waits for the commit status of the transaction, looked up by
+	// its ID: it also answers for a transaction whose submit failed (the
+	// orderers may have it anyway) and waits for ctx when the peer has not
+	// seen it commit.
 	Status(ctx context.Context) (peer.TxValidationCode, uint64, error)
 }
 
@@ -30,9 +33,19 @@ type proposeFunc func(ctx context.Context) (endorsed, error)
 // policy holds the submit loop's timing.
 type policy struct {
 	endorse, submit, commitStatus, commit time.Duration
-	attempts                              int
-	backoffBase, backoffMax               time.Duration
+	// lookup bounds the commit-status look-up after a failed submit
+	// (submitLookup, at most commitStatus).
+	lookup                  time.Duration
+	attempts                int
+	backoffBase, backoffMax time.Duration
 }
+
+// submitLookup is how long the submit loop waits for the commit status of
+// a transaction whose submit failed before it sends it again. A committed
+// transaction answers at once; one the orderers never had costs this wait
+// per re-send (during a Raft election: re-sends every ~0.5 s instead of
+// every backoffBase).
+const submitLookup = 500 * time.Millisecond
 
 // submitter runs the submit loop.
 type submitter struct {
@@ -131,6 +144,15 @@ func (s *submitter) endorse(ctx context.Context, propose proposeFunc) (endorsed,
 // commit submits tx and waits for its commit status. When a status wait
 // times out it re-sends the same signed transaction and waits again, until
 // a status arrives or the commit budget runs out.
+//
+// A failed submit does not prove that the orderers lack the transaction:
+// with BFT the Fabric Gateway sends it to every orderer and reports
+// Unavailable when fewer than a quorum acknowledged it, although the others
+// may order it, and an orderer that already ordered it answers "request
+// already processed" to every re-send (fabric #4415, in the pinned build).
+// So after a failed submit the transaction is looked up by its ID (its
+// commit status, for at most policy.lookup) before it is sent again, and a
+// transaction found committed is reported as such.
 func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (peer.TxValidationCode, uint64, int, *Error) {
 	txID := tx.TransactionID()
 	ctx, cancel := context.WithTimeout(ctx, s.policy.commit)
@@ -138,6 +160,8 @@ func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (
 
 	// maybeSent turns true once a submit may have reached the orderer.
 	maybeSent := false
+	// failed is true when the last submit returned an error.
+	failed := false
 	var lastErr *Error
 	resubmits := 0
 	submit := func() {
@@ -146,10 +170,11 @@ func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (
 		start := time.Now()
 		err := tx.Submit(sctx)
 		if err == nil {
-			maybeSent = true
+			maybeSent, failed = true, false
 			s.metrics.Stage(string(StageSubmit), "ok", time.Since(start))
 			return
 		}
+		failed = true
 		e := classify(StageSubmit, txID, err)
 		if e.Code == CodeTimeout || e.Code == CodeCanceled {
 			maybeSent = true
@@ -158,35 +183,42 @@ func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (
 		log.WarnContext(ctx, "submit failed", "code", e.Code, "err", e.Message)
 		lastErr = e
 	}
+	// status waits up to d for the commit status; ok when it arrived.
+	status := func(d time.Duration) (vc peer.TxValidationCode, block uint64, ok bool) {
+		sctx, scancel := context.WithTimeout(ctx, d)
+		start := time.Now()
+		vc, block, err := tx.Status(sctx)
+		scancel()
+		if err == nil {
+			s.metrics.Stage(string(StageCommitStatus), "ok", time.Since(start))
+			return vc, block, true
+		}
+		e := classify(StageCommitStatus, txID, err)
+		s.metrics.Stage(string(StageCommitStatus), string(e.Code), time.Since(start))
+		if e.Code != CodeTimeout {
+			// The peer answered at once (unreachable, say): do not spin.
+			log.WarnContext(ctx, "commit status failed", "code", e.Code, "err", e.Message)
+			_ = s.sleep(ctx, s.policy.backoffBase)
+		}
+		if maybeSent || lastErr == nil {
+			lastErr = e
+		}
+		return 0, 0, false
+	}
 
 	submit()
 	for {
-		if maybeSent {
-			sctx, scancel := context.WithTimeout(ctx, s.policy.commitStatus)
-			start := time.Now()
-			vc, block, err := tx.Status(sctx)
-			scancel()
-			if err == nil {
-				s.metrics.Stage(string(StageCommitStatus), "ok", time.Since(start))
+		if failed {
+			// Look the transaction up before sending it again.
+			if vc, block, ok := status(max(s.policy.lookup, s.policy.backoffBase)); ok {
+				log.WarnContext(ctx, "submit failed, but the transaction is on the ledger", "resubmits", resubmits, "code", vc.String())
 				return vc, block, resubmits, nil
 			}
-			e := classify(StageCommitStatus, txID, err)
-			s.metrics.Stage(string(StageCommitStatus), string(e.Code), time.Since(start))
-			lastErr = e
-			if e.Code != CodeTimeout {
-				log.WarnContext(ctx, "commit status failed", "code", e.Code, "err", e.Message)
-				if serr := s.sleep(ctx, s.policy.backoffBase); serr != nil {
-					return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
-				}
-			}
+		} else if vc, block, ok := status(s.policy.commitStatus); ok {
+			return vc, block, resubmits, nil
 		}
 		if ctx.Err() != nil {
 			return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
-		}
-		if !maybeSent {
-			if serr := s.sleep(ctx, s.policy.backoffBase); serr != nil {
-				return 0, 0, resubmits, s.commitGaveUp(ctx, txID, maybeSent, lastErr)
-			}
 		}
 		resubmits++
 		s.metrics.Retry("resubmit")

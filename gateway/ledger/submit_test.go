@@ -19,6 +19,9 @@ import (
 // step is one scripted answer of a fake transaction.
 type step struct {
 	submitErr error
+	// delivered: the submit failed, but the orderers have the transaction
+	// anyway (BFT, fabric #4415).
+	delivered bool
 	// statusErr, when set, is returned by Status; block means Status waits
 	// for its context (a lost transaction).
 	statusErr error
@@ -27,12 +30,16 @@ type step struct {
 }
 
 // fakeTx is one endorsed transaction following a script of Status answers.
+// Until the orderers have it (a submit succeeded or was delivered), Status
+// finds nothing and waits for its context, as the peer's commit status does.
 type fakeTx struct {
 	id      string
 	mu      sync.Mutex
 	script  []step
 	i       int
 	submits int
+	sent    bool
+	lookups int // Status calls before the orderers had it
 }
 
 func (f *fakeTx) TransactionID() string { return f.id }
@@ -53,11 +60,20 @@ func (f *fakeTx) Submit(context.Context) error {
 	if s.submitErr != nil {
 		f.i++
 	}
+	if s.submitErr == nil || s.delivered {
+		f.sent = true
+	}
 	return s.submitErr
 }
 
 func (f *fakeTx) Status(ctx context.Context) (peer.TxValidationCode, uint64, error) {
 	f.mu.Lock()
+	if !f.sent {
+		f.lookups++
+		f.mu.Unlock()
+		<-ctx.Done()
+		return 0, 0, status.FromContextError(ctx.Err()).Err()
+	}
 	s := f.cur()
 	f.i++
 	f.mu.Unlock()
@@ -95,7 +111,7 @@ func testSubmitter() *submitter {
 	return &submitter{
 		policy: policy{
 			endorse: time.Second, submit: time.Second,
-			commitStatus: 20 * time.Millisecond, commit: 300 * time.Millisecond,
+			commitStatus: 20 * time.Millisecond, commit: 300 * time.Millisecond, lookup: 10 * time.Millisecond,
 			attempts: 3, backoffBase: time.Millisecond, backoffMax: 4 * time.Millisecond,
 		},
 		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -218,4 +234,97 @@ func TestLaggingEndorsersRetried(t *testing.T) {
 		require.Equal(t, CodeInputNotOwned, CodeOf(err))
 		require.Len(t, p.txs, 3)
 	})
+}
+
+// bftRefusal is how the Fabric Gateway of the pinned peer reports a submit
+// on a BFT channel that fewer than a quorum of orderers acknowledged: two
+// orderers had already ordered the transaction (fabric #4415). The words are
+// the peer's (its log on the project's BFT network).
+func bftRefusal() error {
+	const already = "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: request already processed"
+	st := status.New(codes.Unavailable, "insufficient number of orderers could successfully process transaction to satisfy quorum requirement")
+	st, _ = st.WithDetails(
+		&gateway.ErrorDetail{Address: "127.0.0.1:31482", MspId: "ZhejiangMSP", Message: already},
+		&gateway.ErrorDetail{Address: "127.0.0.1:31462", MspId: "AnhuiMSP", Message: already})
+	return st.Err()
+}
+
+// orderedTx is a transaction on a BFT channel every submit of which fails
+// as bftRefusal; the broadcast of submit number deliverAt (1-based; 0:
+// none) reached the orderers nevertheless, and the transaction committed.
+// Status, as the peer's commit status, answers for a committed transaction
+// and waits for its context otherwise.
+type orderedTx struct {
+	deliverAt int
+
+	mu        sync.Mutex
+	submits   int
+	lookups   int
+	committed bool
+}
+
+func (o *orderedTx) TransactionID() string { return "tx-bft" }
+func (o *orderedTx) Result() []byte        { return []byte(`{}`) }
+
+func (o *orderedTx) Submit(context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.submits++
+	if o.submits == o.deliverAt {
+		o.committed = true
+	}
+	return bftRefusal()
+}
+
+func (o *orderedTx) Status(ctx context.Context) (peer.TxValidationCode, uint64, error) {
+	o.mu.Lock()
+	o.lookups++
+	done := o.committed
+	o.mu.Unlock()
+	if done {
+		return peer.TxValidationCode_VALID, 9, nil
+	}
+	<-ctx.Done()
+	return 0, 0, status.FromContextError(ctx.Err()).Err()
+}
+
+// TestSubmitFailedButOrdered: a submit that fails may hide a broadcast that
+// reached the orderers. The loop looks the transaction up by its ID before
+// each re-send and reports a committed transaction as committed, not as a
+// failed submit (before the look-up every re-send failed "already
+// processed" and the payment was reported failed after the commit budget).
+func TestSubmitFailedButOrdered(t *testing.T) {
+	tests := []struct {
+		name      string
+		deliverAt int
+		wantCode  Code
+		submits   int
+	}{
+		{name: "the first broadcast reached the orderers", deliverAt: 1, submits: 1},
+		{name: "a re-send reached them", deliverAt: 3, submits: 3},
+		{name: "none did: not accepted", deliverAt: 0, wantCode: CodePeerUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tx := &orderedTx{deliverAt: tt.deliverAt}
+			propose := func(context.Context) (endorsed, error) { return tx, nil }
+			got, err := testSubmitter().run(context.Background(), "token:Transfer", propose)
+			tx.mu.Lock()
+			defer tx.mu.Unlock()
+			require.Positive(t, tx.lookups, "looked up after a failed submit")
+			if tt.wantCode != "" {
+				require.Equal(t, tt.wantCode, CodeOf(err), err)
+				var e *Error
+				require.ErrorAs(t, err, &e)
+				require.Equal(t, StageSubmit, e.Stage)
+				require.Greater(t, tx.submits, 2, "re-sent while the budget lasted")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, "tx-bft", got.TxID)
+			require.Equal(t, uint64(9), got.BlockNumber)
+			require.Equal(t, tt.submits, tx.submits, "not re-sent once found")
+			require.Equal(t, tt.submits-1, got.Resubmits)
+		})
+	}
 }

@@ -16,6 +16,9 @@ func fromProgrammeRequest(r rest.ProgrammeRequest) api.DefineProgrammeRequest {
 			Categories: append([]string(nil), r.Eligibility.Categories...), Provinces: append([]string(nil), r.Eligibility.Provinces...)},
 		Spending: api.SpendingRules{PayeeCategories: append([]string(nil), r.Spending.PayeeCategories...),
 			PayeeAccounts: append([]string(nil), r.Spending.PayeeAccounts...), PassOn: r.Spending.PassOn}}
+	if r.ValidUntil != nil {
+		out.ValidUntil = *r.ValidUntil
+	}
 	for _, k := range r.Eligibility.Kinds {
 		out.Eligibility.Kinds = append(out.Eligibility.Kinds, api.Kind(k))
 	}
@@ -65,6 +68,10 @@ func toProgramme(v api.ProgrammeView) rest.Programme {
 	if !p.ActivatedAt.IsZero() {
 		t := p.ActivatedAt
 		out.ActivatedAt = &t
+	}
+	if !p.ValidUntil.IsZero() {
+		t := p.ValidUntil
+		out.ValidUntil = &t
 	}
 	for i, t := range v.Tranches {
 		out.Tranches[i] = rest.TrancheInfo{No: t.No, Amount: t.Amount, Date: t.Date, Status: t.Status, ProposedAt: t.ProposedAt}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdk "github.com/hyperledger/fabric-gateway/pkg/client"
@@ -17,11 +18,14 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/client"
+	"github.com/yangtze-delta/settlement/gateway/ledger"
 )
 
 // Conn is a Fabric Gateway SDK connection as one user of one province, to
@@ -29,18 +33,42 @@ import (
 type Conn struct {
 	*sdk.Gateway
 	grpc *grpc.ClientConn
+
+	mu        sync.Mutex
+	contracts []*sdk.Contract
 }
 
 // Close closes the gateway and its gRPC connection.
 func (c *Conn) Close() {
+	c.mu.Lock()
+	for _, k := range c.contracts {
+		contracts.Delete(k)
+	}
+	c.contracts = nil
+	c.mu.Unlock()
 	_ = c.Gateway.Close()
 	_ = c.grpc.Close()
+}
+
+// contracts maps each contract Conn.Contract made, until its Conn closes,
+// to its channel and gateway: Submit looks a transaction up by its ID
+// through them after a failed submit.
+var contracts sync.Map // *sdk.Contract → contractOf
+
+type contractOf struct {
+	gw      *sdk.Gateway
+	channel string
 }
 
 // Contract returns chaincode on channel, addressed by qualified function
 // names ("token:Transfer", an api operation's Function).
 func (c *Conn) Contract(channel, chaincode string) *sdk.Contract {
-	return c.GetNetwork(channel).GetContract(chaincode)
+	k := c.GetNetwork(channel).GetContract(chaincode)
+	contracts.Store(k, contractOf{gw: c.Gateway, channel: channel})
+	c.mu.Lock()
+	c.contracts = append(c.contracts, k)
+	c.mu.Unlock()
+	return k
 }
 
 // bankCodes are the provinces' code prefixes of bank codes, as
@@ -184,6 +212,13 @@ func Evaluate[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operat
 // *sdk.CommitError carrying the validation code; the status (block,
 // transaction ID) is returned whenever one was read. It refuses an
 // operation that is evaluate-only.
+//
+// A submit that fails Unavailable or DeadlineExceeded may have reached the
+// orderers anyway (with BFT the Fabric Gateway reports a transaction that
+// fewer than a quorum of orderers acknowledged as Unavailable, fabric
+// #4415): when c came from Conn.Contract, Submit then looks the transaction
+// up by its ID for up to submitLookup and carries on with its status if it
+// committed; otherwise it returns the submit's error.
 func Submit[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operation[Req, Resp], req Req,
 	opts ...sdk.ProposalOption) (Resp, *sdk.Status, error) {
 	var zero Resp
@@ -202,12 +237,14 @@ func Submit[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operatio
 	if err != nil {
 		return zero, nil, err
 	}
+	var st *sdk.Status
 	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {
-		return zero, nil, err
-	}
-	st, err := commit.StatusWithContext(ctx)
-	if err != nil {
+		var lerr error
+		if st, lerr = lookUp(ctx, c, tx.TransactionID(), err); lerr != nil {
+			return zero, nil, err
+		}
+	} else if st, err = commit.StatusWithContext(ctx); err != nil {
 		return zero, nil, err
 	}
 	if !st.Successful {
@@ -215,6 +252,34 @@ func Submit[Req, Resp any](ctx context.Context, c *sdk.Contract, op api.Operatio
 	}
 	resp, err := op.DecodeResponse(tx.Result())
 	return resp, st, err
+}
+
+// submitLookup bounds the look-up after a failed submit: a transaction
+// that two BFT orderers had already ordered commits within a block or two;
+// one that only some orderers received is forwarded to the leader after
+// 2 s (RequestForwardTimeout).
+const submitLookup = 5 * time.Second
+
+// lookUp waits for the commit status of transaction txID, submitted through
+// c, after its submit failed with submitErr. It fails when the error proves
+// nothing was sent, when c is not a Conn's contract, or when the
+// transaction did not commit within submitLookup.
+func lookUp(ctx context.Context, c *sdk.Contract, txID string, submitErr error) (*sdk.Status, error) {
+	if code := status.Code(submitErr); code != codes.Unavailable && code != codes.DeadlineExceeded {
+		return nil, submitErr
+	}
+	v, ok := contracts.Load(c)
+	if !ok {
+		return nil, submitErr
+	}
+	of := v.(contractOf)
+	commit, err := ledger.LookupCommit(of.gw, of.channel, txID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, submitLookup)
+	defer cancel()
+	return commit.StatusWithContext(ctx)
 }
 
 // GatewayClient returns a client of province p's yrd-gateway signed in with

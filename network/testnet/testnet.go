@@ -257,54 +257,102 @@ func (n *Network) ordererMetrics(p Province) (string, error) {
 	return string(body), err
 }
 
+// OrdererHeight is the channel height province p's orderer reports in its
+// operations metrics (ledger_blockchain_height): a hung orderer's stops.
+func (n *Network) OrdererHeight(ctx context.Context, p Province) (uint64, error) {
+	return n.height(ctx, fmt.Sprintf("http://127.0.0.1:%d", n.port(p, offsetOrdererOps)), "orderer of "+p.Name)
+}
+
 // PeerHeight is the channel height province p's peer reports in its
 // operations metrics (ledger_blockchain_height).
 func (n *Network) PeerHeight(ctx context.Context, p Province) (uint64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.PeerOperationsURL(p)+"/metrics", nil)
+	return n.height(ctx, n.PeerOperationsURL(p), "peer of "+p.Name)
+}
+
+// height reads ledger_blockchain_height of channel settlement from the
+// operations endpoint at base (node names it in errors).
+func (n *Network) height(ctx context.Context, base, node string) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("metrics of peer of %s: %w", p.Name, err)
+		return 0, fmt.Errorf("metrics of %s: %w", node, err)
 	}
 	defer resp.Body.Close()
 	s, err := ParseMetrics(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("metrics of peer of %s: %w", p.Name, err)
+		return 0, fmt.Errorf("metrics of %s: %w", node, err)
 	}
 	for _, x := range s {
 		if x.Name == "ledger_blockchain_height" && x.Labels["channel"] == "settlement" {
 			return uint64(x.Value), nil
 		}
 	}
-	return 0, fmt.Errorf("peer of %s reports no height for channel settlement", p.Name)
+	return 0, fmt.Errorf("%s reports no height for channel settlement", node)
 }
 
 // Restart starts one process of province p again with network.sh restart
-// (service "orderer", "peer" or "gateway"), e.g. after Kill; it returns once
-// the process listens.
+// (service "orderer", "peer" or "gateway"; "cc", the chaincode server, with
+// network.sh cc-restart under its package ID), e.g. after Kill; it returns
+// once the process listens.
 func (n *Network) Restart(ctx context.Context, p Province, service string) error {
-	_, err := n.Script(ctx, nil, "restart", p.Name, service)
+	args := []string{"restart", p.Name, service}
+	if service == "cc" {
+		args = []string{"cc-restart", p.Name}
+	}
+	_, err := n.Script(ctx, nil, args...)
 	return err
 }
 
-// Kill sends SIGKILL to one of the network's processes ("orderer", "peer",
-// "gateway", "cc") of province p, as a crash would, and waits for it to go.
-func (n *Network) Kill(p Province, service string) error {
+// PID is the process ID network.sh recorded for one of the network's
+// processes ("orderer", "peer", "gateway", "cc") of province p.
+func (n *Network) PID(p Province, service string) (int, error) {
 	b, err := os.ReadFile(filepath.Join(n.StateDir, "pids", service+"-"+p.Name+".pid"))
 	if err != nil {
-		return fmt.Errorf("no %s of %s: %w", service, p.Name, err)
+		return 0, fmt.Errorf("no %s of %s: %w", service, p.Name, err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
-		return fmt.Errorf("pid file of %s-%s: %w", service, p.Name, err)
+		return 0, fmt.Errorf("pid file of %s-%s: %w", service, p.Name, err)
+	}
+	return pid, nil
+}
+
+// Alive reports whether process pid runs (a zombie does not).
+func Alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// "pid (comm) S …": the state follows the last ')'.
+	st := string(b)
+	if i := strings.LastIndexByte(st, ')'); i >= 0 && i+2 < len(st) {
+		return st[i+2] != 'Z'
+	}
+	return true
+}
+
+// Kill sends SIGKILL to one of the network's processes ("orderer", "peer",
+// "gateway", "cc") of province p, as a crash would, and waits up to 5 s for
+// it to go; it fails if the process still runs then.
+func (n *Network) Kill(p Province, service string) error {
+	pid, err := n.PID(p, service)
+	if err != nil {
+		return err
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill %s-%s (%d): %w", service, p.Name, pid, err)
 	}
-	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+	for i := 0; i < 100 && Alive(pid); i++ {
 		time.Sleep(50 * time.Millisecond)
+	}
+	if Alive(pid) {
+		return fmt.Errorf("kill %s-%s (%d): still running 5 s after SIGKILL", service, p.Name, pid)
 	}
 	return nil
 }
@@ -316,15 +364,46 @@ func flag(b bool) string {
 	return "0"
 }
 
+// The e2e networks' ports: blocks of portBlock from portsFrom, ending below
+// portsTo and below the kernel's ephemeral port range. A port in that range
+// is taken, while its node is down, by any outgoing connection the kernel
+// gives it as local port: a peer re-dialling a dead orderer on 127.0.0.1 can
+// even connect to itself (TCP simultaneous open) and hold the orderer's port,
+// and the orderer then cannot start again ("bind: address already in use",
+// seen on 3 of 4 orderers after a 40 s ordering outage on ports 33440+).
+const (
+	portsFrom = 30000
+	portsTo   = 34000
+)
+
 func freePortBase() (int, error) {
-	start := 30000 + (os.Getpid()%50)*portBlock
-	for i := 0; i < 50; i++ {
-		base := 30000 + (start-30000+i*portBlock)%(50*portBlock)
+	to := portsTo
+	if lo, ok := ephemeralLow(); ok && lo < to && lo >= portsFrom+portBlock {
+		to = lo
+	}
+	blocks := (to - portsFrom) / portBlock
+	start := os.Getpid() % blocks
+	for i := 0; i < blocks; i++ {
+		base := portsFrom + ((start+i)%blocks)*portBlock
 		if blockFree(base) {
 			return base, nil
 		}
 	}
-	return 0, errors.New("no free block of ports between 30000 and 34000")
+	return 0, fmt.Errorf("no free block of %d ports between %d and %d", portBlock, portsFrom, to)
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux).
+func ephemeralLow() (int, bool) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 0, false
+	}
+	lo, err := strconv.Atoi(f[0])
+	return lo, err == nil
 }
 
 func blockFree(base int) bool {

@@ -57,3 +57,18 @@ func TestStartRefusesUnknownConsensus(t *testing.T) {
 		t.Fatalf("state dir touched: %v", err)
 	}
 }
+
+// The e2e networks' ports stay below the kernel's ephemeral range, where a
+// connection's local port could take a port of a node that is down.
+func TestFreePortBaseBelowEphemeralRange(t *testing.T) {
+	base, err := freePortBase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base < portsFrom || base+portBlock > portsTo {
+		t.Fatalf("port base %d outside [%d, %d)", base, portsFrom, portsTo)
+	}
+	if lo, ok := ephemeralLow(); ok && lo >= portsFrom+portBlock && base+portBlock > lo {
+		t.Fatalf("port block %d–%d reaches the ephemeral range from %d", base, base+portBlock-1, lo)
+	}
+}

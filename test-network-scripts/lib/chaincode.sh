@@ -48,7 +48,11 @@ cc_server_start() {
 	local org=$1 ccid=$2 bin=${3:-$CC_BIN} t
 	t="$(orgdir "$org")/chaincode/tls"
 	stop_proc "$CC_PROC-$org"
+	PPROF_ENV=()
+	[ "$CC_NAME" = yrd ] && pprof_env "$CC_PROC-$org" "$org" cc-pprof YRD_PPROF_LISTEN=@ADDR@
+	tune_env chaincode
 	start_proc "$CC_PROC-$org" "$STATE/logs/$CC_NAME-$org.log" env \
+		"${PPROF_ENV[@]}" "${TUNE_ENV[@]}" \
 		CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port "$org" "$CC_PORT")" \
 		CHAINCODE_ID="$ccid" \
 		CHAINCODE_TLS_CERT="$t/cert.pem" CHAINCODE_TLS_KEY="$t/key.pem" \

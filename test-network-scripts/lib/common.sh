@@ -114,6 +114,7 @@ port() {
 	orderer) off=2 ;; orderer-admin) off=3 ;; orderer-ops) off=4 ;;
 	peer) off=5 ;; peer-cc) off=6 ;; peer-ops) off=7 ;;
 	chaincode) off=8 ;; gateway) off=9 ;; gateway-ops) off=10 ;; bench-chaincode) off=11 ;;
+	peer-pprof) off=12 ;; orderer-pprof) off=13 ;; cc-pprof) off=14 ;;
 	*) die "unknown service $2" ;;
 	esac
 	echo $((PORT_BASE + 20 * ORG_INDEX[$1] + off))
@@ -125,7 +126,49 @@ all_ports() {
 		for s in ca ca-ops orderer orderer-admin orderer-ops peer peer-cc peer-ops chaincode gateway gateway-ops bench-chaincode; do
 			port "$o" "$s"
 		done
+		if [ "$PROFILE" = 1 ]; then
+			for s in peer-pprof orderer-pprof cc-pprof; do port "$o" "$s"; done
+		fi
 	done
+}
+
+# Profiling (opt-in, off by default): with YRD_PROFILE=1 every peer
+# (peer.profile), orderer (General.Profile) and yrd chaincode server
+# (YRD_PPROF_LISTEN) serves Go's net/http/pprof on a loopback port of its
+# own (peer-pprof, orderer-pprof, cc-pprof), and its address is recorded in
+# $STATE/pprof/NAME for `make profile` (bench/profile). See
+# docs/performance.md, "Profiling".
+PROFILE=${YRD_PROFILE:-0}
+
+# Tuning knobs, each off (Fabric's and Go's defaults) unless set; what
+# they change and what they were measured to give: docs/performance.md,
+# "Tuning". tune_env KIND sets TUNE_ENV to KIND's variables (peer, orderer,
+# chaincode).
+#   YRD_GOGC            Go's GC target (GOGC) of peers, orderers, chaincode servers
+#   YRD_VALIDATOR_POOL  peer.validatorPoolSize (Fabric: the number of CPUs)
+#   YRD_PEER_HISTORY    false: no history index (ledger.history; nothing here reads it)
+tune_env() {
+	TUNE_ENV=()
+	[ -n "${YRD_GOGC:-}" ] && TUNE_ENV+=("GOGC=$YRD_GOGC")
+	if [ "$1" = peer ]; then
+		[ -n "${YRD_VALIDATOR_POOL:-}" ] && TUNE_ENV+=("CORE_PEER_VALIDATORPOOLSIZE=$YRD_VALIDATOR_POOL")
+		[ -n "${YRD_PEER_HISTORY:-}" ] && TUNE_ENV+=("CORE_LEDGER_HISTORY_ENABLEHISTORYDATABASE=$YRD_PEER_HISTORY")
+	fi
+	return 0
+}
+
+# pprof_env NAME ORG SERVICE VAR=VALUE... sets PPROF_ENV to the variables
+# that turn NAME's pprof listener on (@ADDR@ in a value becomes its
+# address) and records the address; with profiling off PPROF_ENV is empty.
+pprof_env() {
+	local name=$1 org=$2 svc=$3 addr v
+	shift 3
+	PPROF_ENV=()
+	[ "$PROFILE" = 1 ] || return 0
+	addr="127.0.0.1:$(port "$org" "$svc")"
+	mkdir -p "$STATE/pprof"
+	echo "$addr" >"$STATE/pprof/$name"
+	for v in "$@"; do PPROF_ENV+=("${v//@ADDR@/$addr}"); done
 }
 
 orgdir() { echo "$STATE/orgs/$1"; }

@@ -33,8 +33,14 @@ node_config() {
 	esac
 }
 
+# QUIET_LOGGERS log a line or two per transaction at INFO (a finished
+# chaincode call, every gRPC call, every gateway request): kept to warnings,
+# as for load runs (docs/performance.md, "Tuning"). YRD_PEER_LOG and
+# YRD_ORDERER_LOG replace the whole logging spec.
+QUIET_LOGGERS=endorser,gateway,comm.grpc.server
+
 orderer_start() {
-	local org=$1 d n wal="etcdraft/wal" log=INFO
+	local org=$1 d n wal="etcdraft/wal" log=INFO:comm.grpc.server=WARNING
 	d=$(orgdir "$org")
 	n="$d/orderer0"
 	node_config "$org" orderer0 || return 1
@@ -45,9 +51,12 @@ orderer_start() {
 	# upstream by #4411 in August 2023): its step logger is kept to errors.
 	if [ "$CONSENSUS" = bft ]; then
 		wal="smartbft/wal"
-		log="INFO:orderer.common.cluster.step=ERROR"
+		log="INFO:comm.grpc.server=WARNING:orderer.common.cluster.step=ERROR"
 	fi
+	pprof_env "orderer-$org" "$org" orderer-pprof ORDERER_GENERAL_PROFILE_ENABLED=true ORDERER_GENERAL_PROFILE_ADDRESS=@ADDR@
+	tune_env orderer
 	start_proc "orderer-$org" "$STATE/logs/orderer-$org.log" env \
+		"${PPROF_ENV[@]}" "${TUNE_ENV[@]}" \
 		FABRIC_CFG_PATH="$n/config" \
 		FABRIC_LOGGING_SPEC="${YRD_ORDERER_LOG:-$log}" \
 		ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
@@ -86,9 +95,12 @@ peer_start() {
 	node_config "$org" peer0 || return 1
 	mkdir -p "$n/data"
 	bootstrap="127.0.0.1:$(port "$org" peer)"
+	pprof_env "peer-$org" "$org" peer-pprof CORE_PEER_PROFILE_ENABLED=true CORE_PEER_PROFILE_LISTENADDRESS=@ADDR@
+	tune_env peer
 	start_proc "peer-$org" "$STATE/logs/peer-$org.log" env \
+		"${PPROF_ENV[@]}" "${TUNE_ENV[@]}" \
 		FABRIC_CFG_PATH="$n/config" \
-		FABRIC_LOGGING_SPEC="${YRD_PEER_LOG:-INFO:gossip=WARNING}" \
+		FABRIC_LOGGING_SPEC="${YRD_PEER_LOG:-INFO:gossip=WARNING:$QUIET_LOGGERS=WARNING}" \
 		CORE_PEER_ID="peer0.$org.yrd" \
 		CORE_PEER_ADDRESS="127.0.0.1:$(port "$org" peer)" \
 		CORE_PEER_LISTENADDRESS="127.0.0.1:$(port "$org" peer)" \

@@ -16,8 +16,32 @@
 // deployed there.
 //
 //	yrd-bench -duration 20s -concurrency 50 -scenarios all
+//	yrd-bench -duration 10s -concurrency 10,50,200 -scenarios gw:distinct,bench:put
 //	yrd-bench -scenarios gw:,bench:put -state-dir .state -port-base 27000
 //	yrd-bench -simulate only -sim-seed 2
+//	yrd-bench -profile profiles -scenarios sdk:distinct,bench:put -cycle 0 -simulate off
+//
+// -concurrency takes one worker count or a comma-separated sweep: each
+// scenario is then set up once and measured for -duration at every level
+// (only those of -sweep-scenarios, when given; the others once, at the
+// middle level).
+// Beside the reports it writes SVG plots (-plots PREFIX, "" for none):
+// PREFIX-throughput.svg (payments/s against concurrency, a line per
+// scenario) and PREFIX-latency-SCENARIO.svg (the latency distribution, a
+// line per level).
+//
+// -profile DIR profiles every measured phase (package bench/profile): the
+// CPU of every process, Go CPU profiles of peers, orderers and chaincode
+// servers, perf profiles of the gateways when perf is installed, the
+// stages they add up to per payment, and a sample transaction's
+// read-write set. A fresh network is then started with YRD_PROFILE=1 (its
+// pprof listeners); a running one (-state-dir) must have been started
+// with it for the Go profiles.
+//
+// After the scenarios, unless -disburse 0, it settles one disbursement job
+// of -disburse lines (100,000) to 2,000 merchants through Shanghai's
+// gateway (loadgen.Disburse): lines/s, and the peers' block timings from
+// their logs.
 //
 // After the scenarios, unless -cycle 0, it queues a ring of -cycle
 // interbank transfers among eight banks' settlement accounts and settles
@@ -27,17 +51,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/bench/loadgen"
+	"github.com/yangtze-delta/settlement/bench/profile"
 	"github.com/yangtze-delta/settlement/network/testnet"
 )
 
@@ -52,7 +80,7 @@ func run() error {
 	def := loadgen.DefaultConfig()
 	fs := flag.NewFlagSet("yrd-bench", flag.ContinueOnError)
 	duration := fs.Duration("duration", def.Duration, "measured time per scenario")
-	concurrency := fs.Int("concurrency", def.Concurrency, "closed-loop workers")
+	concurrency := fs.String("concurrency", fmt.Sprint(def.Concurrency), "closed-loop workers, or a comma-separated sweep (10,50,200): every scenario measured at each")
 	maxOps := fs.Int("max-ops", 0, "operations per scenario at most (0: bounded by -duration only)")
 	batch := fs.Int("batch-size", def.BatchSize, "payments per transaction in gw:batch")
 	scenarios := fs.String("scenarios", "all", "comma-separated scenarios, path prefixes (gw:, sdk:, bench:) or all: "+strings.Join(loadgen.ScenarioNames(), ", "))
@@ -62,6 +90,11 @@ func run() error {
 	portBase := fs.Int("port-base", 27000, "port base of the running network (with -state-dir)")
 	root := fs.String("root", "", "repository root holding test-network-scripts (default: found above the working directory)")
 	cycleN := fs.Int("cycle", 1000, "interbank transfers queued in a ring and settled by one cycle on the network after the scenarios (0: none)")
+	disburseN := fs.Int("disburse", 100000, "lines of one disbursement job settled on the network after the scenarios (0: none)")
+	plots := fs.String("plots", "bench", "SVG plots PREFIX-throughput.svg and PREFIX-latency-SCENARIO.svg (\"\": none)")
+	profileDir := fs.String("profile", "", "profile every measured phase into this directory (package bench/profile)")
+	sweepOnly := fs.String("sweep-scenarios", "all", "with a -concurrency list: the scenarios measured at every level (names or prefixes); the others once, at the middle level")
+	payersOut := fs.String("payers", "", "only set up -concurrency funded payers (as sdk:distinct) for an outside load generator (make caliper), write them to this JSON file and stop")
 	simf := addSimFlags(fs)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
@@ -73,8 +106,26 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *payersOut != "" && *stateDir == "" {
+		return errors.New("-payers sets up payers on a running network: give -state-dir and -port-base")
+	}
+	levels, err := loadgen.ParseLevels(*concurrency)
+	if err != nil {
+		return err
+	}
 	cfg := def
-	cfg.Duration, cfg.Concurrency, cfg.MaxOps, cfg.BatchSize, cfg.Log = *duration, *concurrency, *maxOps, *batch, os.Stderr
+	cfg.Duration, cfg.MaxOps, cfg.BatchSize, cfg.Log = *duration, *maxOps, *batch, os.Stderr
+	// One level, or the middle one of a sweep for what is not swept (the
+	// scenarios outside -sweep-scenarios, the cycle and the payers).
+	cfg.Concurrency = slices.Sorted(slices.Values(levels))[(len(levels)-1)/2]
+	if len(levels) > 1 {
+		cfg.Levels = levels
+		if *sweepOnly != "all" {
+			if cfg.SweepScenarios, err = loadgen.ParseScenarios(*sweepOnly); err != nil {
+				return fmt.Errorf("-sweep-scenarios: %w", err)
+			}
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -86,6 +137,11 @@ func run() error {
 	}
 	if *simf.mode == simulateOnly {
 		return writeReports(simRes, nil, *textOut, *jsonOut)
+	}
+	if *profileDir != "" && *stateDir == "" {
+		// The fresh network's peers, orderers and chaincode servers open
+		// their pprof listeners (network.sh reads the environment).
+		os.Setenv("YRD_PROFILE", "1")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -136,11 +192,29 @@ func run() error {
 		desc += fmt.Sprintf("; BatchTimeout %s, MaxMessageCount %s", bt, bm)
 	}
 
+	if *payersOut != "" {
+		return writePayers(ctx, n, cfg, *payersOut)
+	}
+	if *profileDir != "" {
+		prof, err := profile.New(profile.Options{Dir: *profileDir, StateDir: n.StateDir, Net: n, Channel: cfg.Channel, Perf: true, Log: os.Stderr})
+		if err != nil {
+			return err
+		}
+		cfg.Observer = prof
+	}
 	rep, err := loadgen.Run(ctx, n, cfg, names)
+	if rep != nil && *plots != "" {
+		if perr := writePlots(rep, *plots); perr != nil {
+			err = errors.Join(err, perr)
+		}
+	}
 	if rep != nil {
 		rep.Network = desc
 		if err == nil && *cycleN > 0 {
 			rep.Cycle, err = loadgen.Cycle(ctx, n, cfg, *cycleN)
+		}
+		if err == nil && *disburseN > 0 {
+			rep.Disbursement, err = loadgen.Disburse(ctx, n, cfg, loadgen.DisburseOptions{Lines: *disburseN, LogDir: filepath.Join(n.StateDir, "logs")})
 		}
 	}
 	if rep != nil || simRes != nil {
@@ -149,4 +223,63 @@ func run() error {
 		}
 	}
 	return err
+}
+
+// payersFile is what -payers writes: the channel and chaincode to call
+// and the funded payers (loadgen.Payer).
+type payersFile struct {
+	Channel   string          `json:"channel"`
+	Chaincode string          `json:"chaincode"`
+	Function  string          `json:"function"`
+	Payers    []loadgen.Payer `json:"payers"`
+}
+
+// writePayers sets up cfg.Concurrency funded payers on n and writes them
+// to file.
+func writePayers(ctx context.Context, n *testnet.Network, cfg loadgen.Config, file string) error {
+	t0 := time.Now()
+	ps, err := loadgen.PreparePayers(ctx, n, cfg, cfg.Concurrency)
+	if err != nil {
+		return fmt.Errorf("payers: %w", err)
+	}
+	b, err := json.MarshalIndent(payersFile{Channel: cfg.Channel, Chaincode: cfg.Chaincode, Function: api.Transfer.Function(), Payers: ps}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "yrd-bench: %d payers set up in %.1f s, written to %s\n", len(ps), time.Since(t0).Seconds(), file)
+	return nil
+}
+
+// writePlots writes PREFIX-throughput.svg and one
+// PREFIX-latency-SCENARIO.svg per measured scenario (':' becomes '_').
+func writePlots(rep *loadgen.Report, prefix string) error {
+	write := func(file string, fn func(f *os.File) error) error {
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	scenarios := rep.PlottedScenarios()
+	if len(scenarios) == 0 {
+		return nil
+	}
+	if err := write(prefix+"-throughput.svg", func(f *os.File) error { return rep.WriteThroughputSVG(f) }); err != nil {
+		return err
+	}
+	for _, s := range scenarios {
+		file := prefix + "-latency-" + strings.ReplaceAll(s, ":", "_") + ".svg"
+		if err := write(file, func(f *os.File) error { return rep.WriteLatencySVG(f, s) }); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "yrd-bench: plots written: %s-throughput.svg, %s-latency-*.svg\n", prefix, prefix)
+	return nil
 }

@@ -11,12 +11,21 @@
 // of the channel's provinces, is read once at start and passed to the
 // governance contract (govcc.SetChannelOrgs): this endorser then refuses a
 // gov:Init that names other provinces.
+//
+// YRD_PPROF_LISTEN (off when unset) serves Go's net/http/pprof on that
+// address, which must be a loopback one (127.0.0.1:PORT, [::1]:PORT or
+// localhost:PORT): network.sh sets it with YRD_PROFILE=1 for `make profile`.
 package main
 
 import (
+	"fmt"
 	"log"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/yangtze-delta/settlement/chaincode/ccserver"
 	"github.com/yangtze-delta/settlement/chaincode/govcc"
@@ -40,6 +49,9 @@ func run() error {
 	if err := govcc.SetChannelOrgs(cfg.ChannelOrgs); err != nil {
 		return err
 	}
+	if err := servePprof(os.Getenv("YRD_PPROF_LISTEN")); err != nil {
+		return err
+	}
 	cc, err := yrdcc.New(version)
 	if err != nil {
 		return err
@@ -53,4 +65,34 @@ func orgsOrUnset(orgs []string) string {
 		return "unset: gov:Init accepts any"
 	}
 	return strings.Join(orgs, ",")
+}
+
+// servePprof serves the pprof handlers on addr (nothing when addr is
+// empty); it refuses an address that is not loopback, and fails when the
+// address cannot be bound.
+func servePprof(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("YRD_PPROF_LISTEN %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("YRD_PPROF_LISTEN %q: pprof is served on a loopback address only", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("YRD_PPROF_LISTEN: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Printf("pprof on http://%s/debug/pprof/", ln.Addr())
+	go func() { log.Printf("pprof server stopped: %v", srv.Serve(ln)) }()
+	return nil
 }

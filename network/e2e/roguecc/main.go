@@ -72,6 +72,38 @@ func (r *rogue) SetPolicy(ctx contractapi.TransactionContextInterface, keyHex, p
 	return ctx.GetStub().SetStateValidationParameter(string(k), p)
 }
 
+// write is one write of Batch: op "put" (Value set) or "del", key and
+// value hex-encoded.
+type write struct {
+	Op    string `json:"op"`
+	Key   string `json:"key"`
+	Value string `json:"value,omitempty"`
+}
+
+// Batch applies several puts and deletes in one transaction (a JSON array
+// of writes): a rogue payment deletes one output and creates another.
+func (r *rogue) Batch(ctx contractapi.TransactionContextInterface, writesJSON string) error {
+	var ws []write
+	if err := json.Unmarshal([]byte(writesJSON), &ws); err != nil {
+		return fmt.Errorf("writes: %w", err)
+	}
+	for _, w := range ws {
+		var err error
+		switch w.Op {
+		case "put":
+			err = r.Put(ctx, w.Key, w.Value)
+		case "del":
+			err = r.Del(ctx, w.Key)
+		default:
+			err = fmt.Errorf("write op %q: want put or del", w.Op)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Get returns key's value, hex-encoded ("" when absent): the test checks
 // that the keys it attacks are the contracts' real ones.
 func (r *rogue) Get(ctx contractapi.TransactionContextInterface, keyHex string) (string, error) {
