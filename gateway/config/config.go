@@ -158,6 +158,12 @@ type Retry struct {
 	BackoffBase Duration `json:"backoffBase"`
 	// BackoffMax caps the backoff.
 	BackoffMax Duration `json:"backoffMax"`
+	// LagWait bounds how long a proposal is run again while only peers of
+	// other provinces refuse it (they lag behind the block that made its
+	// inputs, say after an ordering outage): retried with the backoff until
+	// this much time has passed since the first such refusal, even beyond
+	// ConflictAttempts.
+	LagWait Duration `json:"lagWait"`
 }
 
 // Selection tunes the input selector.
@@ -249,6 +255,7 @@ func Defaults() Config {
 			ConflictAttempts: 5,
 			BackoffBase:      Duration(50 * time.Millisecond),
 			BackoffMax:       Duration(2 * time.Second),
+			LagWait:          Duration(5 * time.Second),
 		},
 		Selection: Selection{
 			LockWait:    Duration(3 * time.Second),
@@ -374,6 +381,7 @@ func (c *Config) Validate() error {
 		{"timeouts.commit", c.Timeouts.Commit},
 		{"retry.backoffBase", c.Retry.BackoffBase},
 		{"retry.backoffMax", c.Retry.BackoffMax},
+		{"retry.lagWait", c.Retry.LagWait},
 		{"http.readHeaderTimeout", c.HTTP.ReadHeaderTimeout},
 		{"http.readTimeout", c.HTTP.ReadTimeout},
 		{"http.idleTimeout", c.HTTP.IdleTimeout},

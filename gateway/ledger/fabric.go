@@ -74,6 +74,7 @@ func Dial(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*Fabric, err
 				attempts:     cfg.Retry.ConflictAttempts,
 				backoffBase:  cfg.Retry.BackoffBase.D(),
 				backoffMax:   cfg.Retry.BackoffMax.D(),
+				lagWait:      cfg.Retry.LagWait.D(),
 			},
 			localMSP: cfg.MSPID,
 			metrics:  m,

@@ -38,6 +38,10 @@ type policy struct {
 	lookup                  time.Duration
 	attempts                int
 	backoffBase, backoffMax time.Duration
+	// lagWait: a proposal refused by other provinces' peers only (lagging
+	// peers) is run again until this long after the first such refusal,
+	// beyond attempts.
+	lagWait time.Duration
 }
 
 // submitLookup is how long the submit loop waits for the commit status of
@@ -80,10 +84,16 @@ func (s *submitter) backoff(attempt int) time.Duration {
 
 // run endorses and commits, re-running the proposal on read conflicts.
 func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*Committed, error) {
+	var lagSince time.Time // the first refusal by lagging peers only
 	for attempt := 1; ; attempt++ {
 		tx, err := s.endorse(ctx, propose)
 		if err != nil {
-			if retryableEndorse(err, s.localMSP) && attempt < s.policy.attempts {
+			lagging := err.FromChaincode && laggingPeers(err, s.localMSP)
+			if lagging && lagSince.IsZero() {
+				lagSince = time.Now()
+			}
+			more := attempt < s.policy.attempts || (lagging && time.Since(lagSince) < s.policy.lagWait)
+			if retryableEndorse(err, s.localMSP) && more {
 				s.metrics.Retry("endorse")
 				s.log.WarnContext(ctx, "endorsement retry", "fn", fn, "attempt", attempt, "err", err.Message)
 				if serr := s.sleep(ctx, s.backoff(attempt)); serr != nil {

@@ -234,6 +234,44 @@ func TestLaggingEndorsersRetried(t *testing.T) {
 		require.Equal(t, CodeInputNotOwned, CodeOf(err))
 		require.Len(t, p.txs, 3)
 	})
+	// After an ordering outage peers catch up at different speeds: a peer
+	// of another province may lag seconds behind the block that made the
+	// inputs (the fault suite saw it), longer than a few backoffs.
+	t.Run("keeps running it while peers lag, up to lagWait", func(t *testing.T) {
+		lag := from(notOwned, "JiangsuMSP")
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{lag, lag, lag, lag, lag, lag}}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		s.policy.lagWait = time.Minute
+		got, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.NoError(t, err)
+		require.Equal(t, 7, got.Attempts, "six refusals by a lagging peer, then endorsed")
+	})
+	t.Run("gives up at lagWait", func(t *testing.T) {
+		lag := from(notOwned, "JiangsuMSP")
+		refusals := make([]error, 1000)
+		for i := range refusals {
+			refusals[i] = lag
+		}
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: refusals}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		s.policy.lagWait = 30 * time.Millisecond
+		_, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.Equal(t, CodeInputNotOwned, CodeOf(err))
+		require.Greater(t, len(p.txs), 3, "ran beyond the attempts while within lagWait")
+		require.Less(t, len(p.txs), len(refusals), "stopped at lagWait")
+	})
+	t.Run("lagWait does not extend retries of the local peer's refusal", func(t *testing.T) {
+		own := from(notOwned, "ShanghaiMSP")
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{own, own}}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		s.policy.lagWait = time.Minute
+		_, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.Equal(t, CodeInputNotOwned, CodeOf(err))
+		require.Len(t, p.txs, 1)
+	})
 }
 
 // bftRefusal is how the Fabric Gateway of the pinned peer reports a submit

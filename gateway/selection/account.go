@@ -28,6 +28,10 @@ type account struct {
 	// released as spent since, sorted by amount then ID.
 	outputs []Output
 	locked  map[string]struct{}
+	// incoming counts the change outputs that leases in flight said their
+	// payments create at the account (Lease.Expect): outputs on their way,
+	// which a pool refill must count.
+	incoming int
 	// spent remembers outputs released as spent (ID → when), pruned from
 	// the front of spentQ, which is in release order.
 	spent  map[string]time.Time
@@ -153,8 +157,9 @@ func byAmountThenID(x, y Output) int {
 
 // release unlocks inputs; with spent, remembers them as spent and drops
 // them from the cache. It marks the account stale and wakes its waiters.
-func (s *Selector) release(a *account, inputs []Output, spent bool) {
+func (s *Selector) release(a *account, inputs []Output, spent bool, expected int) {
 	a.mu.Lock()
+	a.incoming -= expected
 	for _, o := range inputs {
 		delete(a.locked, o.ID)
 	}
@@ -214,10 +219,11 @@ type need struct {
 
 // allocation is the outcome of allocating one account's needs.
 type allocation struct {
-	chosen  map[int][]Output // by want index
-	failed  []*ItemError     // cannot be covered from the holdings
-	blocked []*ItemError     // held up by outputs other payments locked
-	free    int              // unlocked outputs left
+	chosen   map[int][]Output // by want index
+	failed   []*ItemError     // cannot be covered from the holdings
+	blocked  []*ItemError     // held up by outputs other payments locked
+	free     int              // unlocked outputs left
+	incoming int              // change outputs on their way (account.incoming)
 }
 
 // allocate picks inputs for needs over a's outputs, with a.mu held. Needs
@@ -264,6 +270,7 @@ func (s *Selector) allocate(a *account, needs []need) allocation {
 		res.chosen[n.index] = chosen
 	}
 	res.free = len(a.outputs) - len(a.locked)
+	res.incoming = a.incoming
 	return res
 }
 

@@ -195,7 +195,7 @@ func (s *Selector) grant(accts []*account, allocs []allocation, items int) *Batc
 	n := 0
 	for i, a := range accts {
 		for idx, chosen := range allocs[i].chosen {
-			l := &Lease{s: s, a: a, Inputs: chosen, Free: allocs[i].free}
+			l := &Lease{s: s, a: a, Inputs: chosen, Free: allocs[i].free, Incoming: allocs[i].incoming}
 			for _, o := range chosen {
 				l.Total = saturatingAdd(l.Total, o.Amount)
 			}

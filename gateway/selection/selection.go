@@ -169,7 +169,32 @@ type Lease struct {
 	// this lease (for a batch: after the whole batch) was taken; the caller
 	// may split change to refill a pool.
 	Free int
-	done atomic.Bool
+	// Incoming is how many change outputs the payments of other leases in
+	// flight on the account said they create (Expect) when this lease was
+	// taken: a pool refill counts them with Free, so that payments taken
+	// together do not each split change for the whole pool.
+	Incoming int
+	// expected is what this lease said through Expect (guarded by a.mu).
+	expected int
+	done     atomic.Bool
+}
+
+// Expect records that the lease's payment creates n change outputs at the
+// account (0 ≤ n): they count in the Incoming of leases taken after this
+// call, until Release. A later call replaces the number; after Release it
+// does nothing.
+func (l *Lease) Expect(n int) {
+	if l == nil || n < 0 {
+		return
+	}
+	l.a.mu.Lock()
+	if l.done.Load() { // Release sets done before it takes a.mu
+		l.a.mu.Unlock()
+		return
+	}
+	l.a.incoming += n - l.expected
+	l.expected = n
+	l.a.mu.Unlock()
 }
 
 // Account returns the account the inputs belong to.
@@ -193,7 +218,11 @@ func (l *Lease) Release(spent bool) {
 	if l == nil || !l.done.CompareAndSwap(false, true) {
 		return
 	}
-	l.s.release(l.a, l.Inputs, spent)
+	l.a.mu.Lock()
+	expected := l.expected
+	l.expected = 0
+	l.a.mu.Unlock()
+	l.s.release(l.a, l.Inputs, spent, expected)
 	l.s.unref(l.a)
 }
 

@@ -531,3 +531,35 @@ func TestRefresh(t *testing.T) {
 		require.Equal(t, 3, src.readsOf("r"))
 	})
 }
+
+// TestExpectCountsIncomingChange: change a lease's payment said it creates
+// counts in the Incoming of leases taken after it, until its Release, so
+// that payments selected together refill a pool once, not once each.
+func TestExpectCountsIncomingChange(t *testing.T) {
+	ctx := context.Background()
+	s := selection.New(newLedger(map[string][]selection.Output{"r": outs(100, 100, 100, 100)}), selection.Options{})
+	first, err := s.Select(ctx, "id", "r", 10)
+	require.NoError(t, err)
+	require.Equal(t, 3, first.Free)
+	require.Zero(t, first.Incoming)
+	first.Expect(5)
+	first.Expect(6) // replaces, does not add
+
+	second, err := s.Select(ctx, "id", "r", 10)
+	require.NoError(t, err)
+	require.Equal(t, 2, second.Free)
+	require.Equal(t, 6, second.Incoming)
+	second.Expect(1)
+
+	first.Release(true)
+	first.Expect(9) // after Release: nothing
+	third, err := s.Select(ctx, "id", "r", 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, third.Incoming, "the first lease's change arrived (released), the second's is on its way")
+	second.Release(false)
+	third.Release(false)
+	fourth, err := s.Select(ctx, "id", "r", 10)
+	require.NoError(t, err)
+	require.Zero(t, fourth.Incoming)
+	fourth.Release(false)
+}

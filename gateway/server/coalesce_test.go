@@ -558,3 +558,37 @@ func metricValue(t testing.TB, m *metrics.Metrics, name string, labels map[strin
 	}
 	return total
 }
+
+// TestReservePoolRefilledOnce: payments of a reserve account selected
+// together (one coalesced batch) refill its pool of unlocked outputs once
+// between them, not once each. The e2e suite saw 51 payments of one
+// reserve each split change 50 ways: one transaction of ~2,500 outputs
+// that took seconds to endorse while 149 payments waited for their funds.
+func TestReservePoolRefilledOnce(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	const pool = 4 // the harness's selection.reservePool
+	before := h.outputs(reserve)
+	if len(before) != pool {
+		t.Fatalf("the funding payment left the reserve %d outputs, want the pool of %d", len(before), pool)
+	}
+	h.coalesceWith(config.Coalesce{Window: longWindow, MaxItems: pool})
+	var reqs []string
+	for i := range pool {
+		reqs = append(reqs, paymentBody(fmt.Sprintf("SH-PBC:pool%02d", i), reserve, settle, "1.00"))
+	}
+	start := h.led.Height()
+	for i, r := range h.payAll("sh-iss", reqs) {
+		if r.status != http.StatusCreated {
+			t.Fatalf("payment %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if txs := h.txsSince(start); len(txs) != 1 {
+		t.Fatalf("%d payments committed in %d transactions, want one batch", pool, len(txs))
+	}
+	// Each payment spent one output and left change: the pool needs no
+	// more than one change output each (without counting change on its
+	// way, they split 1 + 2 + 3 + 4 = 10 ways).
+	if after := h.outputs(reserve); len(after) != pool {
+		t.Fatalf("the reserve has %d outputs after the batch, want %d (the pool refilled once)", len(after), pool)
+	}
+}

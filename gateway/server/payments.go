@@ -149,7 +149,11 @@ func (s *Server) spendOnce(ctx context.Context, id, account string, amount money
 	defer func() { lease.Release(err == nil) }()
 	split := 0
 	if lease.Total > amount {
-		split = poolSplit(pool, lease.Free)
+		// Change on its way from payments in flight counts towards the
+		// pool: otherwise payments selected together (one batch) would
+		// each split change for the whole pool.
+		split = poolSplit(pool, lease.Free+lease.Incoming)
+		lease.Expect(max(split, 1))
 	}
 	return submit(lease.IDs(), split)
 }
