@@ -73,6 +73,13 @@ type Report struct {
 	// Disbursement is the disbursement job figure (yrd-bench -disburse),
 	// when run.
 	Disbursement *DisburseReport `json:"disbursement,omitempty"`
+	// BFT are scenarios measured again on a SmartBFT network at
+	// Concurrency workers (yrd-bench -bft-scenarios), beside Results' Raft.
+	BFT []Result `json:"bft,omitempty"`
+	// BatchTimeoutMs is the network's BatchTimeout (0: unknown); Goals
+	// are the issues' goals checked on this run.
+	BatchTimeoutMs int64  `json:"batchTimeoutMs,omitempty"`
+	Goals          []Goal `json:"goals,omitempty"`
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -144,6 +151,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Disbursement != nil {
 		fmt.Fprintln(w)
 		r.Disbursement.WriteText(w)
+	}
+	if len(r.BFT) > 0 {
+		fmt.Fprintln(w)
+		if err := r.writeConsensus(w); err != nil {
+			return err
+		}
+	}
+	if len(r.Goals) > 0 {
+		fmt.Fprintln(w)
+		if err := writeGoals(w, r.Goals); err != nil {
+			return err
+		}
 	}
 	return nil
 }

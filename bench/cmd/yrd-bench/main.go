@@ -50,6 +50,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,6 +61,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -94,6 +96,7 @@ func run() error {
 	plots := fs.String("plots", "bench", "SVG plots PREFIX-throughput.svg and PREFIX-latency-SCENARIO.svg (\"\": none)")
 	profileDir := fs.String("profile", "", "profile every measured phase into this directory (package bench/profile)")
 	sweepOnly := fs.String("sweep-scenarios", "all", "with a -concurrency list: the scenarios measured at every level (names or prefixes); the others once, at the middle level")
+	bftScenarios := fs.String("bft-scenarios", "", "after the run, measure these scenarios again on a fresh SmartBFT network at the middle level, for a raft vs bft table (\"\": none)")
 	payersOut := fs.String("payers", "", "only set up -concurrency funded payers (as sdk:distinct) for an outside load generator (make caliper), write them to this JSON file and stop")
 	simf := addSimFlags(fs)
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -117,7 +120,7 @@ func run() error {
 	cfg.Duration, cfg.MaxOps, cfg.BatchSize, cfg.Log = *duration, *maxOps, *batch, os.Stderr
 	// One level, or the middle one of a sweep for what is not swept (the
 	// scenarios outside -sweep-scenarios, the cycle and the payers).
-	cfg.Concurrency = slices.Sorted(slices.Values(levels))[(len(levels)-1)/2]
+	cfg.Concurrency = slices.Sorted(slices.Values(levels))[len(levels)/2]
 	if len(levels) > 1 {
 		cfg.Levels = levels
 		if *sweepOnly != "all" {
@@ -128,6 +131,19 @@ func run() error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	var bftNames []string
+	if *bftScenarios != "" {
+		if *stateDir != "" {
+			return errors.New("-bft-scenarios starts networks of its own: not with -state-dir")
+		}
+		if bftNames, err = loadgen.ParseScenarios(*bftScenarios); err != nil {
+			return fmt.Errorf("-bft-scenarios: %w", err)
+		}
+	}
+	batchTimeout, err := time.ParseDuration(cmp.Or(os.Getenv("YRD_BATCH_TIMEOUT"), "250ms"))
+	if err != nil {
+		return fmt.Errorf("YRD_BATCH_TIMEOUT: %w", err)
 	}
 
 	// The liquidity simulator needs no network: it runs first.
@@ -149,6 +165,7 @@ func run() error {
 
 	var n *testnet.Network
 	desc := ""
+	stopNet := func() {}
 	if *stateDir != "" {
 		abs, err := filepath.Abs(*stateDir)
 		if err != nil {
@@ -160,25 +177,17 @@ func run() error {
 		n = &testnet.Network{StateDir: abs, PortBase: *portBase}
 		desc = fmt.Sprintf("running network, state %s, port base %d", abs, *portBase)
 	} else {
-		fmt.Fprintln(os.Stderr, "yrd-bench: starting a fresh network (gateways, yrdbench)…")
-		t0 := time.Now()
-		upCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-		n, err = testnet.Start(upCtx, testnet.Options{Root: *root, Gateways: true, BenchChaincode: true})
-		cancel()
+		var up time.Duration
+		n, up, err = startNetwork(ctx, *root, "")
 		if err != nil {
-			err = fmt.Errorf("network did not come up: %w", err)
 			if simRes != nil { // keep the simulation's report
 				err = errors.Join(err, writeReports(simRes, nil, *textOut, *jsonOut))
 			}
 			return err
 		}
-		defer func() {
-			fmt.Fprintln(os.Stderr, "yrd-bench: stopping the network…")
-			if err := n.Stop(); err != nil {
-				fmt.Fprintln(os.Stderr, "yrd-bench: stopping the network:", err)
-			}
-		}()
-		desc = fmt.Sprintf("fresh network started by yrd-bench (up in %s), port base %d", time.Since(t0).Round(time.Second), n.PortBase)
+		stopNet = sync.OnceFunc(func() { stopNetwork(n) })
+		defer stopNet()
+		desc = fmt.Sprintf("fresh %s network started by yrd-bench (up in %s), port base %d", n.Consensus, up.Round(time.Second), n.PortBase)
 	}
 	bt := os.Getenv("YRD_BATCH_TIMEOUT")
 	if bt == "" {
@@ -216,6 +225,14 @@ func run() error {
 		if err == nil && *disburseN > 0 {
 			rep.Disbursement, err = loadgen.Disburse(ctx, n, cfg, loadgen.DisburseOptions{Lines: *disburseN, LogDir: filepath.Join(n.StateDir, "logs")})
 		}
+		if err == nil && len(bftNames) > 0 {
+			stopNet() // one network at a time on the machine
+			rep.BFT, err = runBFT(ctx, *root, cfg, bftNames)
+		}
+		if *stateDir == "" {
+			rep.BatchTimeoutMs = batchTimeout.Milliseconds()
+			rep.Goals = rep.CheckGoals(batchTimeout)
+		}
 	}
 	if rep != nil || simRes != nil {
 		if werr := writeReports(simRes, rep, *textOut, *jsonOut); werr != nil {
@@ -223,6 +240,49 @@ func run() error {
 		}
 	}
 	return err
+}
+
+// startNetwork starts a fresh network with gateways and the yrdbench
+// chaincode, on consensus ("": the environment's YRD_CONSENSUS, else raft).
+func startNetwork(ctx context.Context, root, consensus string) (*testnet.Network, time.Duration, error) {
+	fmt.Fprintf(os.Stderr, "yrd-bench: starting a fresh network (%s; gateways, yrdbench)…\n", cmp.Or(consensus, os.Getenv("YRD_CONSENSUS"), testnet.ConsensusRaft))
+	t0 := time.Now()
+	upCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	n, err := testnet.Start(upCtx, testnet.Options{Root: root, Gateways: true, BenchChaincode: true, Consensus: consensus})
+	if err != nil {
+		if n != nil {
+			stopNetwork(n)
+		}
+		return nil, 0, fmt.Errorf("network did not come up: %w", err)
+	}
+	return n, time.Since(t0), nil
+}
+
+func stopNetwork(n *testnet.Network) {
+	fmt.Fprintln(os.Stderr, "yrd-bench: stopping the network…")
+	if err := n.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "yrd-bench: stopping the network:", err)
+	}
+}
+
+// runBFT measures names on a fresh SmartBFT network at cfg.Concurrency
+// workers (no sweep, no profile) and stops it.
+func runBFT(ctx context.Context, root string, cfg loadgen.Config, names []string) ([]loadgen.Result, error) {
+	n, _, err := startNetwork(ctx, root, testnet.ConsensusBFT)
+	if err != nil {
+		return nil, fmt.Errorf("bft: %w", err)
+	}
+	defer stopNetwork(n)
+	cfg.Levels, cfg.SweepScenarios, cfg.Observer = nil, nil, nil
+	rep, err := loadgen.Run(ctx, n, cfg, names)
+	if rep == nil {
+		return nil, fmt.Errorf("bft: %w", err)
+	}
+	if err != nil {
+		err = fmt.Errorf("bft: %w", err)
+	}
+	return rep.Results, err
 }
 
 // payersFile is what -payers writes: the channel and chaincode to call
