@@ -43,12 +43,10 @@ test-unit: ## unit tests (no network)
 	go test -count=1 ./...
 
 # YRD_CONSENSUS (raft, the default, or bft) and FABRIC_BIN pass through to the
-# suite's network (docs/network.md). On bft the tests that need what BFT cannot
-# do in the pinned Fabric are skipped (docs/network.md, "The e2e suite on BFT"):
-# a 1 MB transaction (TestBatchOf500), SDK submits under contention that the
-# Fabric Gateway reports failed although they were ordered (TestHotAccounts,
-# TestBenchSmoke's sdk scenarios).
-E2E_SKIP_bft := ^(TestBatchOf500|TestHotAccounts|TestBenchSmoke)$$
+# suite's network (docs/network.md). On bft the test that needs what BFT cannot
+# do in the pinned Fabric is skipped (docs/network.md, "The e2e suite on BFT"):
+# a 1 MB transaction (TestBatchOf500).
+E2E_SKIP_bft := ^(TestBatchOf500)$$
 E2E_SKIP     := $(E2E_SKIP_$(YRD_CONSENSUS))
 
 test-e2e: build ## end-to-end suite: starts its own network on its own ports (YRD_CONSENSUS=bft: on BFT)

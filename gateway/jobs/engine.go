@@ -246,6 +246,11 @@ type Engine struct {
 	abandonSubmits context.CancelFunc
 	abandoned      atomic.Bool
 	wg             sync.WaitGroup
+
+	// batchLines is the lines per disbursement now: Options.BatchLines,
+	// halved each time the orderers refuse a batch for its size (with BFT
+	// in the pinned Fabric, 500 KiB), for every later batch of every job.
+	batchLines atomic.Int64
 }
 
 type entry struct {
@@ -277,6 +282,7 @@ func Open(path string, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{opts: opts, st: st, log: opts.Logger, pools: newPools(), jobs: map[string]*entry{}}
+	e.batchLines.Store(int64(opts.BatchLines))
 	e.dispatch, e.stopDispatch = context.WithCancel(context.Background())
 	e.submit, e.abandonSubmits = context.WithCancel(context.Background())
 	for _, j := range all {

@@ -487,3 +487,52 @@ func TestChangeSplit(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchTooLargeForTheOrderers: a disbursement the orderers refuse for
+// its size (SmartBFT in the pinned Fabric takes 500 KiB; a 500-line
+// disbursement is ~800 KB) makes the engine halve its batches, for later
+// jobs too, without counting a failure; every line is paid once.
+func TestBatchTooLargeForTheOrderers(t *testing.T) {
+	const limit = 12 // lines the fake's orderers take per transaction
+	f := newFakeLedger([]string{"40000", "30000", "30000"})
+	var mu sync.Mutex
+	var refused, largest int
+	f.fault = func(req api.DisburseRequest) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(req.Lines) > limit {
+			refused++
+			return &ledger.Error{Code: ledger.CodeBatchTooLarge, Stage: ledger.StageSubmit, Message: "submitted request is bigger than request max bytes"}
+		}
+		largest = max(largest, len(req.Lines))
+		return nil
+	}
+	e := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{Ledger: f, BatchLines: 50, Concurrency: 2, MaxAttempts: 1})
+	s, want := spec("SH-FIN:big", 300, 40)
+	if _, _, err := e.Submit(s); err != nil {
+		t.Fatal(err)
+	}
+	if j := wait(t, e, s.ID); j.Status != StatusDone || j.Paid != 300 {
+		t.Fatalf("job %+v (refused %d batches)", j, refused)
+	}
+	checkCredits(t, f, want)
+	mu.Lock()
+	if refused == 0 || largest > limit || largest < limit/2 {
+		t.Fatalf("refused %d batches, largest accepted %d lines: want halving from 50 to at most %d", refused, largest, limit)
+	}
+	before := refused
+	mu.Unlock()
+
+	s2, _ := spec("SH-FIN:big2", 30, 10)
+	if _, _, err := e.Submit(s2); err != nil {
+		t.Fatal(err)
+	}
+	if j := wait(t, e, s2.ID); j.Status != StatusDone || j.Paid != 30 {
+		t.Fatalf("second job %+v", j)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if refused != before {
+		t.Fatalf("the second job's batches were refused %d more times: the smaller size was not kept", refused-before)
+	}
+}

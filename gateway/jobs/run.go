@@ -203,7 +203,7 @@ func (r *run) dispatch() {
 			}
 			r.refreshed = true
 		}
-		picked, l, stale := r.pool.take(r.pending, r.candidate, r.e.opts.BatchLines, r.e.opts.MaxInputs, r.e.opts.Concurrency)
+		picked, l, stale := r.pool.take(r.pending, r.candidate, int(r.e.batchLines.Load()), r.e.opts.MaxInputs, r.e.opts.Concurrency)
 		if stale {
 			continue
 		}
@@ -311,6 +311,16 @@ func (r *run) handle(o outcome) {
 	if o.err != nil {
 		r.pool.fail(o.b.lease, o.c != nil || maybeSpent(o.err))
 		r.pending = append(append([]int(nil), o.b.pos...), r.pending...)
+		if n := len(o.b.pos); ledger.CodeOf(o.err) == ledger.CodeBatchTooLarge && n > 1 {
+			// The orderers refused the transaction for its size (nothing
+			// was ordered): smaller batches from now on, no failure.
+			half := int64(n / 2)
+			for cur := r.e.batchLines.Load(); cur > half && !r.e.batchLines.CompareAndSwap(cur, half); cur = r.e.batchLines.Load() {
+			}
+			r.e.log.Warn("disbursement batch too large for the orderers; smaller batches from now on",
+				"job", r.id, "lines", n, "batchLines", r.e.batchLines.Load())
+			return
+		}
 		r.failed(o.err)
 		return
 	}

@@ -204,6 +204,10 @@ func classify(stage Stage, txID string, err error) *Error {
 	}
 	st, _ := status.FromError(err)
 	msg := st.Message()
+	if stage == StageSubmit && tooLarge(err) {
+		e.Code, e.Message = CodeBatchTooLarge, "the transaction is larger than the ordering service accepts (with BFT 500 KiB in this Fabric): send fewer items per transaction"
+		return e
+	}
 	if noEndorsers(stage, st) {
 		e.Code, e.Message = CodePeerUnavailable, "too few provinces' peers are known to this peer to meet the endorsement policy (peers down, or its gossip membership still forming after a restart); retry"
 		return e
@@ -241,6 +245,27 @@ const noEndorsersPlan = "no combination of peers can be derived which satisfy th
 
 func noEndorsers(stage Stage, st *status.Status) bool {
 	return stage == StageEndorse && st.Code() == codes.FailedPrecondition && strings.HasPrefix(st.Message(), noEndorsersPlan)
+}
+
+// tooLargeRE matches the orderers' refusals of a transaction for its size:
+// SmartBFT's "submitted request (N) is bigger than request max bytes (M)"
+// and the broadcast filter's "message payload is N bytes and exceeds maximum
+// allowed M bytes" (AbsoluteMaxBytes, Raft and BFT).
+var tooLargeRE = regexp.MustCompile(`is bigger than request max bytes|exceeds maximum allowed \d+ bytes`)
+
+// tooLarge reports whether an orderer refused the transaction for its
+// size: sending it again cannot succeed.
+func tooLarge(err error) bool {
+	st, _ := status.FromError(err)
+	if tooLargeRE.MatchString(st.Message()) {
+		return true
+	}
+	for _, d := range details(err) {
+		if tooLargeRE.MatchString(d.GetMessage()) {
+			return true
+		}
+	}
+	return false
 }
 
 func stageCode(stage Stage) Code {

@@ -218,6 +218,12 @@ func (s *submitter) commit(ctx context.Context, log *slog.Logger, tx endorsed) (
 
 	submit()
 	for {
+		if failed && lastErr != nil && lastErr.Code == CodeBatchTooLarge && !maybeSent {
+			// Refused by the orderers for its size: never ordered, and
+			// sending it again cannot change that.
+			lastErr.Stage = StageSubmit
+			return 0, 0, resubmits, lastErr
+		}
 		if failed {
 			// Look the transaction up before sending it again.
 			if vc, block, ok := status(max(s.policy.lookup, s.policy.backoffBase)); ok {

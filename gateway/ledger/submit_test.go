@@ -144,6 +144,7 @@ func TestSubmitLoop(t *testing.T) {
 		{name: "never committed gives unknown outcome", scripts: [][]step{{lost}}, wantCode: CodeCommitUnknown, proposals: 1},
 		{name: "orderer refuses then accepts", scripts: [][]step{{{submitErr: status.Error(codes.Unavailable, "no Raft leader")}, valid}}, proposals: 1, resubmits: 1, wantTxID: "tx0", wantSubmit: 2},
 		{name: "orderer always refuses", scripts: [][]step{{{submitErr: status.Error(codes.Unavailable, "no Raft leader")}}}, wantCode: CodePeerUnavailable, proposals: 1},
+		{name: "too large for the orderers is not re-sent", scripts: [][]step{{{submitErr: tooLargeRefusal()}, valid}}, wantCode: CodeBatchTooLarge, proposals: 1, wantSubmit: 1},
 		{name: "chaincode refusal is not retried", endorse: []error{endorseStatusErr("chaincode response 500, INSUFFICIENT_FUNDS: no")}, scripts: [][]step{{valid}}, wantCode: CodeInsufficientFunds, proposals: 1},
 		{name: "payload mismatch is retried", endorse: []error{endorseStatusErr("ProposalResponsePayloads do not match")}, scripts: [][]step{{valid}}, proposals: 2, wantTxID: "tx1"},
 		{name: "persistent payload mismatch is a configuration error", endorse: []error{
@@ -166,6 +167,9 @@ func TestSubmitLoop(t *testing.T) {
 			if tt.wantCode != "" {
 				require.Error(t, err)
 				require.Equal(t, tt.wantCode, CodeOf(err), err.Error())
+				if tt.wantSubmit > 0 {
+					require.Equal(t, tt.wantSubmit, p.txs[0].submits)
+				}
 				return
 			}
 			require.NoError(t, err)
@@ -365,4 +369,16 @@ func TestSubmitFailedButOrdered(t *testing.T) {
 			require.Equal(t, tt.submits-1, got.Resubmits)
 		})
 	}
+}
+
+// tooLargeRefusal is how the Fabric Gateway of the pinned peer reports a
+// transaction every SmartBFT orderer refused for its size (the words are
+// the peer's, from the e2e suite on BFT: an 804 KB disbursement batch).
+func tooLargeRefusal() error {
+	const refused = "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: submitted request (804129) is bigger than request max bytes (512000)"
+	st := status.New(codes.Unavailable, "insufficient number of orderers could successfully process transaction to satisfy quorum requirement")
+	st, _ = st.WithDetails(
+		&gateway.ErrorDetail{Address: "127.0.0.1:30162", MspId: "ZhejiangMSP", Message: refused},
+		&gateway.ErrorDetail{Address: "127.0.0.1:30142", MspId: "ShanghaiMSP", Message: refused})
+	return st.Err()
 }

@@ -151,7 +151,8 @@ func rerunTransfers(err error) bool { return ledger.CodeOf(err) == ledger.CodeCo
 // read conflict that persists is a hot key one payment reads (a daily
 // counter, a capped payee's outputs); a chaincode failure without a
 // business code aborts TransferBatch as a whole. Run in halves, the other
-// payments settle and the cause fails alone, as its own Transfer would.
+// payments settle and the cause fails alone, as its own Transfer would. A
+// transaction the orderers refuse for its size settles in halves too.
 func splitTransfers(err error) bool {
 	var le *ledger.Error
 	if !errors.As(err, &le) {
@@ -160,6 +161,10 @@ func splitTransfers(err error) bool {
 	switch le.Code {
 	case ledger.CodeConflict, ledger.CodeChaincodeError:
 		return true
+	case ledger.CodeBatchTooLarge:
+		// The orderers refused the transaction for its size (BFT in the
+		// pinned Fabric: 500 KiB): halves are smaller.
+		return le.Stage == ledger.StageSubmit
 	case ledger.CodeInternal:
 		return le.FromChaincode
 	}

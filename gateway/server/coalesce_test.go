@@ -513,6 +513,8 @@ func TestSplitTransfersClassifies(t *testing.T) {
 		{&ledger.Error{Code: ledger.CodeCommitUnknown}, false},
 		{&ledger.Error{Code: ledger.CodeForbidden, FromChaincode: true}, false},
 		{&ledger.Error{Code: ledger.CodePeerUnavailable}, false},
+		{&ledger.Error{Code: ledger.CodeBatchTooLarge, Stage: ledger.StageSubmit}, true},
+		{&ledger.Error{Code: ledger.CodeBatchTooLarge, FromChaincode: true}, false},
 		{errors.New("other"), false},
 	} {
 		if got := splitTransfers(tc.err); got != tc.want {
