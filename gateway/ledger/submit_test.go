@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -283,11 +284,18 @@ func TestLaggingEndorsersRetried(t *testing.T) {
 // orderers had already ordered the transaction (fabric #4415). The words are
 // the peer's (its log on the project's BFT network).
 func bftRefusal() error {
-	const already = "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: request already processed"
+	return quorumRefusal("request already processed", "ZhejiangMSP", "AnhuiMSP")
+}
+
+// quorumRefusal is the Fabric Gateway's answer to a submit on a BFT channel
+// that fewer than a quorum of orderers acknowledged, the orderers of msps
+// answering info.
+func quorumRefusal(info string, msps ...string) error {
 	st := status.New(codes.Unavailable, "insufficient number of orderers could successfully process transaction to satisfy quorum requirement")
-	st, _ = st.WithDetails(
-		&gateway.ErrorDetail{Address: "127.0.0.1:31482", MspId: "ZhejiangMSP", Message: already},
-		&gateway.ErrorDetail{Address: "127.0.0.1:31462", MspId: "AnhuiMSP", Message: already})
+	for i, m := range msps {
+		st, _ = st.WithDetails(&gateway.ErrorDetail{Address: fmt.Sprintf("127.0.0.1:%d", 31402+20*i), MspId: m,
+			Message: "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: " + info})
+	}
 	return st.Err()
 }
 
@@ -375,10 +383,5 @@ func TestSubmitFailedButOrdered(t *testing.T) {
 // transaction every SmartBFT orderer refused for its size (the words are
 // the peer's, from the e2e suite on BFT: an 804 KB disbursement batch).
 func tooLargeRefusal() error {
-	const refused = "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: submitted request (804129) is bigger than request max bytes (512000)"
-	st := status.New(codes.Unavailable, "insufficient number of orderers could successfully process transaction to satisfy quorum requirement")
-	st, _ = st.WithDetails(
-		&gateway.ErrorDetail{Address: "127.0.0.1:30162", MspId: "ZhejiangMSP", Message: refused},
-		&gateway.ErrorDetail{Address: "127.0.0.1:30142", MspId: "ShanghaiMSP", Message: refused})
-	return st.Err()
+	return quorumRefusal("submitted request (804129) is bigger than request max bytes (512000)", "ZhejiangMSP", "ShanghaiMSP")
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,12 +18,14 @@ func BenchmarkAsyncFlood(b *testing.B) {
 	for _, n := range []int{1000, 5000} {
 		b.Run(fmt.Sprintf("requests=%d", n), func(b *testing.B) {
 			hold := make(chan struct{})
+			var holding atomic.Bool // after set-up: funded pays by token:Transfer too
 			h := funded(b, harnessOptions{workers: 32, queue: 256, fault: func(fn string) error {
-				if fn == "token:Transfer" {
+				if fn == "token:Transfer" && holding.Load() {
 					<-hold
 				}
 				return nil
 			}})
+			holding.Store(true)
 			var before, after runtime.MemStats
 			var accepted, refused, other int
 			var goroutines int
