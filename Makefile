@@ -10,8 +10,8 @@ NETWORK    := test-network-scripts/network.sh
 GO_MIN     := 1.25
 FABRIC_PKG := github.com/hyperledger/fabric
 CA_PKG     := github.com/hyperledger/fabric-ca
-FABRIC_TOOLS := $(BIN)/peer $(BIN)/configtxgen $(BIN)/osnadmin
-FABRIC_BINS := $(FABRIC_TOOLS) $(BIN)/orderer
+FABRIC_TOOLS := $(BIN)/configtxgen $(BIN)/osnadmin
+FABRIC_BINS := $(FABRIC_TOOLS) $(BIN)/peer $(BIN)/orderer
 # Our patches to the pinned Fabric (see docs/network.md, "The orderer WAL patch")
 # and the build directory where they are applied to a copy of the module.
 FABRIC_PATCHES := $(sort $(wildcard network/fabric/patches/*.patch))
@@ -153,17 +153,17 @@ prereq:
 	@command -v gcc >/dev/null || { echo "gcc is required to build fabric-ca (cgo, sqlite): apt-get install gcc"; exit 1; }
 	@command -v curl >/dev/null || { echo "curl is required: apt-get install curl"; exit 1; }
 
-# Fabric binaries are rebuilt only when the pinned module (or, for the orderer,
-# one of our patches) changes. peer, configtxgen and osnadmin come straight from
-# the module cache.
+# Fabric binaries are rebuilt only when the pinned module (or, for the orderer
+# and the peer, one of our patches) changes. configtxgen and osnadmin come
+# straight from the module cache.
 $(FABRIC_TOOLS) &: network/fabric/go.mod network/fabric/go.sum
-	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric peer, configtxgen, osnadmin…"; \
-	 cd network/fabric && go build -o $(BIN)/ $(FABRIC_PKG)/cmd/peer \
+	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric configtxgen, osnadmin…"; \
+	 cd network/fabric && go build -o $(BIN)/ \
 	   $(FABRIC_PKG)/cmd/configtxgen $(FABRIC_PKG)/cmd/osnadmin && \
 	 echo "built fabric tools in $$(( $$(date +%s) - t0 )) s"; touch $(FABRIC_TOOLS)
 
-# The orderer is built from a copy of the pinned module with network/fabric/patches
-# applied in order (patch -p1), through a generated go.mod that replaces the Fabric
+# The orderer and the peer are built from a copy of the pinned module with
+# network/fabric/patches applied in order (patch -p1), through a generated go.mod that replaces the Fabric
 # module with that copy. Its version output and start-up log line name the
 # patches ("Commit SHA: <pinned commit>+<patch names>"). The copy comes from the
 # module cache that `go mod download` fills, so this works offline once the
@@ -179,19 +179,20 @@ $(FABRIC_MODFILE): network/fabric/go.mod network/fabric/go.sum $(FABRIC_PATCHES)
 	 mv $(FABRIC_SRC).tmp $(FABRIC_SRC); cp go.sum $(FABRIC_BUILD)/go.sum; cp go.mod $(FABRIC_MODFILE).tmp; \
 	 go mod edit -replace=$(FABRIC_PKG)=$(FABRIC_SRC) $(FABRIC_MODFILE).tmp; mv $(FABRIC_MODFILE).tmp $(FABRIC_MODFILE)
 
-$(BIN)/orderer: $(FABRIC_MODFILE)
-	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric orderer (patched)…"; \
+$(BIN)/orderer $(BIN)/peer &: $(FABRIC_MODFILE)
+	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric orderer and peer (patched)…"; \
 	 cd network/fabric && v=$$(go list -m -f '{{.Version}}' $(FABRIC_PKG)) && sha=$${v##*-} && \
 	 for p in $(FABRIC_PATCHES); do sha="$$sha+$$(basename $$p .patch)"; done && \
 	 go build -modfile=$(FABRIC_MODFILE) -ldflags "-X $(FABRIC_PKG)/common/metadata.CommitSHA=$$sha" \
-	   -o $(BIN)/ $(FABRIC_PKG)/cmd/orderer && \
-	 echo "built fabric orderer in $$(( $$(date +%s) - t0 )) s"; touch $@
+	   -o $(BIN)/ $(FABRIC_PKG)/cmd/orderer $(FABRIC_PKG)/cmd/peer && \
+	 echo "built fabric orderer and peer in $$(( $$(date +%s) - t0 )) s"; touch $(BIN)/orderer $(BIN)/peer
 
-# The patch's regression test (network/fabric/walfix), run against the pinned
-# module as published, where it must see the deadlock, then against the patched copy.
-test-fabric-patch: $(FABRIC_MODFILE) ## orderer patch test: must deadlock unpatched, pass patched (~20 s)
-	cd network/fabric && YRD_FABRIC_UNPATCHED=1 go test -count=1 -v ./walfix/
-	cd network/fabric && go test -count=1 -v -modfile=$(FABRIC_MODFILE) ./walfix/
+# The patches' regression tests (network/fabric/walfix, network/fabric/sbefix),
+# run against the pinned module as published, where they must see the deadlock
+# and the per-key policy evaluations, then against the patched copy.
+test-fabric-patch: $(FABRIC_MODFILE) ## Fabric patch tests: must fail the unpatched way unpatched, pass patched (~30 s)
+	cd network/fabric && YRD_FABRIC_UNPATCHED=1 go test -count=1 -v ./walfix/ ./sbefix/
+	cd network/fabric && go test -count=1 -v -modfile=$(FABRIC_MODFILE) ./walfix/ ./sbefix/
 
 $(CA_BINS) &: network/fabric-ca/go.mod network/fabric-ca/go.sum
 	@mkdir -p $(BIN); t0=$$(date +%s); echo "building fabric-ca-server, fabric-ca-client (cgo)…"; \

@@ -74,8 +74,15 @@ func (c Config) levelsFor(name string) []int {
 	if len(c.Levels) == 0 || len(c.SweepScenarios) == 0 || slices.Contains(c.SweepScenarios, name) {
 		return c.levels()
 	}
-	sorted := slices.Sorted(slices.Values(c.Levels))
-	return []int{sorted[(len(sorted)-1)/2]}
+	return []int{MiddleLevel(c.Levels)}
+}
+
+// MiddleLevel is the level of a sweep at which the scenarios outside it
+// are measured (and the cycle, the payers, the BFT rows): the middle one,
+// the upper of two (50 of 1, 10, 50, 200).
+func MiddleLevel(levels []int) int {
+	sorted := slices.Sorted(slices.Values(levels))
+	return sorted[len(sorted)/2]
 }
 
 // maxLevel is the largest of levels: how many workers a scenario is set

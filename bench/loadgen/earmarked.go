@@ -138,11 +138,11 @@ func earmarkedSetup(ctx context.Context, r *runner, tag string) (opFunc, error) 
 		return nil, err
 	}
 	return func(ctx context.Context, w, seq int) outcome {
-		_, err := r.gw.as(prov[w], "operator").Spend(ctx, prog, rest.SpendRequest{
+		c, err := r.gw.as(prov[w], "operator").Spend(ctx, prog, rest.SpendRequest{
 			PaymentID: bankID(prov[w], "operator", fmt.Sprintf("%s-w%d-%d", tag, w, seq)), From: payer[w], To: payee[w], Amount: payAmount})
 		if err != nil {
 			return outcome{code: gwCode(err)}
 		}
-		return outcome{txs: 1, payments: 1}
+		return outcome{txs: 1, payments: 1, txID: c.TxID}
 	}, nil
 }

@@ -220,3 +220,14 @@ func TestReportRendering(t *testing.T) {
 		t.Fatalf("JSON round trip: %v %+v", err, back)
 	}
 }
+
+// TestCoalescedOperationsCountOneTransaction: operations that report the
+// same transaction ID (payments a gateway coalesced) count one transaction.
+func TestCoalescedOperationsCountOneTransaction(t *testing.T) {
+	res := closedLoop(context.Background(), 1, time.Hour, 40, time.Second, func(_ context.Context, w, seq int) outcome {
+		return outcome{txs: 1, payments: 1, txID: fmt.Sprintf("tx-%d", seq/5)} // 5 operations per transaction
+	})
+	if res.payments != 40 || res.txs != 8 {
+		t.Fatalf("%d transactions for %d payments, want 8 for 40", res.txs, res.payments)
+	}
+}

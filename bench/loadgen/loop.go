@@ -9,7 +9,9 @@ import (
 
 // outcome is what one operation did.
 type outcome struct {
-	// txs and payments committed (0 when the operation failed).
+	// txs and payments committed (0 when the operation failed). An
+	// operation that reports txID counts its transaction once however many
+	// operations it carried (coalesced payments share one).
 	txs, payments int
 	// conflicts retried on the way.
 	conflicts int
@@ -34,6 +36,8 @@ type loopResult struct {
 	// txID is one committed operation's transaction ID ("" when none
 	// reported one): a sample for looking at a real transaction.
 	txID string
+	// ids are the committed transactions that operations reported.
+	ids map[string]struct{}
 }
 
 // closedLoop runs workers that each call op back to back until duration
@@ -55,7 +59,7 @@ func closedLoopFrom(ctx context.Context, next []int, duration time.Duration, max
 	deadline := start.Add(duration)
 	var started atomic.Int64
 	var mu sync.Mutex
-	res := loopResult{failures: map[string]int{}}
+	res := loopResult{failures: map[string]int{}, ids: map[string]struct{}{}}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -64,6 +68,7 @@ func closedLoopFrom(ctx context.Context, next []int, duration time.Duration, max
 			var lat []time.Duration
 			var txs, pays, conflicts int
 			var txID string
+			ids := map[string]struct{}{}
 			fails := map[string]int{}
 			seq := next[w]
 			defer func() { next[w] = seq }()
@@ -85,7 +90,11 @@ func closedLoopFrom(ctx context.Context, next []int, duration time.Duration, max
 					}
 					continue
 				}
-				txs += o.txs
+				if o.txID != "" {
+					ids[o.txID] = struct{}{}
+				} else {
+					txs += o.txs
+				}
 				pays += o.payments
 				lat = append(lat, d)
 				if txID == "" {
@@ -98,6 +107,12 @@ func closedLoopFrom(ctx context.Context, next []int, duration time.Duration, max
 				res.txID = txID
 			}
 			res.txs += txs
+			for id := range ids {
+				if _, seen := res.ids[id]; !seen {
+					res.ids[id] = struct{}{}
+					res.txs++
+				}
+			}
 			res.payments += pays
 			res.conflicts += conflicts
 			res.latencies = append(res.latencies, lat...)

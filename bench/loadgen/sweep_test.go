@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -69,7 +70,7 @@ func TestClosedLoopFromContinues(t *testing.T) {
 			t.Errorf("worker %d ran operation %d twice", w, seq)
 		}
 		seen[k] = true
-		return outcome{txs: 1, payments: 1, txID: "tx"}
+		return outcome{txs: 1, payments: 1, txID: fmt.Sprintf("tx-%d-%d", w, seq)}
 	}
 	next := make([]int, 4)
 	r1 := closedLoopFrom(context.Background(), next, time.Hour, 20, time.Second, op)
@@ -77,7 +78,7 @@ func TestClosedLoopFromContinues(t *testing.T) {
 	if r1.txs != 20 || r2.txs != 10 || len(seen) != 30 {
 		t.Fatalf("txs %d, %d; seen %d", r1.txs, r2.txs, len(seen))
 	}
-	if r1.txID != "tx" {
+	if !strings.HasPrefix(r1.txID, "tx-") {
 		t.Fatalf("sample txID %q", r1.txID)
 	}
 	if next[0]+next[1]+next[2]+next[3] != 30 {
@@ -213,6 +214,10 @@ func TestLevelsFor(t *testing.T) {
 	}
 	if got := cfg.levelsFor("gw:batch"); !slices.Equal(got, []int{50}) {
 		t.Fatalf("scenario outside the sweep: %v, want the middle level", got)
+	}
+	cfg.Levels = []int{1, 10, 50, 200}
+	if got := cfg.levelsFor("gw:batch"); !slices.Equal(got, []int{50}) {
+		t.Fatalf("four levels: %v, want 50", got)
 	}
 	if cfg.maxLevel() != 200 {
 		t.Fatalf("maxLevel %d", cfg.maxLevel())

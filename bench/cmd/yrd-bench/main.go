@@ -59,7 +59,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -120,7 +119,7 @@ func run() error {
 	cfg.Duration, cfg.MaxOps, cfg.BatchSize, cfg.Log = *duration, *maxOps, *batch, os.Stderr
 	// One level, or the middle one of a sweep for what is not swept (the
 	// scenarios outside -sweep-scenarios, the cycle and the payers).
-	cfg.Concurrency = slices.Sorted(slices.Values(levels))[len(levels)/2]
+	cfg.Concurrency = loadgen.MiddleLevel(levels)
 	if len(levels) > 1 {
 		cfg.Levels = levels
 		if *sweepOnly != "all" {
