@@ -327,3 +327,29 @@ type ItemResult struct {
 	Message   string   `json:"message,omitempty"`
 	Payment   *Payment `json:"payment,omitempty"`
 }
+
+// SplitChange divides change into n outputs (n < 1 means 1) whose amounts
+// differ by at most one fen, the larger first. Zero change gives none; n is
+// reduced so that no output is zero. It is the contract's rule for a
+// payment's change (Payment.ChangeOutputs, in this order): the chaincode
+// creates them by it and the gateway knows their amounts by it.
+func SplitChange(change money.Amount, n int) []money.Amount {
+	if change <= 0 {
+		return nil
+	}
+	if n < 1 {
+		n = 1
+	}
+	if money.Amount(n) > change {
+		n = int(change)
+	}
+	base, rem := change/money.Amount(n), change%money.Amount(n)
+	out := make([]money.Amount, n)
+	for i := range out {
+		out[i] = base
+		if money.Amount(i) < rem {
+			out[i]++
+		}
+	}
+	return out
+}

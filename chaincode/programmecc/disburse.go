@@ -85,7 +85,7 @@ func (c *Contract) Disburse(ctx contractapi.TransactionContextInterface, request
 		sp := token.Spend{Delete: in}
 		// The payees' outputs were allocated as lines passed; the change last.
 		sp.Create = create
-		for _, part := range token.SplitChange(avail-res.Amount, r.ChangeSplit) {
+		for _, part := range api.SplitChange(avail-res.Amount, r.ChangeSplit) {
 			o := token.NewOutput(tx, escrow.ID, part, mark)
 			sp.Create = append(sp.Create, o)
 			if res.Change == "" {

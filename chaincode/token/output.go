@@ -42,30 +42,6 @@ func (t *Tx) newOutput(account string, amount money.Amount, e *api.Earmark) api.
 	return api.Output{ID: id, Account: account, Amount: amount, TxID: t.ID, Earmark: e.Clone(), CreatedAt: t.Time}
 }
 
-// SplitChange divides change into n outputs (n < 1 means 1) whose amounts
-// differ by at most one fen, the larger first. Zero change gives none; n is
-// reduced so that no output is zero.
-func SplitChange(change money.Amount, n int) []money.Amount {
-	if change <= 0 {
-		return nil
-	}
-	if n < 1 {
-		n = 1
-	}
-	if money.Amount(n) > change {
-		n = int(change)
-	}
-	base, rem := change/money.Amount(n), change%money.Amount(n)
-	out := make([]money.Amount, n)
-	for i := range out {
-		out[i] = base
-		if money.Amount(i) < rem {
-			out[i]++
-		}
-	}
-	return out
-}
-
 // NewOutput allocates the transaction's next output (ID "<txID>.<n>") for
 // account, carrying a copy of earmark e (nil: plain money). Contracts that
 // plan their own movements (programme funding, disbursements, returns) use

@@ -91,7 +91,7 @@ func PlanTransfer(tx *Tx, in TransferInput) (TransferPlan, error) {
 	}
 	payee := tx.newOutput(r.To, r.Amount, payeeMark)
 	p.Create = append(p.Create, payee)
-	change := SplitChange(total-r.Amount, r.ChangeSplit)
+	change := api.SplitChange(total-r.Amount, r.ChangeSplit)
 	changeIDs := make([]string, 0, len(change))
 	for _, a := range change {
 		o := tx.newOutput(r.From, a, earmark)
@@ -186,7 +186,7 @@ func PlanRedeem(tx *Tx, id string, p api.RedeemParams, proposerMSP string, acct 
 	}
 	s := Spend{Delete: inputs}
 	var change []string
-	for _, a := range SplitChange(total-p.Amount, 1) {
+	for _, a := range api.SplitChange(total-p.Amount, 1) {
 		o := tx.newOutput(acct.ID, a, nil)
 		s.Create = append(s.Create, o)
 		change = append(change, o.ID)

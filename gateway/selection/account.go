@@ -37,6 +37,11 @@ type account struct {
 	spent  map[string]time.Time
 	spentQ []spentEntry
 	stale  bool
+	// derived: outputs include change that Lease.Settle added since the
+	// last read, not read from the ledger. Outputs that others paid to the
+	// account since then are missing: a selection that cannot be covered
+	// reads the account before it fails or waits.
+	derived bool
 	// gen counts releases and invalidations; a read that started before
 	// the latest one leaves the account stale.
 	gen uint64
@@ -144,6 +149,7 @@ func (s *Selector) refresh(ctx context.Context, identity string, a *account) err
 		slices.SortFunc(fresh, byAmountThenID)
 		a.outputs = fresh
 		a.stale = a.gen != gen
+		a.derived = false
 		a.mu.Unlock()
 	}
 }
@@ -158,6 +164,13 @@ func byAmountThenID(x, y Output) int {
 // release unlocks inputs; with spent, remembers them as spent and drops
 // them from the cache. It marks the account stale and wakes its waiters.
 func (s *Selector) release(a *account, inputs []Output, spent bool, expected int) {
+	s.releaseWith(a, inputs, spent, expected, nil)
+}
+
+// releaseWith is release; with spent and change (the outputs the payment
+// created at the account, committed), the change joins the cache and the
+// account stays as fresh as it was: the next selection needs no read.
+func (s *Selector) releaseWith(a *account, inputs []Output, spent bool, expected int, change []Output) {
 	a.mu.Lock()
 	a.incoming -= expected
 	for _, o := range inputs {
@@ -173,7 +186,20 @@ func (s *Selector) release(a *account, inputs []Output, spent bool, expected int
 			return slices.ContainsFunc(inputs, func(in Output) bool { return in.ID == o.ID })
 		})
 	}
-	a.stale = true
+	if spent && change != nil {
+		for _, o := range change {
+			if _, gone := a.spent[o.ID]; gone || slices.ContainsFunc(a.outputs, func(x Output) bool { return x.ID == o.ID }) {
+				continue
+			}
+			a.outputs = append(a.outputs, o)
+		}
+		slices.SortFunc(a.outputs, byAmountThenID)
+		a.derived = true
+		// A read in flight may predate the commit: gen tells it so, and
+		// the account is read again after it.
+	} else {
+		a.stale = true
+	}
 	a.gen++
 	close(a.released)
 	a.released = make(chan struct{})

@@ -149,6 +149,11 @@ func (s *Selector) selectItems(ctx context.Context, identity string, wants []Wan
 		for i, a := range accts {
 			allocs[i].rollback(a)
 			if len(allocs[i].failed)+len(allocs[i].blocked) > 0 {
+				if a.derived {
+					// The cache holds settled change but not what others
+					// paid in since the last read: read it before failing.
+					a.stale = true
+				}
 				stale = stale || a.stale
 			}
 			if len(allocs[i].blocked) > 0 {

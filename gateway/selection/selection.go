@@ -226,6 +226,28 @@ func (l *Lease) Release(spent bool) {
 	l.s.unref(l.a)
 }
 
+// Settle releases the lease of a payment that committed (as
+// Release(true)) and records change, the outputs the payment created at the
+// account, in the selector's cache: the account is not read again for the
+// next selection. Outputs are known by their IDs and amounts from the
+// payment's record (api.Payment.ChangeOutputs, api.SplitChange). Outputs
+// that others paid to the account meanwhile are read when the cache cannot
+// cover a selection. Like Release, only the first call counts.
+func (l *Lease) Settle(change []Output) {
+	if l == nil || !l.done.CompareAndSwap(false, true) {
+		return
+	}
+	l.a.mu.Lock()
+	expected := l.expected
+	l.expected = 0
+	l.a.mu.Unlock()
+	if change == nil {
+		change = []Output{}
+	}
+	l.s.releaseWith(l.a, l.Inputs, true, expected, change)
+	l.s.unref(l.a)
+}
+
 // Select locks outputs of acct covering amount, by the package's choice
 // rule, waiting for locked funds as the package documentation describes.
 // Errors: ErrInvalidAmount, ErrInsufficientFunds, ErrTooFragmented,

@@ -563,3 +563,46 @@ func TestExpectCountsIncomingChange(t *testing.T) {
 	require.Zero(t, fourth.Incoming)
 	fourth.Release(false)
 }
+
+// TestSettleKeepsTheCacheFresh: a payment settled with its change leaves
+// the account's cache fresh (the next selection reads nothing and may spend
+// the change); what others paid in meanwhile is read when the cache cannot
+// cover a selection.
+func TestSettleKeepsTheCacheFresh(t *testing.T) {
+	ctx := context.Background()
+	src := newLedger(map[string][]selection.Output{"p": outs(100)})
+	s := selection.New(src, selection.Options{})
+	l, err := s.Select(ctx, "id", "p", 30)
+	require.NoError(t, err)
+	require.Equal(t, 1, src.readsOf("p"))
+	change := selection.Output{ID: "tx1.1", Amount: 70}
+	src.spend("p", l.IDs(), change)
+	l.Settle([]selection.Output{change})
+
+	l2, err := s.Select(ctx, "id", "p", 50)
+	require.NoError(t, err)
+	require.Equal(t, []string{"tx1.1"}, l2.IDs(), "the settled change is selectable")
+	require.Equal(t, 1, src.readsOf("p"), "no read after a settle")
+	change2 := selection.Output{ID: "tx2.1", Amount: 20}
+	src.spend("p", l2.IDs(), change2)
+	l2.Settle([]selection.Output{change2})
+
+	// Someone else pays 500 in: the cache (20) cannot cover 300, so the
+	// selector reads the account before refusing.
+	src.mu.Lock()
+	src.outs["p"] = append(src.outs["p"], selection.Output{ID: "in.0", Amount: 500})
+	src.mu.Unlock()
+	l3, err := s.Select(ctx, "id", "p", 300)
+	require.NoError(t, err)
+	require.Equal(t, []string{"in.0"}, l3.IDs())
+	require.Equal(t, 2, src.readsOf("p"))
+	l3.Release(false)
+
+	// Release(true) without the change still marks the account for a read.
+	l4, err := s.Select(ctx, "id", "p", 10)
+	require.NoError(t, err)
+	l4.Release(true)
+	_, err = s.Select(ctx, "id", "p", 10)
+	require.NoError(t, err)
+	require.Equal(t, 4, src.readsOf("p"))
+}

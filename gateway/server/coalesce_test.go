@@ -594,3 +594,37 @@ func TestReservePoolRefilledOnce(t *testing.T) {
 		t.Fatalf("the reserve has %d outputs after the batch, want %d (the pool refilled once)", len(after), pool)
 	}
 }
+
+// TestRepeatsWithoutTheCache: a repeat the gateway has not seen (committed
+// through another gateway, or before a restart) reaches the chaincode, which
+// refuses its ID; the gateway then answers 409 or 422 with the original, as
+// for a repeat it knows, and nothing is paid twice. A repeat whose funds are
+// gone meanwhile is answered the same, not INSUFFICIENT_FUNDS.
+func TestRepeatsWithoutTheCache(t *testing.T) {
+	h := funded(t, harnessOptions{})
+	first := h.pay("sh-op", rest.PaymentRequest{PaymentID: "SH-CITY:rep1", From: settle, To: shShop, Amount: y("1.00")})
+	forget := func() { h.srv.paid = newFixedCache[paidKey, api.Payment](recentPayments) }
+	forget()
+	r := h.do("sh-op", "POST", "/v1/payments", paymentBody("SH-CITY:rep1", settle, shShop, "1.00"))
+	if r.status != http.StatusConflict || r.code(t) != rest.CodeDuplicatePayment {
+		t.Fatalf("repeat: %d %s", r.status, r.body)
+	}
+	forget()
+	r = h.do("sh-op", "POST", "/v1/payments", paymentBody("SH-CITY:rep1", settle, shShop, "2.00"))
+	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodePaymentIDReused {
+		t.Fatalf("repeat with another body: %d %s", r.status, r.body)
+	}
+	forget()
+	r = h.do("sh-op", "POST", "/v1/payments", paymentBody("SH-CITY:rep1", settle, shShop, "99999999.00"))
+	if r.status != http.StatusUnprocessableEntity || r.code(t) != rest.CodePaymentIDReused {
+		t.Fatalf("repeat beyond the funds: %d %s", r.status, r.body)
+	}
+	// Another bank's client gets no cached record of SH-CITY's payment.
+	r = h.do("js-op", "POST", "/v1/payments", paymentBody("SH-CITY:rep1", jsShop, shShop, "1.00"))
+	if r.status == http.StatusConflict || r.status == http.StatusCreated {
+		t.Fatalf("another bank's repeat: %d %s", r.status, r.body)
+	}
+	if b := h.balance("sh-op", shShop); b != first.Amount.String() {
+		t.Fatalf("shop holds %s after repeats of one payment of %s", b, first.Amount)
+	}
+}

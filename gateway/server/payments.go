@@ -7,6 +7,7 @@ import (
 
 	"github.com/yangtze-delta/settlement/api"
 	"github.com/yangtze-delta/settlement/gateway/ledger"
+	"github.com/yangtze-delta/settlement/gateway/selection"
 	"github.com/yangtze-delta/settlement/money"
 	"github.com/yangtze-delta/settlement/rest"
 )
@@ -29,15 +30,19 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		if err := s.checkRepeat(ctx, id, req); err != nil {
-			return nil, err
+		// A repeat of a payment this gateway knows is answered from its
+		// cache. Otherwise no look-up first (a query per payment): the
+		// chaincode refuses a repeated ID (DUPLICATE_PAYMENT), and a
+		// failed payment looks the ID up below.
+		if p, ok := s.paid.get(paidKey{id, req.PaymentID}); ok {
+			return nil, repeated(p, req)
 		}
 		pool := 0
 		if req.ChangeSplit == 0 && s.isReserve(ctx, id, req.From) {
 			pool = s.reservePool
 		}
 		var p api.Payment
-		c, err := s.spend(ctx, id, req.From, req.Amount, req.Inputs, pool, func(inputs []string, split int) (*ledger.Committed, error) {
+		c, err := s.spend(ctx, id, req.From, req.Amount, req.Inputs, pool, func(inputs []string, split int) (*ledger.Committed, []string, error) {
 			if split == 0 {
 				split = req.ChangeSplit
 			}
@@ -45,17 +50,16 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 			var err error
 			// Coalesced with other payments when coalescing is on (coalesce.go).
 			p, c, err = s.transfer(ctx, id, fromPaymentRequest(req, inputs, split))
-			return c, err
+			if err != nil || p.ChangeOutputs == nil {
+				return c, nil, err
+			}
+			return c, p.ChangeOutputs, nil
 		})
 		if err != nil {
-			if c := ledger.CodeOf(err); c == ledger.CodeDuplicatePayment {
-				if rerr := s.checkRepeat(ctx, id, req); rerr != nil {
-					return nil, rerr
-				}
-			}
-			return nil, err
+			return nil, s.repeatOr(ctx, id, req, err)
 		}
 		s.selector.Invalidate(req.To)
+		s.paid.put(paidKey{id, p.PaymentID}, p)
 		return committed(c, toPayment(p)), nil
 	})
 }
@@ -70,6 +74,20 @@ func (s *Server) checkRepeat(ctx context.Context, id string, req rest.PaymentReq
 		}
 		return err
 	}
+	s.paid.put(paidKey{id, p.PaymentID}, p)
+	return repeated(p, req)
+}
+
+// recentPayments bounds the cache of committed payments (~1 KB each).
+const recentPayments = 10000
+
+// paidKey is a cached payment's key: the client that paid or looked it up
+// (another client may not be allowed to see it) and its payment ID.
+type paidKey struct{ client, paymentID string }
+
+// repeated is the answer to a request that repeats payment p's ID: 409
+// (same body) or 422 (different body), carrying p.
+func repeated(p api.Payment, req rest.PaymentRequest) error {
 	details := map[string]any{rest.DetailPayment: toPayment(p)}
 	if samePayment(p, req) {
 		return &rest.Error{Status: http.StatusConflict, Code: rest.CodeDuplicatePayment,
@@ -77,6 +95,22 @@ func (s *Server) checkRepeat(ctx context.Context, id string, req rest.PaymentReq
 	}
 	return &rest.Error{Status: http.StatusUnprocessableEntity, Code: rest.CodePaymentIDReused,
 		Message: "payment ID " + req.PaymentID + " was used for a different payment", Details: details}
+}
+
+// repeatOr answers a payment that failed with err: when its payment ID is
+// already on the ledger (a repeat, refused by the chaincode, or refused
+// before it by selection because the first payment spent the funds), 409 or
+// 422 with the original; otherwise err. A look-up that fails leaves err.
+func (s *Server) repeatOr(ctx context.Context, id string, req rest.PaymentRequest, err error) error {
+	switch ledger.CodeOf(err) {
+	case ledger.CodeForbidden, ledger.CodeInvalidArgument, ledger.CodeCanceled:
+		return err // not a repeat's answer: the ID was not checked, or the caller left
+	}
+	var repeat *rest.Error
+	if rerr := s.checkRepeat(ctx, id, req); errors.As(rerr, &repeat) {
+		return repeat
+	}
+	return err
 }
 
 // samePayment reports whether a request repeats a stored payment: from,
@@ -119,11 +153,12 @@ func poolSplit(target, free int) int {
 // pool unlocked outputs. When the chaincode says a selected input is
 // already spent, the account is re-read and selection runs once more.
 func (s *Server) spend(ctx context.Context, id, account string, amount money.Amount, given []string, pool int,
-	submit func(inputs []string, changeSplit int) (*ledger.Committed, error),
+	submit spendFunc,
 ) (*ledger.Committed, error) {
 	if len(given) > 0 {
 		defer s.selector.Invalidate(account)
-		return submit(given, 0)
+		c, _, err := submit(given, 0)
+		return c, err
 	}
 	for attempt := 0; ; attempt++ {
 		c, err := s.spendOnce(ctx, id, account, amount, pool, submit)
@@ -139,14 +174,20 @@ func (s *Server) spend(ctx context.Context, id, account string, amount money.Amo
 	}
 }
 
+// spendFunc submits a spend of inputs with the given change split and
+// returns its commit and, when the answer names them, the IDs of the change
+// outputs it created at the paying account (api.Payment.ChangeOutputs);
+// nil when unknown.
+type spendFunc func(inputs []string, changeSplit int) (*ledger.Committed, []string, error)
+
 func (s *Server) spendOnce(ctx context.Context, id, account string, amount money.Amount, pool int,
-	submit func(inputs []string, changeSplit int) (*ledger.Committed, error),
+	submit spendFunc,
 ) (c *ledger.Committed, err error) {
 	lease, err := s.selector.Select(ctx, id, account, amount)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { lease.Release(err == nil) }()
+	defer func() { lease.Release(err == nil) }() // a no-op after Settle
 	split := 0
 	if lease.Total > amount {
 		// Change on its way from payments in flight counts towards the
@@ -155,7 +196,26 @@ func (s *Server) spendOnce(ctx context.Context, id, account string, amount money
 		split = poolSplit(pool, lease.Free+lease.Incoming)
 		lease.Expect(max(split, 1))
 	}
-	return submit(lease.IDs(), split)
+	c, change, err := submit(lease.IDs(), split)
+	if err == nil && change != nil {
+		lease.Settle(changeOutputs(change, lease.Total-amount))
+	}
+	return c, err
+}
+
+// changeOutputs are the outputs of a payment's change: ids as the payment
+// record names them, amounts by the contract's rule (api.SplitChange).
+// nil when the two disagree (the account is then read again).
+func changeOutputs(ids []string, change money.Amount) []selection.Output {
+	amounts := api.SplitChange(change, len(ids))
+	if len(amounts) != len(ids) {
+		return nil
+	}
+	out := make([]selection.Output, len(ids))
+	for i, id := range ids {
+		out[i] = selection.Output{ID: id, Amount: amounts[i]}
+	}
+	return out
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {

@@ -235,11 +235,11 @@ func (s *Server) fundTranche(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		var v api.TrancheView
-		submit := func(inputs []string, _ int) (*ledger.Committed, error) {
+		submit := func(inputs []string, _ int) (*ledger.Committed, []string, error) {
 			var c *ledger.Committed
 			var err error
 			v, c, err = run(inputs)
-			return c, err
+			return c, nil, err
 		}
 		c, err := s.spend(ctx, id, account, share, nil, 0, submit)
 		if err != nil {

@@ -89,11 +89,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		var ex api.Execution
 		var c *ledger.Committed
 		if p.Proposal.Action == api.ActionRedeem && p.Proposal.Redeem != nil {
-			c, err = s.spend(ctx, id, p.Proposal.Redeem.Account, p.Proposal.Redeem.Amount, creq.Inputs, 0, func(inputs []string, _ int) (*ledger.Committed, error) {
+			c, err = s.spend(ctx, id, p.Proposal.Redeem.Account, p.Proposal.Redeem.Amount, creq.Inputs, 0, func(inputs []string, _ int) (*ledger.Committed, []string, error) {
 				var c *ledger.Committed
 				var err error
 				ex, c, err = run(inputs)
-				return c, err
+				return c, nil, err
 			})
 		} else {
 			ex, c, err = run(creq.Inputs)

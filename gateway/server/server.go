@@ -110,7 +110,10 @@ type Server struct {
 	// reservePool is the unlocked-output pool kept for reserve accounts (0: off).
 	reservePool int
 	// kinds caches account kinds (immutable on the ledger) for pooling.
-	kinds *kindCache
+	kinds *fixedCache[string, api.Kind]
+	// paid caches the payments this gateway committed or looked up, by
+	// client and payment ID, to answer a repeat without the ledger.
+	paid *fixedCache[paidKey, api.Payment]
 	// programmes: disbursement jobs, earmarked selection, utilisation.
 	programmes
 	// ib: the cycle runner and the interbank routes' bounds.
@@ -176,7 +179,8 @@ func New(opts Options) (*Server, error) {
 		openapi:     doc,
 		metrics:     opts.Metrics,
 		reservePool: opts.Selection.ReservePool,
-		kinds:       newKindCache(10000),
+		kinds:       newFixedCache[string, api.Kind](10000),
+		paid:        newFixedCache[paidKey, api.Payment](recentPayments),
 		log:         opts.Logger,
 		closing:     make(chan struct{}),
 	}
@@ -384,28 +388,31 @@ func (o outputSource) Outputs(ctx context.Context, identity, account string) ([]
 	}
 }
 
-// kindCache is a bounded cache of account kinds: at the limit it is
-// cleared (kinds are cheap to re-read).
-type kindCache struct {
+// fixedCache is a bounded cache of facts that never change on the ledger
+// once written (an account's kind, a committed payment): at the limit it
+// is cleared, since each is cheap to read again.
+type fixedCache[K comparable, V any] struct {
 	mu  sync.Mutex
-	m   map[string]api.Kind
+	m   map[K]V
 	max int
 }
 
-func newKindCache(max int) *kindCache { return &kindCache{m: map[string]api.Kind{}, max: max} }
+func newFixedCache[K comparable, V any](max int) *fixedCache[K, V] {
+	return &fixedCache[K, V]{m: map[K]V{}, max: max}
+}
 
-func (k *kindCache) get(acct string) (api.Kind, bool) {
+func (k *fixedCache[K, V]) get(key K) (V, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	v, ok := k.m[acct]
+	v, ok := k.m[key]
 	return v, ok
 }
 
-func (k *kindCache) put(acct string, kind api.Kind) {
+func (k *fixedCache[K, V]) put(key K, v V) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.m) >= k.max {
 		clear(k.m)
 	}
-	k.m[acct] = kind
+	k.m[key] = v
 }
