@@ -43,11 +43,20 @@ type Goal struct {
 	Missing string `json:"missing,omitempty"`
 }
 
+// middle is the level the scenarios outside a sweep ran at (Concurrency
+// without a sweep).
+func (r *Report) middle() int {
+	if len(r.Levels) > 0 {
+		return MiddleLevel(r.Levels)
+	}
+	return r.Concurrency
+}
+
 // result finds the result of scenario at workers (0: the run's middle
-// level, Concurrency), nil when the run has none.
+// level), nil when the run has none.
 func (r *Report) result(scenario string, workers int) *Result {
 	if workers == 0 {
-		workers = r.Concurrency
+		workers = r.middle()
 	}
 	for i := range r.Results {
 		res := &r.Results[i]
@@ -69,7 +78,7 @@ func (r *Report) CheckGoals(batchTimeout time.Duration) []Goal {
 		target := fmt.Sprintf("≥ %.0f%%", want*100)
 		a, b := r.result(num, workers), r.result(den, workers)
 		if a == nil || b == nil {
-			return missing(goal, target, fmt.Sprintf("%s and %s at %d workers", num, den, max(workers, r.Concurrency)))
+			return missing(goal, target, fmt.Sprintf("%s and %s at %d workers", num, den, max(workers, r.middle())))
 		}
 		x, y := a.PaymentsPerSec, b.PaymentsPerSec
 		unit := "payments/s"
@@ -153,7 +162,7 @@ func writeGoals(w io.Writer, goals []Goal) error {
 // writeConsensus writes the raft and bft rows of the scenarios measured on
 // both ordering services, side by side.
 func (r *Report) writeConsensus(w io.Writer) error {
-	fmt.Fprintf(w, "ordering: the same scenarios on Raft (above) and on SmartBFT (a fresh network), %d workers:\n", r.Concurrency)
+	fmt.Fprintf(w, "ordering: the same scenarios on Raft (above) and on SmartBFT (a fresh network), %d workers:\n", r.middle())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\traft payments/s\tbft payments/s\traft p50 ms\tbft p50 ms\traft failed\tbft failed\t")
 	var scen []string

@@ -62,3 +62,19 @@ func TestCheckGoals(t *testing.T) {
 		t.Errorf("the text report lacks the goals:\n%s", b.String())
 	}
 }
+
+// TestGoalsAtTheMiddleLevel: in a sweep the ratios compare the results at
+// the middle level (where the scenarios outside the sweep ran), not at the
+// largest (Report.Concurrency).
+func TestGoalsAtTheMiddleLevel(t *testing.T) {
+	r := &Report{Concurrency: 200, Levels: []int{1, 10, 50, 200}, Results: []Result{
+		{Scenario: "gw:distinct", Concurrency: 50, PaymentsPerSec: 100},
+		{Scenario: "gw:distinct", Concurrency: 200, PaymentsPerSec: 150},
+		{Scenario: "gw:earmarked", Concurrency: 50, PaymentsPerSec: 95},
+	}}
+	for _, g := range r.CheckGoals(250 * time.Millisecond) {
+		if strings.HasPrefix(g.Goal, "earmarked") && (!g.Met || g.Missing != "") {
+			t.Fatalf("earmarked at 50 against distinct at 50: %+v", g)
+		}
+	}
+}

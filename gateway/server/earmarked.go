@@ -92,8 +92,10 @@ func (s *Server) createSpend(w http.ResponseWriter, r *http.Request) {
 	}
 	id := clientName(r.Context())
 	s.write(w, r, func(ctx context.Context) (any, error) {
-		if err := s.checkRepeat(ctx, id, pay); err != nil {
-			return nil, err
+		// Repeats as for POST /v1/payments: from the cache, or through the
+		// chaincode's DUPLICATE_PAYMENT (no look-up query per spend).
+		if p, ok := s.paid.get(paidKey{id, pay.PaymentID}); ok {
+			return nil, repeated(p, pay)
 		}
 		var p api.Payment
 		c, err := s.spendEarmarked(ctx, id, prog, req.From, req.Amount, func(inputs []string) (*ledger.Committed, error) {
@@ -103,14 +105,10 @@ func (s *Server) createSpend(w http.ResponseWriter, r *http.Request) {
 			return c, err
 		})
 		if err != nil {
-			if ledger.CodeOf(err) == ledger.CodeDuplicatePayment {
-				if rerr := s.checkRepeat(ctx, id, pay); rerr != nil {
-					return nil, rerr
-				}
-			}
-			return nil, err
+			return nil, s.repeatOr(ctx, id, pay, err)
 		}
 		s.selector.Invalidate(req.To) // a release lands as plain money
+		s.paid.put(paidKey{id, p.PaymentID}, p)
 		return committed(c, toPayment(p)), nil
 	})
 }
