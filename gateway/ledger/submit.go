@@ -38,9 +38,9 @@ type policy struct {
 	lookup                  time.Duration
 	attempts                int
 	backoffBase, backoffMax time.Duration
-	// lagWait: a proposal refused by other provinces' peers only (lagging
-	// peers) is run again until this long after the first such refusal,
-	// beyond attempts.
+	// lagWait: a proposal refused by other provinces' peers only, or whose
+	// endorsements differ (lagging peers), is run again until this long
+	// after the first such answer, beyond attempts.
 	lagWait time.Duration
 }
 
@@ -88,7 +88,11 @@ func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*C
 	for attempt := 1; ; attempt++ {
 		tx, err := s.endorse(ctx, propose)
 		if err != nil {
-			lagging := err.FromChaincode && laggingPeers(err, s.localMSP)
+			// Other provinces' peers behind the local one: a chaincode
+			// refusal from them only, or endorsements that differ (their
+			// reads saw older versions). Both pass once they catch up, which
+			// after an ordering outage or a leader change takes seconds.
+			lagging := (err.FromChaincode && laggingPeers(err, s.localMSP)) || payloadMismatch(err)
 			if lagging && lagSince.IsZero() {
 				lagSince = time.Now()
 			}

@@ -267,6 +267,19 @@ func TestLaggingEndorsersRetried(t *testing.T) {
 		require.Greater(t, len(p.txs), 3, "ran beyond the attempts while within lagWait")
 		require.Less(t, len(p.txs), len(refusals), "stopped at lagWait")
 	})
+	// Endorsements that differ are the same lag seen from the other side
+	// (a peer's read saw an older version): the fault suite's leader
+	// cycles saw them for over a second after a Raft leader change.
+	t.Run("differing endorsements are run again up to lagWait", func(t *testing.T) {
+		mismatch := endorseStatusErr("ProposalResponsePayloads do not match")
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{mismatch, mismatch, mismatch, mismatch, mismatch}}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		s.policy.lagWait = time.Minute
+		got, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.NoError(t, err)
+		require.Equal(t, 6, got.Attempts)
+	})
 	t.Run("lagWait does not extend retries of the local peer's refusal", func(t *testing.T) {
 		own := from(notOwned, "ShanghaiMSP")
 		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{own, own}}
