@@ -12,6 +12,8 @@ CC_NAME=$MAIN_CC
 # Block cutting (Raft BatchTimeout/MaxMessageCount, SmartBFT
 # RequestBatchMaxInterval/RequestBatchMaxCount): see docs/network.md.
 BATCH_TIMEOUT=${YRD_BATCH_TIMEOUT:-250ms}
+# Raft tick (docs/network.md, "Raft elections"); Fabric's default is 500ms.
+RAFT_TICK=${YRD_RAFT_TICK:-250ms}
 BATCH_MAX_MESSAGES=${YRD_BATCH_MAX_MESSAGES:-500}
 # Ordering: raft (etcdraft, the default) or bft (SmartBFT, channel
 # capability V3_0). Fabric binaries (peer, orderer, configtxgen, osnadmin):
