@@ -98,11 +98,14 @@ func (s *Server) createSpend(w http.ResponseWriter, r *http.Request) {
 			return nil, repeated(p, pay)
 		}
 		var p api.Payment
-		c, err := s.spendEarmarked(ctx, id, prog, req.From, req.Amount, func(inputs []string) (*ledger.Committed, error) {
+		c, err := s.spendEarmarked(ctx, id, prog, req.From, req.Amount, func(inputs []string) (*ledger.Committed, []string, error) {
 			var c *ledger.Committed
 			var err error
 			p, c, err = s.transfer(ctx, id, fromPaymentRequest(pay, inputs, 0))
-			return c, err
+			if err != nil || p.ChangeOutputs == nil {
+				return c, nil, err
+			}
+			return c, p.ChangeOutputs, nil // the change keeps the input's earmark and tranche
 		})
 		if err != nil {
 			return nil, s.repeatOr(ctx, id, pay, err)
@@ -117,7 +120,7 @@ func (s *Server) createSpend(w http.ResponseWriter, r *http.Request) {
 // covering amount and runs submit with them, releasing the lease on every
 // path. On INPUT_SPENT the payer is read and selected once more.
 func (s *Server) spendEarmarked(ctx context.Context, id, programme, account string, amount money.Amount,
-	submit func(inputs []string) (*ledger.Committed, error)) (*ledger.Committed, error) {
+	submit earmarkedFunc) (*ledger.Committed, error) {
 	for attempt := 0; ; attempt++ {
 		c, err := s.spendEarmarkedOnce(ctx, id, programme, account, amount, submit)
 		var le *ledger.Error
@@ -129,8 +132,38 @@ func (s *Server) spendEarmarked(ctx context.Context, id, programme, account stri
 	}
 }
 
+// earmarkedFunc submits a spend of inputs and returns its commit and, when
+// known, the IDs of the change outputs it created (earmarked as the inputs).
+type earmarkedFunc func(inputs []string) (*ledger.Committed, []string, error)
+
+// settleEarmarked runs submit with lease's outputs and releases the lease:
+// a committed spend's change joins the selector's cache (Lease.Settle).
+func settleEarmarked(lease *selection.Lease, amount money.Amount, submit earmarkedFunc) (*ledger.Committed, error) {
+	c, change, err := submit(lease.IDs())
+	if err == nil && change != nil {
+		lease.Settle(changeOutputs(change, lease.Total-amount))
+	}
+	lease.Release(err == nil) // a no-op after Settle
+	return c, err
+}
+
 func (s *Server) spendEarmarkedOnce(ctx context.Context, id, programme, account string, amount money.Amount,
-	submit func(inputs []string) (*ledger.Committed, error)) (*ledger.Committed, error) {
+	submit earmarkedFunc) (*ledger.Committed, error) {
+	// The tranches the payer held at the last full read, from the
+	// selector's cache (kept fresh by settled spends): no read of the
+	// holdings when one of them covers the amount.
+	tk := trancheKey{account, programme}
+	if known, ok := s.tranches.get(tk); ok {
+		for _, t := range known {
+			lease, err := s.earmarked.Select(ctx, id, earmarkKey(account, programme, t), amount)
+			if err == nil {
+				return settleEarmarked(lease, amount, submit)
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		}
+	}
 	all, err := holdings(ctx, s.ledger, id, programme, account)
 	if err != nil {
 		return nil, err
@@ -151,6 +184,12 @@ func (s *Server) spendEarmarkedOnce(ctx context.Context, id, programme, account 
 		}
 	}
 	sort.Ints(covering)
+	heldTranches := make([]int, 0, len(totals))
+	for t := range totals {
+		heldTranches = append(heldTranches, t)
+	}
+	sort.Ints(heldTranches)
+	s.tranches.put(tk, heldTranches)
 	if len(covering) == 0 {
 		if sum >= amount {
 			details := map[string]any{}
@@ -176,9 +215,7 @@ func (s *Server) spendEarmarkedOnce(ctx context.Context, id, programme, account 
 			}
 			return nil, err
 		}
-		c, err := submit(lease.IDs())
-		lease.Release(err == nil)
-		return c, err
+		return settleEarmarked(lease, amount, submit)
 	}
 	return nil, last
 }

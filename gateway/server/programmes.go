@@ -21,6 +21,10 @@ type programmes struct {
 	// tranche (account key "account\x00programme\x00tranche"); the plain
 	// selector never offers earmarked outputs.
 	earmarked *selection.Selector
+	// tranches remembers, per payer and programme, the tranches the payer
+	// held at the last full read of its holdings, oldest first: the next
+	// spend tries them from the selector's cache before reading again.
+	tranches *fixedCache[trancheKey, []int]
 	// heavy bounds the routes that read a programme's whole history at
 	// once (utilisation, full sweeps): at the limit they answer 429.
 	heavy chan struct{}
@@ -47,8 +51,12 @@ func (s *Server) initProgrammes(opts Options) {
 		LockWait:  opts.Selection.LockWait.D(),
 		MaxInputs: opts.Selection.MaxInputs,
 	})
+	s.tranches = newFixedCache[trancheKey, []int](10000)
 	s.heavy = make(chan struct{}, maxHeavyReads)
 }
+
+// trancheKey names a payer's holdings of one programme.
+type trancheKey struct{ account, programme string }
 
 // programmeHandlers maps the programme routes to their handlers.
 func (s *Server) programmeHandlers() map[string]http.HandlerFunc {
