@@ -156,3 +156,16 @@ func ParseLevels(list string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// phase is cfg for a one-off phase after the scenarios (the cycle, the
+// disbursement): its run ID, when none was given, is prefix and the time;
+// and where it logs (io.Discard without cfg.Log).
+func (c Config) phase(prefix string) (Config, io.Writer) {
+	if c.RunID == "" {
+		c.RunID = prefix + time.Now().UTC().Format("0102150405")
+	}
+	if c.Log == nil {
+		return c, io.Discard
+	}
+	return c, c.Log
+}

@@ -54,13 +54,7 @@ var cycleUsers = []string{"operator", "operator2", "issuer"}
 // bank's net is zero) and runs one cycle through Shanghai's gateway. A
 // failure is reported in CycleReport.Error, not returned, unless ctx ends.
 func Cycle(ctx context.Context, n Network, cfg Config, transfers int) (*CycleReport, error) {
-	if cfg.RunID == "" {
-		cfg.RunID = "c" + time.Now().UTC().Format("0102150405")
-	}
-	log := cfg.Log
-	if log == nil {
-		log = io.Discard
-	}
+	cfg, log := cfg.phase("c")
 	rep := &CycleReport{Transfers: transfers}
 	fail := func(err error) (*CycleReport, error) {
 		if ctx.Err() != nil {

@@ -79,13 +79,7 @@ type PeerTimings struct {
 // fund one tranche, then sends the job and follows it to done. A failure
 // is reported in DisburseReport.Error, not returned, unless ctx ends.
 func Disburse(ctx context.Context, n Network, cfg Config, o DisburseOptions) (*DisburseReport, error) {
-	if cfg.RunID == "" {
-		cfg.RunID = "d" + time.Now().UTC().Format("0102150405")
-	}
-	log := cfg.Log
-	if log == nil {
-		log = io.Discard
-	}
+	cfg, log := cfg.phase("d")
 	if o.Recipients <= 0 {
 		o.Recipients = min(o.Lines, 2000)
 	}

@@ -237,24 +237,22 @@ func parsePerfScript(r io.Reader) ([]stack, error) {
 
 // analyzeGo runs `go tool pprof -traces` on a Go CPU profile.
 func analyzeGo(ctx context.Context, file string, k Kind) (Breakdown, error) {
-	out, err := run(ctx, "go", "tool", "pprof", "-traces", file)
-	if err != nil {
-		return Breakdown{}, err
-	}
-	stacks, err := parseTraces(bytes.NewReader(out))
-	if err != nil {
-		return Breakdown{}, err
-	}
-	return classify(stacks, stagesOf(k)), nil
+	return analyze(ctx, k, parseTraces, "go", "tool", "pprof", "-traces", file)
 }
 
 // analyzePerf runs `perf script` on a perf recording.
 func analyzePerf(ctx context.Context, file string, k Kind) (Breakdown, error) {
-	out, err := run(ctx, "perf", "script", "-i", file)
+	return analyze(ctx, k, parsePerfScript, "perf", "script", "-i", file)
+}
+
+// analyze runs a tool that prints a profile's stacks, parses its output
+// and charges the stacks to k's stages.
+func analyze(ctx context.Context, k Kind, parse func(io.Reader) ([]stack, error), name string, args ...string) (Breakdown, error) {
+	out, err := run(ctx, name, args...)
 	if err != nil {
 		return Breakdown{}, err
 	}
-	stacks, err := parsePerfScript(bytes.NewReader(out))
+	stacks, err := parse(bytes.NewReader(out))
 	if err != nil {
 		return Breakdown{}, err
 	}
