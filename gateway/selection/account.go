@@ -163,13 +163,10 @@ func byAmountThenID(x, y Output) int {
 
 // release unlocks inputs; with spent, remembers them as spent and drops
 // them from the cache. It marks the account stale and wakes its waiters.
-func (s *Selector) release(a *account, inputs []Output, spent bool, expected int) {
-	s.releaseWith(a, inputs, spent, expected, nil)
-}
-
-// releaseWith is release; with spent and change (the outputs the payment
-// created at the account, committed), the change joins the cache and the
-// account stays as fresh as it was: the next selection needs no read.
+//
+// With spent and change (the outputs the payment created at the account,
+// committed), the change joins the cache instead and the account stays as
+// fresh as it was: the next selection needs no read.
 func (s *Selector) releaseWith(a *account, inputs []Output, spent bool, expected int, change []Output) {
 	a.mu.Lock()
 	a.incoming -= expected

@@ -214,7 +214,10 @@ func (l *Lease) IDs() []string {
 // either way the account is re-read before its next selection and waiters
 // on the account are woken. Release is idempotent, and a no-op on a nil
 // Lease; only the first call's spent counts.
-func (l *Lease) Release(spent bool) {
+func (l *Lease) Release(spent bool) { l.finish(spent, nil) }
+
+// finish releases the lease once: see Release; change non-nil is Settle's.
+func (l *Lease) finish(spent bool, change []Output) {
 	if l == nil || !l.done.CompareAndSwap(false, true) {
 		return
 	}
@@ -222,7 +225,7 @@ func (l *Lease) Release(spent bool) {
 	expected := l.expected
 	l.expected = 0
 	l.a.mu.Unlock()
-	l.s.release(l.a, l.Inputs, spent, expected)
+	l.s.releaseWith(l.a, l.Inputs, spent, expected, change)
 	l.s.unref(l.a)
 }
 
@@ -234,18 +237,10 @@ func (l *Lease) Release(spent bool) {
 // that others paid to the account meanwhile are read when the cache cannot
 // cover a selection. Like Release, only the first call counts.
 func (l *Lease) Settle(change []Output) {
-	if l == nil || !l.done.CompareAndSwap(false, true) {
-		return
-	}
-	l.a.mu.Lock()
-	expected := l.expected
-	l.expected = 0
-	l.a.mu.Unlock()
 	if change == nil {
 		change = []Output{}
 	}
-	l.s.releaseWith(l.a, l.Inputs, true, expected, change)
-	l.s.unref(l.a)
+	l.finish(true, change)
 }
 
 // Select locks outputs of acct covering amount, by the package's choice
