@@ -161,7 +161,7 @@ func byAmountThenID(x, y Output) int {
 	return cmp.Compare(x.ID, y.ID)
 }
 
-// release unlocks inputs; with spent, remembers them as spent and drops
+// releaseWith unlocks inputs; with spent, remembers them as spent and drops
 // them from the cache. It marks the account stale and wakes its waiters.
 //
 // With spent and change (the outputs the payment created at the account,
