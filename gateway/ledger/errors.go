@@ -208,6 +208,17 @@ func classify(stage Stage, txID string, err error) *Error {
 		e.Code, e.Message = CodeBatchTooLarge, "the transaction is larger than the ordering service accepts (with BFT 500 KiB in this Fabric): send fewer items per transaction"
 		return e
 	}
+	if stage == StageEndorse && unreachableEndorsers(err) {
+		// Another province's peer was down when the Fabric Gateway asked it
+		// to endorse (its membership not yet updated): retryable, the next
+		// endorsement plan leaves it out or finds it back.
+		e.Code = CodePeerUnavailable
+		for _, d := range details(err) {
+			msg += "; " + d.GetMspId() + ": " + d.GetMessage()
+		}
+		e.Message = msg
+		return e
+	}
 	if noEndorsers(stage, st) {
 		e.Code, e.Message = CodePeerUnavailable, "too few provinces' peers are known to this peer to meet the endorsement policy (peers down, or its gossip membership still forming after a restart); retry"
 		return e
@@ -234,6 +245,22 @@ func classify(stage Stage, txID string, err error) *Error {
 	}
 	e.Message = msg
 	return e
+}
+
+// unreachableEndorsers reports whether every endorser that failed could
+// not be reached at all (gRPC Unavailable: connection refused or reset),
+// as opposed to answering with an error.
+func unreachableEndorsers(err error) bool {
+	ds := details(err)
+	if len(ds) == 0 {
+		return false
+	}
+	for _, d := range ds {
+		if !strings.Contains(d.GetMessage(), "code = Unavailable") {
+			return false
+		}
+	}
+	return true
 }
 
 // noEndorsersPlan starts the Fabric Gateway's answer when discovery finds
@@ -311,6 +338,9 @@ func isConflict(vc peer.TxValidationCode) bool {
 func retryableEndorse(err *Error, localMSP string) bool {
 	if err.FromChaincode {
 		return laggingPeers(err, localMSP)
+	}
+	if err.Code == CodePeerUnavailable && err.Stage == StageEndorse && laggingPeers(err, localMSP) {
+		return true // another province's peer unreachable: see unreachableEndorsers
 	}
 	if err.Code != CodeEndorseFailed {
 		return false

@@ -92,7 +92,7 @@ func (s *submitter) run(ctx context.Context, fn string, propose proposeFunc) (*C
 			// refusal from them only, or endorsements that differ (their
 			// reads saw older versions). Both pass once they catch up, which
 			// after an ordering outage or a leader change takes seconds.
-			lagging := (err.FromChaincode && laggingPeers(err, s.localMSP)) || payloadMismatch(err)
+			lagging := (err.FromChaincode || err.Code == CodePeerUnavailable) && laggingPeers(err, s.localMSP) || payloadMismatch(err)
 			if lagging && lagSince.IsZero() {
 				lagSince = time.Now()
 			}

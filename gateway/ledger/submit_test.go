@@ -280,6 +280,22 @@ func TestLaggingEndorsersRetried(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 6, got.Attempts)
 	})
+	// A peer of another province that is down answers nothing: the
+	// Fabric Gateway reports it Unavailable in the details until its
+	// membership drops the peer (the fault suite's ordering outage, with
+	// Anhui's peer killed in it, failed two payments ENDORSE_FAILED so).
+	t.Run("another province's peer unreachable: 503 and run again", func(t *testing.T) {
+		down := from(`rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing dial tcp 127.0.0.1:30545: connect: connection refused"`, "AnhuiMSP")
+		e := classify(StageEndorse, "", down)
+		require.Equal(t, CodePeerUnavailable, e.Code)
+		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{down, down, down, down}}
+		s := testSubmitter()
+		s.localMSP = "ShanghaiMSP"
+		s.policy.lagWait = time.Minute
+		got, err := s.run(context.Background(), "token:Transfer", p.propose)
+		require.NoError(t, err)
+		require.Equal(t, 5, got.Attempts)
+	})
 	t.Run("lagWait does not extend retries of the local peer's refusal", func(t *testing.T) {
 		own := from(notOwned, "ShanghaiMSP")
 		p := &fakeProposer{scripts: [][]step{{valid}}, endorse: []error{own, own}}
