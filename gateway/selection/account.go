@@ -106,11 +106,19 @@ func (s *Selector) unref(a *account) {
 // read that raced a release or an invalidation is repeated, at most
 // maxReads reads by this caller, after which the latest read is used.
 func (s *Selector) refresh(ctx context.Context, identity string, a *account) error {
+	_, err := s.refreshed(ctx, identity, a)
+	return err
+}
+
+// refreshed is refresh that also reports whether this caller read the
+// account (or waited for another caller's read).
+func (s *Selector) refreshed(ctx context.Context, identity string, a *account) (bool, error) {
+	read := false
 	for reads := 0; ; {
 		a.mu.Lock()
 		if !a.stale || reads >= maxReads {
 			a.mu.Unlock()
-			return nil
+			return read, nil
 		}
 		if wait := a.refreshing; wait != nil {
 			a.mu.Unlock()
@@ -119,9 +127,10 @@ func (s *Selector) refresh(ctx context.Context, identity string, a *account) err
 			}
 			select {
 			case <-wait:
+				read = true
 				continue
 			case <-ctx.Done():
-				return ctx.Err()
+				return read, ctx.Err()
 			}
 		}
 		done := make(chan struct{})
@@ -131,13 +140,14 @@ func (s *Selector) refresh(ctx context.Context, identity string, a *account) err
 
 		outs, err := s.src.Outputs(ctx, identity, a.name)
 		reads++
+		read = true
 
 		a.mu.Lock()
 		a.refreshing = nil
 		close(done)
 		if err != nil {
 			a.mu.Unlock()
-			return fmt.Errorf("selection: reading outputs of account %s: %w", a.name, err)
+			return read, fmt.Errorf("selection: reading outputs of account %s: %w", a.name, err)
 		}
 		a.pruneSpent(s.clock.Now(), s.opts.SpentMemory)
 		fresh := make([]Output, 0, len(outs))

@@ -118,11 +118,14 @@ func (s *Selector) selectItems(ctx context.Context, identity string, wants []Wan
 	start := s.clock.Now()
 	deadline, limit := start.Add(s.opts.LockWait), start.Add(s.opts.MaxLockWait)
 	waited := false
+	readNow := map[*account]bool{} // read (or read for) during this call
 	for rereads := 0; ; {
 		for _, a := range accts {
-			if err := s.refresh(ctx, identity, a); err != nil {
+			read, err := s.refreshed(ctx, identity, a)
+			if err != nil {
 				return nil, err
 			}
+			readNow[a] = readNow[a] || read
 		}
 		for _, a := range accts {
 			a.mu.Lock()
@@ -149,9 +152,13 @@ func (s *Selector) selectItems(ctx context.Context, identity string, wants []Wan
 		for i, a := range accts {
 			allocs[i].rollback(a)
 			if len(allocs[i].failed)+len(allocs[i].blocked) > 0 {
-				if a.derived {
-					// The cache holds settled change but not what others
-					// paid in since the last read: read it before failing.
+				if a.derived || (len(allocs[i].failed) > 0 && !readNow[a]) {
+					// Read the account before refusing: a cache with
+					// settled change lacks what others paid in since the
+					// last read, and a read that found too little may have
+					// come from a peer a block behind the payment that
+					// funded the account (seen in the fault suite: every
+					// later payment refused from a cache read too early).
 					a.stale = true
 				}
 				stale = stale || a.stale

@@ -13,17 +13,22 @@ import (
 
 func TestAccountTable(t *testing.T) {
 	ctx := context.Background()
-	// touch selects from an empty account: the selection fails, and the
-	// account stays cached and idle. Whether it was read tells whether it
-	// was still tracked.
+	// touch selects from an account and settles the lease with its own
+	// inputs as change: the account stays cached, fresh and idle. Whether
+	// it was read tells whether it was still tracked.
 	touch := func(t *testing.T, s *selection.Selector, acct string) {
 		t.Helper()
-		_, err := s.Select(ctx, "id", acct, 1)
-		require.ErrorIs(t, err, selection.ErrInsufficientFunds)
+		l, err := s.Select(ctx, "id", acct, 1)
+		require.NoError(t, err)
+		change := make([]selection.Output, len(l.Inputs))
+		for i, o := range l.Inputs {
+			change[i] = selection.Output{ID: o.ID + "-change", Amount: o.Amount}
+		}
+		l.Settle(change)
 	}
 
 	t.Run("evicts the least recently used idle account", func(t *testing.T) {
-		src := newLedger(nil)
+		src := newLedger(map[string][]selection.Output{"A": outs(5), "B": outs(5), "C": outs(5)})
 		s := selection.New(src, selection.Options{MaxAccounts: 2})
 		touch(t, s, "A")
 		touch(t, s, "B")
@@ -39,7 +44,7 @@ func TestAccountTable(t *testing.T) {
 	})
 
 	t.Run("never evicts an account with a lease", func(t *testing.T) {
-		src := newLedger(map[string][]selection.Output{"A": outs(100)})
+		src := newLedger(map[string][]selection.Output{"A": outs(100), "B": outs(5), "C": outs(5), "D": outs(5)})
 		s := selection.New(src, selection.Options{MaxAccounts: 2})
 		l, err := s.Select(ctx, "id", "A", 100)
 		require.NoError(t, err)

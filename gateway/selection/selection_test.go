@@ -606,3 +606,20 @@ func TestSettleKeepsTheCacheFresh(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 4, src.readsOf("p"))
 }
+
+// TestInsufficientIsReadAgain: a selection the cache cannot cover reads the
+// account before refusing, so funds that arrived after the last read (or
+// that a lagging peer did not show yet) are found by the next payment.
+func TestInsufficientIsReadAgain(t *testing.T) {
+	ctx := context.Background()
+	src := newLedger(map[string][]selection.Output{"p": nil})
+	s := selection.New(src, selection.Options{})
+	_, err := s.Select(ctx, "id", "p", 10)
+	require.ErrorIs(t, err, selection.ErrInsufficientFunds)
+	src.mu.Lock()
+	src.outs["p"] = outs(100)
+	src.mu.Unlock()
+	l, err := s.Select(ctx, "id", "p", 10)
+	require.NoError(t, err, "the funding arrived after the first read")
+	l.Release(false)
+}
