@@ -118,14 +118,14 @@ func (s *Selector) selectItems(ctx context.Context, identity string, wants []Wan
 	start := s.clock.Now()
 	deadline, limit := start.Add(s.opts.LockWait), start.Add(s.opts.MaxLockWait)
 	waited := false
-	readNow := map[*account]bool{} // read (or read for) during this call
+	readNow := make([]bool, len(accts)) // accts[i] read (or read for) during this call
 	for rereads := 0; ; {
-		for _, a := range accts {
+		for i, a := range accts {
 			read, err := s.refreshed(ctx, identity, a)
 			if err != nil {
 				return nil, err
 			}
-			readNow[a] = readNow[a] || read
+			readNow[i] = readNow[i] || read
 		}
 		for _, a := range accts {
 			a.mu.Lock()
@@ -152,7 +152,7 @@ func (s *Selector) selectItems(ctx context.Context, identity string, wants []Wan
 		for i, a := range accts {
 			allocs[i].rollback(a)
 			if len(allocs[i].failed)+len(allocs[i].blocked) > 0 {
-				if a.derived || (len(allocs[i].failed) > 0 && !readNow[a]) {
+				if a.derived || (len(allocs[i].failed) > 0 && !readNow[i]) {
 					// Read the account before refusing: a cache with
 					// settled change lacks what others paid in since the
 					// last read, and a read that found too little may have
